@@ -1,0 +1,1 @@
+"""The portal's domain: everything but the screens. Nothing here imports Streamlit."""

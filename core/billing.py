@@ -1,0 +1,55 @@
+"""Billing periods and money: every date the portal shows is computed here."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+MONTH = "month"
+YEAR = "year"
+INTERVALS = (MONTH, YEAR)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def period_months(interval: str) -> int:
+    if interval not in INTERVALS:
+        raise ValueError(f"unknown billing interval {interval!r}")
+    return 1 if interval == MONTH else 12
+
+
+def next_period(start: dt.date, interval: str) -> tuple[dt.date, dt.date]:
+    """The period that starts on `start`: (start, end), end exclusive of the next period."""
+    return start, add_months(start, period_months(interval))
+
+
+def period_containing(anchor: dt.date, interval: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The billing period, counted from `anchor`, that contains `today`."""
+    step = period_months(interval)
+    n = 0
+    start = anchor
+    while True:
+        end = add_months(anchor, (n + 1) * step)
+        if today < end:
+            return start, end
+        n += 1
+        start = end
+
+
+def interval_price_cents(monthly_cents: int, interval: str) -> int:
+    """The price charged per interval: yearly billing gives two months free."""
+    return monthly_cents if interval == MONTH else monthly_cents * 10
+
+
+def monthly_equivalent_cents(price_cents: int, interval: str) -> int:
+    return price_cents if interval == MONTH else round(price_cents / 12)
+
+
+def data_deletion_date(period_end: dt.date, reactivation_months: int = 2) -> dt.date:
+    """The day personal data is purged: `reactivation_months` after the cycle ends."""
+    return add_months(period_end, reactivation_months)

@@ -1,0 +1,125 @@
+"""Engine and sessions, SQLite pragmas, and schema creation/upgrade through Alembic."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.errors import DatabaseUnavailable
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_migrate_lock = threading.Lock()
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs given without a driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@dataclass(frozen=True)
+class Database:
+    """An engine and its session factory: what every `core` use case takes first."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commits on success, rolls back on any error."""
+        try:
+            with self.sessions.begin() as session:
+                yield session
+        except OperationalError as exc:
+            raise DatabaseUnavailable() from exc
+
+
+def connect(url: str) -> Database:
+    """An engine for `url`; raises DatabaseUnavailable when it cannot be used."""
+    url = normalise_url(url)
+    try:
+        if url.startswith("sqlite"):
+            path = url.split("///", 1)[1] if "///" in url else ""
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"timeout": 10})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (ArgumentError, SQLAlchemyError, ValueError, ImportError, OSError) as exc:
+        raise DatabaseUnavailable() from exc
+    return Database(engine, sessionmaker(engine, expire_on_commit=False))
+
+
+def _alembic_config(db: Database) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = db.engine
+    return cfg
+
+
+def migrate(db: Database) -> None:
+    """Create the schema on a new database, or upgrade an existing one to the latest revision.
+
+    On PostgreSQL an advisory lock keeps several app servers starting at once from racing.
+    """
+    from alembic import command
+
+    with _migrate_lock:
+        if db.dialect == "postgresql":
+            with db.engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(7301)"))
+                try:
+                    cfg = _alembic_config(db)
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
+                    conn.commit()
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(7301)"))
+                    conn.commit()
+        else:
+            command.upgrade(_alembic_config(db), "head")
+
+
+def current_revision(db: Database) -> str | None:
+    if not inspect(db.engine).has_table("alembic_version"):
+        return None
+    with db.engine.connect() as conn:
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def open_database(url: str) -> Database:
+    """Connect and bring the schema up to date: what the app and the command line call."""
+    db = connect(url)
+    try:
+        migrate(db)
+    except SQLAlchemyError as exc:
+        raise DatabaseUnavailable() from exc
+    return db

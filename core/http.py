@@ -1,0 +1,67 @@
+"""The two HTTP routes that turn a sign-in into a cookie, mounted beside Streamlit by app.py.
+
+Streamlit talks to the browser over a WebSocket, which cannot set cookies; these plain HTTP
+routes can. `/auth/session` trades the one-time code from a fresh sign-in for an HttpOnly,
+SameSite=Lax cookie; `/auth/signout` ends the session and clears it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from functools import cache
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import Route
+
+from core import auth
+from core.config import load_settings
+from core.db import Database, open_database
+from core.errors import DatabaseUnavailable
+
+
+@cache
+def _db(url: str) -> Database:
+    return open_database(url)
+
+
+def _secure(request: Request) -> bool:
+    forwarded = request.headers.get("x-forwarded-proto", "")
+    return request.url.scheme == "https" or forwarded.split(",")[0].strip() == "https"
+
+
+def session_route(request: Request) -> RedirectResponse:
+    settings = load_settings()
+    response = RedirectResponse("/", status_code=303)
+    response.headers["Cache-Control"] = "no-store"
+    try:
+        token = auth.exchange_code(_db(settings.database_url), request.query_params.get("code", ""))
+    except DatabaseUnavailable:
+        token = None
+    if token:
+        response.set_cookie(
+            settings.cookie_name,
+            token,
+            max_age=settings.session_days * 86400,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=_secure(request),
+        )
+    return response
+
+
+def signout_route(request: Request) -> RedirectResponse:
+    settings = load_settings()
+    with contextlib.suppress(DatabaseUnavailable):
+        auth.revoke_by_token(_db(settings.database_url), request.cookies.get(settings.cookie_name))
+    response = RedirectResponse("/", status_code=303)
+    response.headers["Cache-Control"] = "no-store"
+    response.delete_cookie(settings.cookie_name, path="/", httponly=True, samesite="lax")
+    return response
+
+
+ROUTES = [
+    Route("/auth/session", session_route, methods=["GET"]),
+    Route("/auth/signout", signout_route, methods=["GET", "POST"]),
+]

@@ -1,0 +1,66 @@
+"""Every text shown to people, in English and Italian, and locale formatting through Babel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal, format_percent
+
+LANGUAGES = ("en", "it")
+DEFAULT_LANGUAGE = "en"
+LOCALES = {"en": "en_US", "it": "it_IT"}
+CATALOG_DIR = Path(__file__).resolve().parent / "locales"
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    with (CATALOG_DIR / f"{lang}.json").open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def normalise_language(value: str | None) -> str:
+    """'it-IT', 'it_CH', 'IT' -> 'it'; anything unsupported -> English."""
+    if not value:
+        return DEFAULT_LANGUAGE
+    code = value.replace("_", "-").split("-", 1)[0].strip().lower()
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def t(key: str, lang: str, **params: Any) -> str:
+    """The text for `key` in `lang`. A missing key raises KeyError: tests catch it early."""
+    text = catalog(normalise_language(lang))[key]
+    return text.format(**params) if params else text
+
+
+def has_key(key: str) -> bool:
+    return all(key in catalog(lang) for lang in LANGUAGES)
+
+
+def locale_of(lang: str) -> str:
+    return LOCALES[normalise_language(lang)]
+
+
+def fmt_date(value: dt.date, lang: str, style: str = "long") -> str:
+    return format_date(value, format=style, locale=locale_of(lang))
+
+
+def fmt_datetime(value: dt.datetime, lang: str, style: str = "medium") -> str:
+    return format_datetime(value, format=style, tzinfo=dt.UTC, locale=locale_of(lang))
+
+
+def fmt_money(cents: int, currency: str, lang: str) -> str:
+    return format_currency(Decimal(cents) / 100, currency, locale=locale_of(lang))
+
+
+def fmt_number(value: float | int, lang: str) -> str:
+    return format_decimal(value, locale=locale_of(lang))
+
+
+def fmt_percent(ratio: float, lang: str) -> str:
+    return format_percent(ratio, format="#,##0.#%", locale=locale_of(lang))

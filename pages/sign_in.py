@@ -1,0 +1,43 @@
+import streamlit as st
+
+from core import auth, demo
+from core.errors import PortalError
+from pages.widgets.session import context
+
+ctx = context()
+
+left, _ = st.columns([3, 2])
+with left:
+    st.title(ctx.t("signin.title"))
+    st.caption(ctx.t("signin.subtitle"))
+    with st.form("sign_in", border=True):
+        email = st.text_input(ctx.t("signin.email"), max_chars=254, autocomplete="email")
+        password = st.text_input(
+            ctx.t("signin.password"), type="password", autocomplete="current-password"
+        )
+        submitted = st.form_submit_button(ctx.t("signin.submit"), type="primary")
+    if submitted:
+        try:
+            signed = auth.sign_in(ctx.db, email, password, settings=ctx.settings)
+        except PortalError as exc:
+            st.error(ctx.t(exc.key, **exc.params), icon=":material/error:")
+        else:
+            st.session_state["session_id"] = signed.user.session_id
+            st.session_state["handoff_code"] = signed.code
+            st.rerun()
+
+    if ctx.settings.demo_mode:
+        with st.container(border=True):
+            st.markdown(f"**{ctx.t('signin.demo_title')}**")
+            st.caption(ctx.t("signin.demo_help"))
+            st.dataframe(
+                {
+                    ctx.t("signin.demo_role"): [ctx.t("role.customer"), ctx.t("role.admin")],
+                    ctx.t("signin.email"): [demo.DEMO_CUSTOMER_EMAIL, demo.DEMO_ADMIN_EMAIL],
+                    ctx.t("signin.password"): [
+                        demo.DEMO_CUSTOMER_PASSWORD,
+                        demo.DEMO_ADMIN_PASSWORD,
+                    ],
+                },
+                hide_index=True,
+            )

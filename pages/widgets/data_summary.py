@@ -1,0 +1,20 @@
+"""The customer's data, counted: shown before an export and before a cancellation."""
+
+import streamlit as st
+
+from core.accounts import DataCounts
+from core.i18n import fmt_number
+from pages.widgets.session import PageContext
+
+
+def show_counts(ctx: PageContext, counts: DataCounts) -> None:
+    items = [
+        ("data.searches", counts.searches),
+        ("data.influencers", counts.influencers),
+        ("data.lists", counts.lists),
+        ("data.campaigns", counts.campaigns),
+        ("data.reports", counts.reports),
+        ("data.invoices", counts.invoices),
+    ]
+    for col, (key, value) in zip(st.columns(len(items)), items, strict=True):
+        col.metric(ctx.t(key), fmt_number(value, ctx.lang), border=True)

@@ -1,0 +1,142 @@
+"""What every page needs: the database, the signed-in user and the language, per session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from core import auth, demo
+from core.auth import CurrentUser
+from core.config import Settings, load_settings
+from core.db import Database, open_database
+from core.errors import DatabaseUnavailable, PortalError
+from core.i18n import LANGUAGES, normalise_language, t
+
+PAGE_FILES = {
+    "sign_in": ("pages/sign_in.py", "nav.sign_in", ":material/login:", "sign-in"),
+    "overview": ("pages/overview.py", "nav.overview", ":material/dashboard:", "overview"),
+    "export": ("pages/export.py", "nav.export", ":material/download:", "export"),
+    "cancel": ("pages/cancel.py", "nav.cancel", ":material/cancel:", "cancel-subscription"),
+    "insights": ("pages/insights.py", "nav.insights", ":material/insights:", "insights"),
+    "support": ("pages/support.py", "nav.support", ":material/support_agent:", "support"),
+}
+
+
+@dataclass(frozen=True)
+class PageContext:
+    db: Database
+    user: CurrentUser | None
+    lang: str
+    settings: Settings
+
+    def t(self, key: str, **params: Any) -> str:
+        return t(key, self.lang, **params)
+
+
+@st.cache_resource(show_spinner=False)
+def _database(url: str, demo_mode: bool) -> Database:
+    db = open_database(url)
+    if demo_mode:
+        demo.seed_if_empty(db)
+    return db
+
+
+def _browser_language() -> str:
+    try:
+        return normalise_language(st.context.locale)
+    except Exception:  # no browser (AppTest): fall back to English
+        return normalise_language(None)
+
+
+def _current_user(db: Database, settings: Settings) -> CurrentUser | None:
+    session_id = st.session_state.get("session_id")
+    if session_id is not None:
+        user = auth.user_for_session(db, session_id)
+        if user is None:  # signed out elsewhere or expired
+            st.session_state.pop("session_id", None)
+        return user
+    token = st.context.cookies.get(settings.cookie_name)
+    user = auth.user_for_token(db, token)
+    if user is not None:
+        st.session_state["session_id"] = user.session_id
+    return user
+
+
+def _language_switcher(ctx: PageContext) -> str:
+    labels = {"en": "English", "it": "Italiano"}
+    choice = st.sidebar.segmented_control(
+        ctx.t("lang.label"),
+        options=list(LANGUAGES),
+        format_func=labels.__getitem__,
+        default=ctx.lang,
+        key="lang_choice",
+    )
+    if choice and choice != ctx.lang:
+        st.session_state["lang"] = choice
+        if ctx.user is not None:
+            auth.set_language(ctx.db, ctx.user, choice)
+        st.rerun()
+    return ctx.lang
+
+
+def _redirect(path: str) -> None:
+    """Send the browser to one of our own HTTP routes (fixed paths and server-made codes only)."""
+    st.html(f"<script>window.location.replace({path!r});</script>", unsafe_allow_javascript=True)
+
+
+def sign_out(ctx: PageContext) -> None:
+    if ctx.user is not None:
+        auth.sign_out(ctx.db, ctx.user.session_id)
+    for key in ("session_id", "handoff_code"):
+        st.session_state.pop(key, None)
+    st.session_state["pending_signout"] = True
+    st.rerun()
+
+
+def context() -> PageContext:
+    return st.session_state["ctx"]
+
+
+def run_router() -> None:
+    settings = load_settings()
+    st.set_page_config(page_title="Portal", page_icon=":material/hub:", layout="wide")
+    try:
+        db = _database(settings.database_url, settings.demo_mode)
+        user = _current_user(db, settings)
+    except DatabaseUnavailable as exc:
+        lang = st.session_state.get("lang") or _browser_language()
+        st.error(t(exc.key, lang))
+        st.stop()
+
+    lang = st.session_state.get("lang") or (user.language if user else None)
+    lang = normalise_language(lang or _browser_language())
+    ctx = PageContext(db=db, user=user, lang=lang, settings=settings)
+    st.session_state["ctx"] = ctx
+
+    if st.session_state.pop("pending_signout", False):
+        _redirect("/auth/signout")
+    code = st.session_state.pop("handoff_code", None)
+    if code and user is not None:
+        _redirect(f"/auth/session?code={code}")
+
+    with st.sidebar:
+        st.markdown(f"### :material/hub: {ctx.t('app.name')}")
+        _language_switcher(ctx)
+        if user is not None:
+            st.caption(ctx.t("nav.signed_in_as", email=user.email))
+            if st.button(ctx.t("nav.sign_out"), icon=":material/logout:", key="sign_out"):
+                sign_out(ctx)
+
+    pages = [
+        st.Page(path, title=ctx.t(title), icon=icon, url_path=url)
+        for path, title, icon, url in (PAGE_FILES[key] for key in auth.pages_for(user))
+    ]
+    if not pages:
+        st.error(ctx.t("error.not_authorized"))
+        st.stop()
+    try:
+        st.navigation(pages).run()
+    except PortalError as exc:
+        st.error(ctx.t(exc.key, **exc.params))

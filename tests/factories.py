@@ -1,0 +1,97 @@
+"""Small, explicit rows for tests that need one customer or two, not the whole demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from core import billing
+from core.db import Database
+from core.models import ROLE_ADMIN, ROLE_CUSTOMER, Account, Plan, Subscription, User
+from core.passwords import hash_password
+
+PASSWORD = "correct horse battery"
+_HASH = hash_password(PASSWORD, fast=True)
+
+
+@dataclass(frozen=True)
+class Made:
+    account_id: int | None
+    user_id: int
+    email: str
+
+
+def plan(db: Database, code: str = "growth", cents: int = 24900) -> int:
+    with db.transaction() as s:
+        p = Plan(
+            code=code,
+            name=code.title(),
+            monthly_price_cents=cents,
+            currency="USD",
+            searches_limit=500,
+            unlocks_limit=300,
+            seats_limit=3,
+            campaigns_limit=5,
+            lists_limit=20,
+        )
+        s.add(p)
+        s.flush()
+        return p.id
+
+
+def customer(
+    db: Database,
+    email: str,
+    plan_id: int,
+    *,
+    now: dt.datetime,
+    start: dt.date | None = None,
+    interval: str = "month",
+    company: str = "Acme Srl",
+) -> Made:
+    start = start or (now.date() - dt.timedelta(days=40))
+    period_start, period_end = billing.period_containing(start, interval, now.date())
+    with db.transaction() as s:
+        account = Account(company=company, country="IT", created_at=now - dt.timedelta(days=40))
+        s.add(account)
+        s.flush()
+        p = s.get(Plan, plan_id)
+        s.add(
+            Subscription(
+                account_id=account.id,
+                plan_id=plan_id,
+                billing_interval=interval,
+                price_cents=billing.interval_price_cents(p.monthly_price_cents, interval),
+                currency="USD",
+                status="active",
+                started_at=dt.datetime.combine(start, dt.time(), dt.UTC),
+                current_period_start=period_start,
+                current_period_end=period_end,
+            )
+        )
+        user = User(
+            account_id=account.id,
+            email=email,
+            full_name="Test User",
+            password_hash=_HASH,
+            role=ROLE_CUSTOMER,
+            created_at=now,
+        )
+        s.add(user)
+        s.flush()
+        return Made(account.id, user.id, email)
+
+
+def admin(db: Database, email: str, *, now: dt.datetime) -> Made:
+    with db.transaction() as s:
+        user = User(
+            account_id=None,
+            email=email,
+            full_name="Admin",
+            password_hash=_HASH,
+            role=ROLE_ADMIN,
+            created_at=now,
+        )
+        s.add(user)
+        s.flush()
+        return Made(None, user.id, email)

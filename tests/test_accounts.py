@@ -1,0 +1,105 @@
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from core import accounts, admin, auth, support
+from core.errors import InvalidInput, NotAuthorized
+from core.models import Invoice, SupportRequest
+from tests import factories
+from tests.conftest import NOW
+
+
+@pytest.fixture
+def shop(db):
+    plan_id = factories.plan(db, "growth", 24900)
+    alice = factories.customer(
+        db, "alice@example.com", plan_id, now=NOW, start=dt.date(2026, 3, 10)
+    )
+    bob = factories.customer(db, "bob@example.com", plan_id, now=NOW, company="Bob Ltd")
+    factories.admin(db, "boss@example.com", now=NOW)
+    with db.transaction() as s:
+        for n, month in enumerate((9, 10, 11), start=1):
+            s.add(
+                Invoice(
+                    account_id=alice.account_id,
+                    number=f"INV-{n}",
+                    issued_on=dt.date(2026, month, 10),
+                    period_start=dt.date(2026, month, 10),
+                    period_end=dt.date(2026, month + 1, 10),
+                    amount_cents=24900,
+                    currency="USD",
+                    status="paid",
+                )
+            )
+    signed = {
+        who: auth.sign_in(db, f"{who}@example.com", factories.PASSWORD, now=NOW).user
+        for who in ("alice", "bob", "boss")
+    }
+    return alice, bob, signed
+
+
+def test_the_owner_sees_plan_price_cycle_and_invoices(db, shop):
+    alice, _, signed = shop
+    ov = accounts.overview(db, signed["alice"])
+    assert ov.company == "Acme Srl"
+    assert ov.plan_name == "Growth" and ov.price_cents == 24900
+    assert (ov.period_start, ov.period_end) == (dt.date(2026, 11, 10), dt.date(2026, 12, 10))
+    assert ov.next_renewal == dt.date(2026, 12, 10)
+    assert ov.status == "active" and ov.data_deleted_on is None
+    assert [i.number for i in ov.invoices] == ["INV-3", "INV-2", "INV-1"]
+    seats = next(u for u in ov.usage if u.key == "seats")
+    assert (seats.used, seats.limit) == (1, 3)
+    assert ov.custom_plan_from_cents == 9800
+
+
+def test_another_customer_cannot_read_the_account_but_an_admin_can(db, shop):
+    alice, _, signed = shop
+    with pytest.raises(NotAuthorized):
+        accounts.overview(db, signed["bob"], alice.account_id)
+    with pytest.raises(NotAuthorized):
+        accounts.overview(db, None, alice.account_id)
+    with pytest.raises(NotAuthorized):
+        accounts.data_counts(db, signed["bob"], alice.account_id)
+    assert accounts.overview(db, signed["boss"], alice.account_id).company == "Acme Srl"
+
+
+def test_command_line_view_by_email(db, shop):
+    data = accounts.overview_by_email(db, "ALICE@example.com").as_json()
+    assert data["status"] == "active"
+    assert data["period_end"] == "2026-12-10"
+    assert data["invoices"][0]["issued_on"] == "2026-11-10"
+
+
+def test_a_custom_plan_request_lands_in_the_support_queue(db, shop):
+    alice, _, signed = shop
+    number = support.request_custom_plan(db, signed["alice"], "  two seats\x00 please \n")
+    with db.transaction() as s:
+        request = s.get(SupportRequest, number)
+        assert (request.account_id, request.kind, request.status) == (
+            alice.account_id,
+            "custom_plan",
+            "open",
+        )
+        assert request.message == "two seats please"
+    assert admin.open_support_requests(db, signed["boss"]) == {"custom_plan": 1}
+
+
+def test_a_too_long_request_is_refused_and_stores_nothing(db, shop):
+    _, _, signed = shop
+    with pytest.raises(InvalidInput):
+        support.request_custom_plan(db, signed["alice"], "x" * 1_000_000)
+    with pytest.raises(NotAuthorized):
+        support.request_custom_plan(db, signed["boss"], "hi")
+    with db.transaction() as s:
+        assert s.scalars(select(SupportRequest)).all() == []
+
+
+def test_admin_figures_refuse_customers(db, shop):
+    _, _, signed = shop
+    for fn in (admin.subscription_counts, admin.flow_outcomes, admin.open_support_requests):
+        with pytest.raises(NotAuthorized):
+            fn(db, signed["alice"])
+        with pytest.raises(NotAuthorized):
+            fn(db, None)
+    assert admin.subscription_counts(db, signed["boss"])["active"] == 2

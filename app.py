@@ -12,6 +12,6 @@ if __name__ != "__main__":  # imported by the ASGI server, not run as the page s
 
     app = st.App(__file__, routes=ROUTES)
 else:
-    from pages.widgets.session import run_router
+    from app_pages.widgets.session import run_router
 
     run_router()

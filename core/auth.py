@@ -26,7 +26,7 @@ from core.passwords import DUMMY_HASH, verify_password
 MAX_EMAIL = 254
 MAX_PASSWORD = 1024
 CODE_SECONDS = 60
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_RE = re.compile(r"^[^@\s`<>]+@[^@\s`<>]+\.[^@\s`<>]+$")
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ def user_for_token(
     db: Database, token: str | None, *, now: dt.datetime | None = None
 ) -> CurrentUser | None:
     """The user a session cookie belongs to, if the session is still open."""
-    if not token or len(token) > 100:
+    if not isinstance(token, str) or not token or len(token) > 100:
         return None
     return _live_session_user(db, UserSession.token_hash == _digest(token), _now(now))
 

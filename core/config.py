@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+LANGUAGE_COOKIE = "portal_lang"  # the language last chosen in this browser
 DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'data' / 'portal.db'}"
 
 

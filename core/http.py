@@ -15,9 +15,10 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from core import auth
-from core.config import load_settings
+from core.config import LANGUAGE_COOKIE, load_settings
 from core.db import Database, open_database
 from core.errors import DatabaseUnavailable
+from core.i18n import LANGUAGES
 
 
 @cache
@@ -57,6 +58,11 @@ def signout_route(request: Request) -> RedirectResponse:
         auth.revoke_by_token(_db(settings.database_url), request.cookies.get(settings.cookie_name))
     response = RedirectResponse("/", status_code=303)
     response.headers["Cache-Control"] = "no-store"
+    lang = request.query_params.get("lang", "")
+    if lang in LANGUAGES:  # the signed-out page keeps the language the user was reading
+        response.set_cookie(
+            LANGUAGE_COOKIE, lang, max_age=365 * 86400, path="/", httponly=True, samesite="lax"
+        )
     response.delete_cookie(settings.cookie_name, path="/", httponly=True, samesite="lax")
     return response
 

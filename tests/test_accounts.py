@@ -40,7 +40,7 @@ def shop(db):
 
 
 def test_the_owner_sees_plan_price_cycle_and_invoices(db, shop):
-    alice, _, signed = shop
+    _alice, _, signed = shop
     ov = accounts.overview(db, signed["alice"])
     assert ov.company == "Acme Srl"
     assert ov.plan_name == "Growth" and ov.price_cents == 24900

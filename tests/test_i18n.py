@@ -5,7 +5,7 @@ from pathlib import Path
 from core import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = [ROOT / "app.py", *ROOT.glob("pages/**/*.py"), *ROOT.glob("core/*.py")]
+SOURCES = [ROOT / "app.py", *ROOT.glob("app_pages/**/*.py"), *ROOT.glob("core/*.py")]
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -18,7 +18,9 @@ def test_both_languages_have_the_same_keys_and_placeholders():
 
 
 def test_every_key_the_code_names_exists_in_both_languages():
-    literal = re.compile(r"""(?:t\(|PortalError\(|Invalid\w*\(|\w+Error\()\s*["']([a-z_]+\.[a-z_.]+)["']""")
+    literal = re.compile(
+        r"""(?:t\(|PortalError\(|Invalid\w*\(|\w+Error\()\s*["']([a-z_]+\.[a-z_.]+)["']"""
+    )
     prefixed = re.compile(r"""t\(\s*f["']([a-z_]+\.)\{""")
     named, prefixes = set(), set()
     for path in SOURCES:

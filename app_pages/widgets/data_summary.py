@@ -2,9 +2,9 @@
 
 import streamlit as st
 
+from app_pages.widgets.session import PageContext
 from core.accounts import DataCounts
 from core.i18n import fmt_number
-from pages.widgets.session import PageContext
 
 
 def show_counts(ctx: PageContext, counts: DataCounts) -> None:

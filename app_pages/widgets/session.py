@@ -9,18 +9,18 @@ import streamlit as st
 
 from core import auth, demo
 from core.auth import CurrentUser
-from core.config import Settings, load_settings
+from core.config import LANGUAGE_COOKIE, Settings, load_settings
 from core.db import Database, open_database
 from core.errors import DatabaseUnavailable, PortalError
 from core.i18n import LANGUAGES, normalise_language, t
 
 PAGE_FILES = {
-    "sign_in": ("pages/sign_in.py", "nav.sign_in", ":material/login:", "sign-in"),
-    "overview": ("pages/overview.py", "nav.overview", ":material/dashboard:", "overview"),
-    "export": ("pages/export.py", "nav.export", ":material/download:", "export"),
-    "cancel": ("pages/cancel.py", "nav.cancel", ":material/cancel:", "cancel-subscription"),
-    "insights": ("pages/insights.py", "nav.insights", ":material/insights:", "insights"),
-    "support": ("pages/support.py", "nav.support", ":material/support_agent:", "support"),
+    "sign_in": ("app_pages/sign_in.py", "nav.sign_in", ":material/login:", "sign-in"),
+    "overview": ("app_pages/overview.py", "nav.overview", ":material/dashboard:", "overview"),
+    "export": ("app_pages/export.py", "nav.export", ":material/download:", "export"),
+    "cancel": ("app_pages/cancel.py", "nav.cancel", ":material/cancel:", "cancel-subscription"),
+    "insights": ("app_pages/insights.py", "nav.insights", ":material/insights:", "insights"),
+    "support": ("app_pages/support.py", "nav.support", ":material/support_agent:", "support"),
 }
 
 
@@ -110,22 +110,31 @@ def run_router() -> None:
         st.error(t(exc.key, lang))
         st.stop()
 
-    lang = st.session_state.get("lang") or (user.language if user else None)
-    lang = normalise_language(lang or _browser_language())
+    lang = (
+        st.session_state.get("lang")
+        or (user.language if user else None)
+        or st.context.cookies.get(LANGUAGE_COOKIE)
+    )
+    lang = normalise_language(lang if isinstance(lang, str) else _browser_language())
     ctx = PageContext(db=db, user=user, lang=lang, settings=settings)
     st.session_state["ctx"] = ctx
 
     if st.session_state.pop("pending_signout", False):
-        _redirect("/auth/signout")
+        _redirect(f"/auth/signout?lang={lang}")
     code = st.session_state.pop("handoff_code", None)
     if code and user is not None:
-        _redirect(f"/auth/session?code={code}")
+        # Once, right after signing in: the browser fetches its session cookie and comes back.
+        target = f"/auth/session?code={code}"
+        _redirect(target)
+        st.info(ctx.t("signin.redirecting"), icon=":material/hourglass_top:")
+        st.link_button(ctx.t("signin.continue"), target)
+        st.stop()
 
     with st.sidebar:
         st.markdown(f"### :material/hub: {ctx.t('app.name')}")
         _language_switcher(ctx)
         if user is not None:
-            st.caption(ctx.t("nav.signed_in_as", email=user.email))
+            st.caption(ctx.t("nav.signed_in_as", email=f"`{user.email}`"))
             if st.button(ctx.t("nav.sign_out"), icon=":material/logout:", key="sign_out"):
                 sign_out(ctx)
 
@@ -137,6 +146,6 @@ def run_router() -> None:
         st.error(ctx.t("error.not_authorized"))
         st.stop()
     try:
-        st.navigation(pages).run()
+        st.navigation(pages, position="top").run()
     except PortalError as exc:
         st.error(ctx.t(exc.key, **exc.params))

@@ -1,9 +1,9 @@
 import streamlit as st
 
+from app_pages.widgets.data_summary import show_counts
+from app_pages.widgets.session import context
 from core import accounts
 from core.i18n import fmt_date
-from pages.widgets.data_summary import show_counts
-from pages.widgets.session import context
 
 ctx = context()
 ov = accounts.overview(ctx.db, ctx.user, settings=ctx.settings)

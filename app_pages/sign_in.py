@@ -1,8 +1,8 @@
 import streamlit as st
 
+from app_pages.widgets.session import context
 from core import auth, demo
 from core.errors import PortalError
-from pages.widgets.session import context
 
 ctx = context()
 
@@ -30,7 +30,7 @@ with left:
         with st.container(border=True):
             st.markdown(f"**{ctx.t('signin.demo_title')}**")
             st.caption(ctx.t("signin.demo_help"))
-            st.dataframe(
+            st.table(
                 {
                     ctx.t("signin.demo_role"): [ctx.t("role.customer"), ctx.t("role.admin")],
                     ctx.t("signin.email"): [demo.DEMO_CUSTOMER_EMAIL, demo.DEMO_ADMIN_EMAIL],
@@ -39,5 +39,6 @@ with left:
                         demo.DEMO_ADMIN_PASSWORD,
                     ],
                 },
+                border="horizontal",
                 hide_index=True,
             )

@@ -1,18 +1,18 @@
 import streamlit as st
 
+from app_pages.widgets.session import context
 from core import accounts, support
 from core.errors import PortalError
 from core.i18n import fmt_date, fmt_money, fmt_number
 from core.models import STATUS_ACTIVE, STATUS_ENDED, STATUS_SCHEDULED
-from pages.widgets.session import context
 
 ctx = context()
 lang = ctx.lang
 ov = accounts.overview(ctx.db, ctx.user, settings=ctx.settings)
 
 
-def d(value):
-    return fmt_date(value, lang)
+def d(value, style="long"):
+    return fmt_date(value, lang, style)
 
 
 st.title(ov.company)
@@ -44,15 +44,17 @@ c2.metric(
 )
 c3.metric(
     ctx.t("overview.cycle"),
-    d(ov.period_end),
-    delta=ctx.t("overview.cycle_range", start=d(ov.period_start), end=d(ov.period_end)),
+    d(ov.period_end, "medium"),
+    delta=ctx.t(
+        "overview.cycle_range", start=d(ov.period_start, "medium"), end=d(ov.period_end, "medium")
+    ),
     delta_color="off",
     delta_arrow="off",
     border=True,
 )
 c4.metric(
     ctx.t("overview.renewal"),
-    d(ov.next_renewal) if ov.next_renewal else ctx.t("overview.no_renewal"),
+    d(ov.next_renewal, "medium") if ov.next_renewal else ctx.t("overview.no_renewal"),
     border=True,
 )
 
@@ -126,4 +128,4 @@ with st.container(border=True):
     st.markdown(f"**{ctx.t('billing.cancel_title')}**")
     if ov.status == STATUS_ACTIVE:
         st.caption(ctx.t("billing.cancel_help", date=d(ov.period_end)))
-    st.page_link("pages/cancel.py", label=ctx.t("nav.cancel"), icon=":material/cancel:")
+    st.page_link("app_pages/cancel.py", label=ctx.t("nav.cancel"), icon=":material/cancel:")

@@ -1,9 +1,9 @@
 import streamlit as st
 
+from app_pages.widgets.data_summary import show_counts
+from app_pages.widgets.session import context
 from core import accounts
 from core.i18n import fmt_date
-from pages.widgets.data_summary import show_counts
-from pages.widgets.session import context
 
 ctx = context()
 ov = accounts.overview(ctx.db, ctx.user, settings=ctx.settings)
@@ -23,5 +23,5 @@ with st.container(border=True):
     )
 st.markdown(f"**{ctx.t('cancel.will_delete')}**")
 show_counts(ctx, accounts.data_counts(ctx.db, ctx.user))
-st.page_link("pages/export.py", label=ctx.t("cancel.save_first"), icon=":material/download:")
+st.page_link("app_pages/export.py", label=ctx.t("cancel.save_first"), icon=":material/download:")
 st.info(ctx.t("cancel.coming"), icon=":material/support_agent:")

@@ -1,8 +1,8 @@
 import streamlit as st
 
+from app_pages.widgets.session import context
 from core import admin
 from core.i18n import fmt_number
-from pages.widgets.session import context
 
 ctx = context()
 st.title(ctx.t("insights.title"))

@@ -1,0 +1,189 @@
+"""The router and the pages under Streamlit's AppTest, signed out, as a customer and as an admin,
+in English and in Italian, on a real SQLite file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import accounts, auth, i18n
+from core.db import open_database
+from core.i18n import fmt_date
+from tests import factories
+from tests.conftest import ROOT
+
+NOW = dt.datetime.now(dt.UTC)  # the pages read the real clock
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+    monkeypatch.setenv("PORTAL_DATABASE_URL", url)
+    monkeypatch.setenv("PORTAL_DEMO_MODE", "0")
+    db = open_database(url)
+    plan_id = factories.plan(db, "growth", 24900)
+    made = factories.customer(db, "alice@example.com", plan_id, now=NOW, company="Lumière Srl")
+    factories.customer(db, "bob@example.com", plan_id, now=NOW, company="Bob Ltd")
+    factories.admin(db, "boss@example.com", now=NOW)
+    return db, made
+
+
+def visible_text(at: AppTest) -> str:
+    parts: list[str] = []
+    for kind in (
+        "title",
+        "header",
+        "subheader",
+        "markdown",
+        "caption",
+        "info",
+        "success",
+        "warning",
+        "error",
+    ):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    for m in at.metric:
+        parts += [m.label, str(m.value)]
+    for group in (at.button, at.text_input, at.text_area):
+        parts += [w.label for w in group]
+    parts += [p.label for p in at.page_link]
+    parts += [str(p.proto.text) for p in at.progress]
+    return "\n".join(parts)
+
+
+def assert_no_raw_keys(at: AppTest) -> None:
+    text = visible_text(at)
+    raw = [key for key in i18n.catalog("en") if key in text]
+    assert not raw, raw
+
+
+def open_app(lang: str | None = None, *, as_user: str | None = None) -> AppTest:
+    """A fresh visit; `as_user` arrives already signed in (as after a reload with the cookie)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    if lang:
+        at.session_state["lang"] = lang
+    if as_user:
+        db = open_database(os.environ["PORTAL_DATABASE_URL"])
+        at.session_state["session_id"] = auth.sign_in(
+            db, as_user, factories.PASSWORD
+        ).user.session_id
+    return at.run()
+
+
+def sign_in(at: AppTest, email: str, password: str = factories.PASSWORD) -> AppTest:
+    """Fill in the form; after a success the browser would fetch its cookie and come back."""
+    at.text_input[0].input(email)
+    at.text_input[1].input(password)
+    at.button[0].click().run()
+    if "session_id" in at.session_state:
+        assert [i.value for i in at.info] == [
+            i18n.t("signin.redirecting", at.session_state["ctx"].lang)
+        ]
+        at.run()
+    return at
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_signed_out_visitors_see_only_the_sign_in_page(site, lang):
+    at = open_app(lang)
+    assert not at.exception
+    assert at.title[0].value == i18n.t("signin.title", lang)
+    assert [w.label for w in at.text_input] == [
+        i18n.t("signin.email", lang),
+        i18n.t("signin.password", lang),
+    ]
+    assert i18n.t("overview.invoices", lang) not in visible_text(at)
+    assert_no_raw_keys(at)
+
+
+def test_demo_mode_lists_the_demo_sign_ins(site, monkeypatch):
+    monkeypatch.setenv("PORTAL_DEMO_MODE", "1")
+    at = open_app("en")
+    table = at.table[0].value
+    assert "customer@demo.test" in table.to_string()
+    assert "demo-admin" in table.to_string()
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "key"),
+    [
+        ("alice@example.com", "wrong", "signin.error.invalid"),
+        ("nobody@example.com", "wrong", "signin.error.invalid"),
+        ("", "", "signin.error.empty"),
+        ("x" * 250, "pw", "signin.error.email_format"),  # the field stops at 254
+    ],
+)
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_bad_sign_ins_get_a_clear_message_in_the_users_language(site, lang, email, password, key):
+    at = sign_in(open_app(lang), email, password)
+    assert not at.exception
+    assert [e.value for e in at.error] == [i18n.t(key, lang)]
+    assert at.title[0].value == i18n.t("signin.title", lang)
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_a_customer_reads_their_account(site, lang):
+    db, _made = site
+    at = sign_in(open_app(lang), "alice@example.com")
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Lumière Srl"
+    text = visible_text(at)
+    ov = accounts.overview_by_email(db, "alice@example.com")
+    assert "Growth" in [m.value for m in at.metric]
+    assert fmt_date(ov.period_end, lang) in text
+    assert i18n.fmt_money(24900, "USD", lang) in text
+    assert i18n.t("billing.title", lang) in text
+    assert i18n.t("nav.cancel", lang) in [p.label for p in at.page_link]
+    assert i18n.t("offer.title", lang) in text
+    assert i18n.t("status.active", lang, date=fmt_date(ov.period_end, lang)) in text
+    assert i18n.t("usage.line", lang, what=i18n.t("usage.seats", lang), used="1", limit="3") in text
+    assert i18n.t("nav.insights", lang) not in text
+    assert_no_raw_keys(at)
+
+
+def test_the_language_switch_changes_the_page_and_sticks_for_the_user(site):
+    at = open_app(as_user="alice@example.com")
+    assert at.subheader[0].value == i18n.t("overview.usage", "en")
+    at.segmented_control[0].set_value("it").run()
+    assert at.subheader[0].value == i18n.t("overview.usage", "it")
+    assert at.segmented_control[0].value == "it"
+    assert_no_raw_keys(at)
+    # a new visit, signed in again, opens in Italian without choosing
+    again = open_app(as_user="alice@example.com")
+    assert again.subheader[0].value == i18n.t("overview.usage", "it")
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_an_admin_sees_the_admin_pages_and_no_customer_pages(site, lang):
+    at = sign_in(open_app(lang), "boss@example.com")
+    assert not at.exception, at.exception
+    assert at.title[0].value == i18n.t("insights.title", lang)
+    active = [m for m in at.metric if m.label == i18n.t("status_name.active", lang)]
+    assert active and active[0].value == "2"
+    assert i18n.t("billing.title", lang) not in visible_text(at)
+    assert_no_raw_keys(at)
+
+
+def test_a_customer_cannot_open_admin_pages_by_url(site):
+    at = open_app("en", as_user="alice@example.com")
+    assert at.title[0].value == "Lumière Srl"
+    # the page is not registered for this user at all, so nothing can switch to it
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(str(ROOT / "app_pages" / "insights.py"))
+    assert i18n.t("nav.insights", "en") not in visible_text(at)
+
+
+def test_sign_out_returns_to_the_sign_in_page(site):
+    at = open_app("en", as_user="alice@example.com")
+    at.button(key="sign_out").click().run()
+    assert at.title[0].value == i18n.t("signin.title", "en")
+
+
+def test_a_database_that_does_not_work_gets_a_clear_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTAL_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    at = open_app("it")
+    assert not at.exception
+    assert [e.value for e in at.error] == [i18n.t("error.database", "it")]

@@ -20,8 +20,19 @@ CATALOG_DIR = Path(__file__).resolve().parent / "locales"
 
 @cache
 def catalog(lang: str) -> dict[str, str]:
-    with (CATALOG_DIR / f"{lang}.json").open(encoding="utf-8") as fh:
-        return json.load(fh)
+    """All texts of a language: every `locales/<lang>/*.json`, one file per area of the product.
+
+    A key defined in two files is an error, so areas cannot silently override each other.
+    """
+    merged: dict[str, str] = {}
+    for path in sorted((CATALOG_DIR / lang).glob("*.json")):
+        with path.open(encoding="utf-8") as fh:
+            texts = json.load(fh)
+        clash = merged.keys() & texts.keys()
+        if clash:
+            raise ValueError(f"{path.name} redefines {sorted(clash)}")
+        merged.update(texts)
+    return merged
 
 
 def normalise_language(value: str | None) -> str:

@@ -28,6 +28,8 @@ def normalise_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy emit BEGIN itself (see _sqlite_begin), instead of the driver's own guess.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -36,22 +38,35 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(conn: Any) -> None:
+    """A write transaction takes SQLite's write lock at BEGIN, so two writers never both read
+    a state and then both act on it; reads stay deferred and run beside writers under WAL."""
+    immediate = conn.get_execution_options().get("write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 @dataclass(frozen=True)
 class Database:
     """An engine and its session factory: what every `core` use case takes first."""
 
     engine: Engine
     sessions: sessionmaker[Session]
+    writers: sessionmaker[Session]
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """One unit of work: commits on success, rolls back on any error."""
+    def transaction(self, *, write: bool = False) -> Iterator[Session]:
+        """One unit of work: commits on success, rolls back on any error.
+
+        `write=True` for a use case that reads a state and changes it on that basis: on SQLite
+        it holds the write lock from the start (PostgreSQL use cases lock rows with FOR UPDATE).
+        """
+        factory = self.writers if write else self.sessions
         try:
-            with self.sessions.begin() as session:
+            with factory.begin() as session:
                 yield session
         except OperationalError as exc:
             raise DatabaseUnavailable() from exc
@@ -67,13 +82,18 @@ def connect(url: str) -> Database:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url, connect_args={"timeout": 10})
             event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
         else:
             engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except (ArgumentError, SQLAlchemyError, ValueError, ImportError, OSError) as exc:
         raise DatabaseUnavailable() from exc
-    return Database(engine, sessionmaker(engine, expire_on_commit=False))
+    return Database(
+        engine,
+        sessionmaker(engine, expire_on_commit=False),
+        sessionmaker(engine.execution_options(write=True), expire_on_commit=False),
+    )
 
 
 def _alembic_config(db: Database) -> Any:

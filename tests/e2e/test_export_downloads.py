@@ -1,0 +1,116 @@
+"""Export data in a real browser: the demo customer clicks every download button, the file
+arrives, parses, and holds the number of rows the page announced before the click."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+from pypdf import PdfReader
+
+from core import demo, exports
+from core.db import open_database
+from tests.e2e.conftest import ROOT
+from tests.e2e.test_sign_in_overview import sign_in
+from tests.test_exports import parse
+
+ARTIFACTS = ROOT / "test-artifacts"
+FORMAT_LABELS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "json": "JSON"}
+
+
+def number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def open_export_page(page: Page, server, lang_label: str, title: str, submit: str) -> None:
+    sign_in(page, server, demo.DEMO_CUSTOMER_EMAIL, demo.DEMO_CUSTOMER_PASSWORD, submit)
+    expect(page.get_by_role("heading", name=demo.DEMO_COMPANY)).to_be_visible()
+    page.goto(f"{server.url}/export")
+    # the demo customer's stored language may have been changed by another test: choose it
+    page.get_by_role("radio", name=lang_label).or_(
+        page.get_by_text(lang_label, exact=True)
+    ).first.click()
+    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+
+
+def download(page: Page, key: str) -> tuple[str, bytes]:
+    with page.expect_download(timeout=60_000) as info:
+        page.locator(f".st-key-{key} button").click()
+    path = info.value.path()
+    return info.value.suggested_filename, Path(path).read_bytes()
+
+
+def test_every_download_arrives_with_the_rows_the_page_announced(server, page_for):
+    page = page_for("en-US")
+    open_export_page(page, server, "English", "Export data", "Sign in")
+    db = open_database(server.database_url)
+    actor = exports.actor_for_email(db, demo.DEMO_CUSTOMER_EMAIL)
+    opts = exports.export_options(db, actor)
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    sections = (
+        (
+            "export_search_format",
+            "dl_search_results",
+            "search-results",
+            r"holds ([\d,]+) rows: the",
+        ),
+        ("export_influencer_format", "dl_influencers", "influencers", r"holds ([\d,]+) rows, one"),
+    )
+    for picker, button, what, announced_re in sections:
+        for fmt, label in FORMAT_LABELS.items():
+            page.locator(f".st-key-{picker}").get_by_text(label, exact=True).click()
+            caption = page.get_by_text(re.compile(rf"File name: .*_{what}_.*\.{fmt}$"))
+            expect(caption).to_be_visible()
+            announced = page.get_by_text(re.compile(announced_re)).inner_text()
+            rows = number(re.search(announced_re, announced)[1])
+            name, content = download(page, button)
+            assert name == caption.inner_text().removeprefix("File name: ")
+            assert name.endswith(f".{fmt}") and name.startswith("Lumière-Co-Agency_")
+            parsed = parse(fmt, content)
+            assert len(parsed) == rows, (what, fmt)
+        expected = opts.search_results if what == "search-results" else opts.influencers
+        assert rows == expected
+
+    # the PDF report: prepared with a progress bar, previewed, downloaded
+    page.locator(".st-key-prepare_report button").click()
+    ready = page.get_by_text(re.compile(r"Report ready: \d+ pages"))
+    expect(ready).to_be_visible(timeout=60_000)
+    pages = number(re.search(r"(\d+) pages", ready.inner_text())[1])
+    name, content = download(page, "dl_report")
+    assert name.endswith(".pdf")
+    reader = PdfReader(io.BytesIO(content))
+    assert len(reader.pages) == pages >= 2
+    assert demo.DEMO_COMPANY in reader.pages[0].extract_text()
+
+    # everything in one ZIP
+    page.locator(".st-key-prepare_archive button").click()
+    expect(page.get_by_text(re.compile(r"Archive ready:"))).to_be_visible(timeout=60_000)
+    holds = page.get_by_text(re.compile(r"The archive holds")).inner_text()
+    search_rows, influencer_rows = (number(n) for n in re.findall(r"([\d,]+) \w+[- ]", holds)[:2])
+    name, content = download(page, "dl_archive")
+    assert name.endswith(".zip")
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        assert len(parse("csv", archive.read("search_results.csv"))) == search_rows
+        assert len(parse("json", archive.read("influencers.json"))) == influencer_rows
+        assert "README.txt" in archive.namelist() and "account.json" in archive.namelist()
+    page.screenshot(path=str(ARTIFACTS / "export-en.png"), full_page=True)
+
+
+def test_the_export_page_in_italian(server, page_for):
+    page = page_for("it-IT")
+    open_export_page(page, server, "Italiano", "Esporta i dati", "Accedi")
+    for text in ("Dati di ricerca", "Dati degli influencer", "Report in PDF"):
+        expect(page.get_by_role("heading", name=text)).to_be_visible()
+    expect(page.locator(".st-key-dl_search_results button")).to_have_text(
+        re.compile("Esporta i dati di ricerca")
+    )
+    page.locator(".st-key-prepare_report button").click()
+    expect(page.locator(".st-key-dl_report button")).to_have_text(
+        re.compile("Scarica un report in PDF"), timeout=60_000
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "export-it.png"), full_page=True)

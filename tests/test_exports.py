@@ -1,0 +1,700 @@
+"""Exports hold exactly what is stored: every format is parsed back and compared with the
+database, for the demo account and for a hostile data set (formula triggers, quotes, commas,
+semicolons, line breaks, tabs, emoji with ZWJ, CJK, right-to-left, 10,000-character fields,
+empty values, negative and 17-digit numbers), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+import openpyxl
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select, update
+
+from core import demo, exports
+from core.auth import CurrentUser
+from core.db import Database
+from core.errors import InvalidInput, NotAuthorized
+from core.exports import ExportRequest
+from core.models import (
+    STATUS_ENDED,
+    STATUS_PURGED,
+    STATUS_SCHEDULED,
+    Campaign,
+    CampaignInfluencer,
+    Influencer,
+    InfluencerList,
+    ListMember,
+    SavedSearch,
+    SearchResult,
+    Subscription,
+)
+from tests import factories
+from tests.conftest import NOW, ROOT
+
+# --- The hostile data set -------------------------------------------------------------------
+
+LONG = "Ω" + "x" * 9_998 + "∎"  # 10,000 characters
+HOSTILE = (
+    "=1+1",
+    '=HYPERLINK("http://evil.example","click me")',
+    "=cmd|' /C calc'!A0",
+    "+39 347 555 0199",
+    "-5% off",
+    "-",
+    "@SUM(A1:A9)",
+    "\tleading tab",
+    "\rleading carriage return",
+    "\nleading line feed",
+    "'already quoted",
+    "''two apostrophes",
+    'quotes "inside", commas, semicolons; and more',
+    "line one\nline two\r\nline three",
+    "tab\tinside",
+    "👩‍👩‍👧‍👦 family, 🏳️‍🌈 flag, 👍🏽 thumb",
+    "佐藤 花子 · 王芳",
+    "김민지",
+    "ليلى حسن",
+    "נועה כהן",
+    "Ελένη Παπαδάκη",
+    "Анна Иванова",
+    "Zoë Núñez-Groß",
+    "प्रिया शर्मा",
+    "",
+    " leading space",
+    "trailing space ",
+    "_x0041_ looks like an Excel escape",
+    "bell\x07 and form feed\x0c",
+    LONG,
+)
+NUMBERS = (  # followers, engagement rate: a negative number is a number, not text
+    (0, 0.0),
+    (-5, -1.25),
+    (2_147_483_647, 0.1 + 0.2),
+    (1, 12.345678901234567),
+    (42, 1e-07),
+)
+T0 = dt.datetime(2025, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Hostile:
+    account_id: int
+    email: str
+    other_account_id: int
+    other_email: str
+    search_ids: tuple[int, ...]
+
+
+def make_hostile(db: Database) -> Hostile:
+    """A customer whose every text field is hostile, and a second customer beside it."""
+    plan_id = factories.plan(db)
+    made = factories.customer(db, "alice@example.com", plan_id, now=NOW, company='=Évil; Co, "Ltd"')
+    other = factories.customer(db, "bob@example.com", plan_id, now=NOW, company="Bob Ltd")
+    with db.transaction() as s:
+        influencers = []
+        for i, text in enumerate(HOSTILE):
+            followers, rate = NUMBERS[i % len(NUMBERS)]
+            row = Influencer(
+                account_id=made.account_id,
+                handle=(text[:90] if i % 3 else f"h{i}"),
+                name=text[:200],  # a name holds 200 characters (notes hold any length)
+                platform=("instagram", "=tiktok", "")[i % 3],
+                followers=followers,
+                engagement_rate=rate,
+                country=("IT", "-1", "")[i % 3],
+                categories="; ".join(HOSTILE[j][:40] for j in (i, (i + 7) % len(HOSTILE))),
+                contact_email=("", "=evil@example.com", "a@b.example")[i % 3],
+                notes=text,
+                unlocked_at=T0 + dt.timedelta(seconds=i, microseconds=17 * i),
+            )
+            s.add(row)
+            influencers.append(row)
+        s.add(
+            Influencer(
+                account_id=other.account_id,
+                handle="bobs.secret",
+                name="Bob's secret influencer",
+                platform="instagram",
+                followers=1,
+                engagement_rate=1.0,
+                country="GB",
+                unlocked_at=T0,
+            )
+        )
+        s.flush()
+        searches = []
+        for i, text in enumerate(("=1+1", '@search; "quoted"', "👩‍👩‍👧 ليلى", "empty")):
+            search = SavedSearch(
+                account_id=made.account_id,
+                name=text,
+                query=json.dumps({"q": HOSTILE[i], "long": LONG if i == 0 else ""}),
+                created_at=T0 + dt.timedelta(days=i),
+            )
+            s.add(search)
+            s.flush()
+            searches.append(search.id)
+            if text == "empty":
+                continue  # a saved search with no results
+            for rank, inf in enumerate(influencers[i::2], start=1):
+                s.add(
+                    SearchResult(
+                        search_id=search.id,
+                        influencer_id=inf.id,
+                        rank=rank,
+                        score=(-0.5 if rank == 2 else 1 / (rank + 2)),
+                    )
+                )
+        for i, text in enumerate(("=cmd|' /C calc'!A0", 'a, b; c "d"', "👩‍👩‍👧", "")):
+            lst = InfluencerList(account_id=made.account_id, name=text, created_at=T0)
+            s.add(lst)
+            s.flush()
+            for inf in influencers[i::5]:
+                s.add(ListMember(list_id=lst.id, influencer_id=inf.id, added_at=T0))
+        for i, text in enumerate(("+Summer 2026", "-Winter\n2026")):
+            camp = Campaign(
+                account_id=made.account_id,
+                name=text,
+                status=("completed", "active")[i],
+                start_date=dt.date(2026, 1, 1),
+                end_date=dt.date(2026, 2, 1),
+                budget_cents=100_000,
+                currency="USD",
+            )
+            s.add(camp)
+            s.flush()
+            for inf in influencers[i::4]:
+                s.add(
+                    CampaignInfluencer(
+                        campaign_id=camp.id,
+                        influencer_id=inf.id,
+                        posts=2,
+                        reach=1000,
+                        impressions=2000,
+                        engagements=-3,
+                        clicks=4,
+                        conversions=1,
+                        cost_cents=5000,
+                    )
+                )
+    return Hostile(made.account_id, made.email, other.account_id, other.email, tuple(searches))
+
+
+def customer(db: Database, email: str) -> CurrentUser:
+    return exports.actor_for_email(db, email)
+
+
+@pytest.fixture
+def hostile(db: Database) -> Hostile:
+    return make_hostile(db)
+
+
+@pytest.fixture
+def demo_db(db: Database) -> Database:
+    demo.seed(db, accounts=3, now=NOW)
+    return db
+
+
+# --- What the database holds, read independently of the export code ------------------------
+
+
+def stored_search_results(
+    db: Database, account_id: int, search_ids: tuple[int, ...] | None = None
+) -> list[dict[str, Any]]:
+    rows = []
+    with db.transaction() as s:
+        query = (
+            select(SavedSearch, SearchResult, Influencer)
+            .join(SearchResult, SearchResult.search_id == SavedSearch.id)
+            .join(Influencer, Influencer.id == SearchResult.influencer_id)
+            .where(SavedSearch.account_id == account_id)
+            .order_by(SavedSearch.id, SearchResult.rank, SearchResult.id)
+        )
+        if search_ids is not None:
+            query = query.where(SavedSearch.id.in_(search_ids))
+        for search, result, inf in s.execute(query):
+            rows.append(
+                {
+                    "search_id": search.id,
+                    "search_name": search.name,
+                    "search_query": search.query,
+                    "search_created_at": search.created_at,
+                    "rank": result.rank,
+                    "score": result.score,
+                    "influencer_id": inf.id,
+                    "handle": inf.handle,
+                    "name": inf.name,
+                    "platform": inf.platform,
+                    "followers": inf.followers,
+                    "engagement_rate": inf.engagement_rate,
+                    "country": inf.country,
+                }
+            )
+    return rows
+
+
+def stored_influencers(
+    db: Database, account_id: int, columns: tuple[str, ...] | None = None, scope: str = "all"
+) -> list[dict[str, Any]]:
+    columns = columns or exports.INFLUENCER_DEFAULT_COLUMNS
+    rows = []
+    with db.transaction() as s:
+        lists: dict[int, list[tuple[int, str]]] = {}
+        for member, lst in s.execute(
+            select(ListMember, InfluencerList).join(
+                InfluencerList, InfluencerList.id == ListMember.list_id
+            )
+        ):
+            lists.setdefault(member.influencer_id, []).append((lst.id, lst.name))
+        campaigns: dict[int, list[tuple[int, str]]] = {}
+        for ci, camp in s.execute(
+            select(CampaignInfluencer, Campaign).join(
+                Campaign, Campaign.id == CampaignInfluencer.campaign_id
+            )
+        ):
+            campaigns.setdefault(ci.influencer_id, []).append((camp.id, camp.name))
+        for inf in s.scalars(
+            select(Influencer).where(Influencer.account_id == account_id).order_by(Influencer.id)
+        ):
+            if scope != "all" and inf.id not in lists and inf.id not in campaigns:
+                continue
+            full = {
+                "id": inf.id,
+                "name": inf.name,
+                "handle": inf.handle,
+                "platform": inf.platform,
+                "followers": inf.followers,
+                "engagement_rate": inf.engagement_rate,
+                "country": inf.country,
+                "categories": inf.categories,
+                "contact_email": inf.contact_email,
+                "notes": inf.notes,
+                "unlocked_at": inf.unlocked_at,
+                "lists": [name for _id, name in sorted(lists.get(inf.id, []))],
+                "campaigns": [name for _id, name in sorted(campaigns.get(inf.id, []))],
+            }
+            rows.append({key: full[key] for key in columns})
+    return rows
+
+
+KINDS = {c.key: c.kind for c in (*exports.SEARCH_RESULT_COLUMNS, *exports.INFLUENCER_COLUMNS)}
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r", "\n")
+EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+# --- Reading the files back, as a spreadsheet or a program would ---------------------------
+
+
+def read_csv(content: bytes) -> tuple[list[str], list[list[str]]]:
+    assert content.startswith(b"\xef\xbb\xbf"), "CSV must start with a UTF-8 byte-order mark"
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    return rows[0], rows[1:]
+
+
+def read_xlsx(content: bytes) -> tuple[list[str], list[list[Any]]]:
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/")]
+        for name in sheets:
+            assert "<f>" not in z.read(name).decode(), "no cell may be a formula"
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    sheet = book.worksheets[0]
+    rows = []
+    for row in sheet.iter_rows():
+        for cell in row:
+            assert cell.data_type != "f"
+        rows.append([cell.value for cell in row])
+    width = len(rows[0])
+    return rows[0], [r + [None] * (width - len(r)) for r in rows[1:]]
+
+
+def excel_text(value: str) -> str:
+    """What Excel shows for a stored string: OOXML escapes `_xHHHH_` are characters."""
+    return EXCEL_ESCAPE.sub(lambda m: chr(int(m[1], 16)), value)
+
+
+def unprotect(cell: str) -> str:
+    """The documented inverse of the formula protection: drop exactly one leading apostrophe."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
+def csv_value(key: str, cell: str) -> Any:
+    kind = KINDS[key]
+    if kind == "int":
+        return int(cell)
+    if kind == "float":
+        return float(cell)
+    assert not cell.startswith(DANGEROUS), f"unprotected text cell {cell[:20]!r}"
+    text = unprotect(cell)
+    if kind == "time":
+        return dt.datetime.fromisoformat(text)
+    if kind == "names":
+        return json.loads(text)
+    return text
+
+
+def xlsx_value(key: str, cell: Any) -> Any:
+    kind = KINDS[key]
+    if kind in ("int", "float"):
+        assert isinstance(cell, int | float) and not isinstance(cell, bool), (key, cell)
+        return cell
+    if cell is None:
+        return ""
+    assert isinstance(cell, str), (key, cell)
+    text = excel_text(cell)
+    assert not text.startswith(DANGEROUS), f"unprotected text cell {text[:20]!r}"
+    text = unprotect(text)
+    if kind == "time":
+        return dt.datetime.fromisoformat(text)
+    if kind == "names":
+        return json.loads(text)
+    return text
+
+
+def json_expected(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in row.items()}
+        for row in rows
+    ]
+
+
+def parse(fmt: str, content: bytes) -> list[dict[str, Any]]:
+    """The rows of an export file, with each value turned back into what was stored."""
+    if fmt == "json":
+        data = json.loads(content.decode("utf-8"))
+        assert data["row_count"] == len(data["rows"])
+        return data["rows"]
+    header, rows = read_csv(content) if fmt == "csv" else read_xlsx(content)
+    value = csv_value if fmt == "csv" else xlsx_value
+    return [{k: value(k, cell) for k, cell in zip(header, row, strict=True)} for row in rows]
+
+
+def expected_for(fmt: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return json_expected(rows) if fmt == "json" else rows
+
+
+def export(db: Database, email: str, request: ExportRequest, lang: str = "en") -> bytes:
+    content, result = exports.export_bytes(db, customer(db, email), request, lang=lang, now=NOW)
+    assert result.size == len(content)
+    return content
+
+
+# --- Round trips ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+def test_demo_search_results_round_trip(demo_db, fmt):
+    content = export(demo_db, demo.DEMO_CUSTOMER_EMAIL, ExportRequest("search-results", fmt))
+    account_id = customer(demo_db, demo.DEMO_CUSTOMER_EMAIL).account_id
+    expected = stored_search_results(demo_db, account_id)
+    assert len(expected) > 50
+    assert parse(fmt, content) == expected_for(fmt, expected)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+def test_demo_influencers_round_trip(demo_db, fmt):
+    content = export(demo_db, demo.DEMO_CUSTOMER_EMAIL, ExportRequest("influencers", fmt))
+    account_id = customer(demo_db, demo.DEMO_CUSTOMER_EMAIL).account_id
+    expected = stored_influencers(demo_db, account_id)
+    assert len(expected) == 160
+    assert any(row["lists"] for row in expected) and any(row["campaigns"] for row in expected)
+    assert parse(fmt, content) == expected_for(fmt, expected)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+def test_hostile_search_results_round_trip(db, hostile, fmt):
+    content = export(db, hostile.email, ExportRequest("search-results", fmt))
+    expected = stored_search_results(db, hostile.account_id)
+    assert {row["search_name"] for row in expected} == {"=1+1", '@search; "quoted"', "👩‍👩‍👧 ليلى"}
+    assert parse(fmt, content) == expected_for(fmt, expected)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+def test_hostile_influencers_round_trip(db, hostile, fmt):
+    content = export(db, hostile.email, ExportRequest("influencers", fmt))
+    expected = stored_influencers(db, hostile.account_id)
+    assert len(expected) == len(HOSTILE)
+    notes = {row["notes"] for row in expected}
+    assert LONG in notes and "" in notes and "=1+1" in notes
+    rows = parse(fmt, content)
+    assert rows == expected_for(fmt, expected)
+    assert "Bob's secret influencer" not in content.decode("utf-8", "replace")
+
+
+def test_formula_triggers_get_one_apostrophe_and_numbers_stay_numbers(db, hostile):
+    header, rows = read_csv(export(db, hostile.email, ExportRequest("influencers", "csv")))
+    cells = [cell for row in rows for cell in row]
+    for text in ("=1+1", "+39 347 555 0199", "-5% off", "@SUM(A1:A9)", "\tleading tab"):
+        assert "'" + text in cells and text not in cells
+    assert "''already quoted" in cells  # the apostrophe is protected too, so the rule undoes
+    assert "'-" in cells
+    followers = [row[header.index("followers")] for row in rows]
+    assert "-5" in followers and "'-5" not in followers  # a negative number is a number
+    assert "0.30000000000000004" in [row[header.index("engagement_rate")] for row in rows]
+    # JSON is never prefixed
+    data = json.loads(export(db, hostile.email, ExportRequest("influencers", "json")))
+    assert "=1+1" in [row["name"] for row in data["rows"]]
+    assert -5 in [row["followers"] for row in data["rows"]]
+
+
+def test_xlsx_text_is_a_string_and_numbers_are_exact(db, hostile):
+    header, rows = read_xlsx(export(db, hostile.email, ExportRequest("influencers", "xlsx")))
+    names = [row[header.index("name")] for row in rows]
+    assert "'=1+1" in names and "'@SUM(A1:A9)" in names
+    rates = [row[header.index("engagement_rate")] for row in rows]
+    assert 0.1 + 0.2 in rates and 12.345678901234567 in rates
+    assert -5 in [row[header.index("followers")] for row in rows]
+
+
+def test_csv_is_utf8_with_bom_and_keeps_accents(demo_db):
+    content = export(demo_db, demo.DEMO_CUSTOMER_EMAIL, ExportRequest("influencers", "csv"))
+    text = content.decode("utf-8-sig")
+    assert content[:3] == b"\xef\xbb\xbf"
+    assert any(ch in text for ch in "àèéìòùçñüöäß")
+    assert "\r\n" in text
+
+
+# --- Choices ----------------------------------------------------------------------------------
+
+
+def test_chosen_searches_only(db, hostile):
+    chosen = hostile.search_ids[1:2]
+    request = ExportRequest("search-results", "json", search_ids=chosen)
+    plan = exports.plan_export(db, customer(db, hostile.email), request, now=NOW)
+    rows = parse("json", export(db, hostile.email, request))
+    assert rows == json_expected(stored_search_results(db, hostile.account_id, chosen))
+    assert plan.rows == len(rows) > 0
+    assert {row["search_id"] for row in rows} == set(chosen)
+
+
+def test_another_accounts_search_cannot_be_chosen(db, hostile):
+    with db.transaction() as s:
+        bob_search = SavedSearch(
+            account_id=hostile.other_account_id, name="bob", query="{}", created_at=T0
+        )
+        s.add(bob_search)
+        s.flush()
+        bob_id = bob_search.id
+    request = ExportRequest("search-results", "csv", search_ids=(hostile.search_ids[0], bob_id))
+    with pytest.raises(InvalidInput) as exc:
+        exports.export_bytes(db, customer(db, hostile.email), request)
+    assert exc.value.key == "export.error.unknown_search"
+
+
+def test_chosen_columns_in_order_and_only_listed_influencers(db, hostile):
+    columns = ("notes", "followers", "lists", "name")
+    request = ExportRequest("influencers", "csv", columns=columns, scope="lists-campaigns")
+    plan = exports.plan_export(db, customer(db, hostile.email), request, now=NOW)
+    header, _rows = read_csv(export(db, hostile.email, request))
+    assert tuple(header) == columns == plan.columns
+    rows = parse("csv", export(db, hostile.email, request))
+    expected = stored_influencers(db, hostile.account_id, columns, scope="lists-campaigns")
+    assert rows == expected
+    assert plan.rows == len(rows) < len(HOSTILE)
+
+
+@pytest.mark.parametrize(
+    ("request_", "key"),
+    [
+        (ExportRequest("influencers", "csv", columns=()), "export.error.no_columns"),
+        (ExportRequest("influencers", "csv", columns=("name", "password")), "export.error.columns"),
+        (ExportRequest("influencers", "pdf"), "export.error.format"),
+        (ExportRequest("search-results", "csv", search_ids=()), "export.error.no_search"),
+        (ExportRequest("everything", "zip"), "export.error.format"),
+    ],
+)
+def test_bad_requests_get_a_clear_message(db, hostile, request_, key):
+    with pytest.raises(InvalidInput) as exc:
+        exports.plan_export(db, customer(db, hostile.email), request_)
+    assert exc.value.key == key
+
+
+def test_file_names_carry_company_what_and_date():
+    day = dt.datetime(2026, 12, 8, 23, 0, tzinfo=dt.UTC)
+    assert exports.file_name("Lumière & Co. Agency", "influencers", "csv", day) == (
+        "Lumière-Co-Agency_influencers_2026-12-08.csv"
+    )
+    assert (
+        exports.file_name("佐藤_商事 / ../", "report", "pdf", day)
+        == "佐藤-商事_report_2026-12-08.pdf"
+    )
+    assert exports.file_name("../..", "archive", "zip", day) == "account_archive_2026-12-08.zip"
+
+
+# --- Who may export -----------------------------------------------------------------------------
+
+
+def test_a_customer_exports_only_their_own_account(db, hostile):
+    bob = customer(db, hostile.other_email)
+    for what, fmt in (("influencers", "csv"), ("report", "pdf"), ("archive", "zip")):
+        with pytest.raises(NotAuthorized):
+            exports.export_bytes(db, bob, ExportRequest(what, fmt), hostile.account_id)
+        with pytest.raises(NotAuthorized):
+            exports.plan_export(db, bob, ExportRequest(what, fmt), hostile.account_id)
+    with pytest.raises(NotAuthorized):
+        exports.export_options(db, bob, hostile.account_id)
+    with pytest.raises(NotAuthorized):
+        exports.export_options(db, None, hostile.account_id)
+
+
+@pytest.mark.parametrize("status", [STATUS_ENDED, STATUS_PURGED])
+def test_an_ended_or_purged_account_exports_nothing(db, hostile, status):
+    with db.transaction() as s:
+        s.execute(
+            update(Subscription)
+            .where(Subscription.account_id == hostile.account_id)
+            .values(status=status)
+        )
+    alice = customer(db, hostile.email)
+    with pytest.raises(exports.ExportUnavailable) as exc:
+        exports.export_options(db, alice)
+    assert exc.value.key == "export.error.ended"
+    for what, fmts in exports.FORMATS.items():
+        for fmt in fmts:
+            out = io.BytesIO()
+            with pytest.raises(exports.ExportUnavailable):
+                exports.write_export(db, alice, ExportRequest(what, fmt), out)
+            assert out.getvalue() == b""
+
+
+def test_a_scheduled_cancellation_still_exports_until_the_cycle_ends(db, hostile):
+    with db.transaction() as s:
+        s.execute(
+            update(Subscription)
+            .where(Subscription.account_id == hostile.account_id)
+            .values(status=STATUS_SCHEDULED)
+        )
+        end = s.scalar(
+            select(Subscription.current_period_end).where(
+                Subscription.account_id == hostile.account_id
+            )
+        )
+    opts = exports.export_options(db, customer(db, hostile.email))
+    assert opts.status == STATUS_SCHEDULED and opts.available_until == end
+    assert parse("json", export(db, hostile.email, ExportRequest("influencers", "json")))
+
+
+# --- Excel's limits ---------------------------------------------------------------------------
+
+
+def test_a_value_too_long_for_excel_is_refused_with_a_clear_message(sqlite_db):
+    made = make_hostile(sqlite_db)
+    with sqlite_db.transaction() as s:
+        s.execute(
+            update(Influencer)
+            .where(Influencer.account_id == made.account_id, Influencer.handle == "h0")
+            .values(notes="n" * 40_000)
+        )
+    alice = customer(sqlite_db, made.email)
+    request = ExportRequest("influencers", "xlsx")
+    assert exports.xlsx_problem(sqlite_db, alice, request) == "export.error.xlsx_cell"
+    narrow = ExportRequest("influencers", "xlsx", columns=("name", "followers"))
+    assert exports.xlsx_problem(sqlite_db, alice, narrow) is None
+    with pytest.raises(exports.ExportTooLargeForExcel) as exc:
+        exports.export_bytes(sqlite_db, alice, request)
+    assert exc.value.key == "export.error.xlsx_cell"
+    # CSV and JSON keep the value whole
+    rows = parse("csv", export(sqlite_db, made.email, ExportRequest("influencers", "csv")))
+    assert "n" * 40_000 in [row["notes"] for row in rows]
+
+
+# --- The archive ------------------------------------------------------------------------------
+
+
+def test_the_archive_holds_everything_with_a_readme(demo_db):
+    alice = customer(demo_db, demo.DEMO_CUSTOMER_EMAIL)
+    plan = exports.plan_export(demo_db, alice, ExportRequest("archive", "zip"), now=NOW)
+    content, result = exports.export_bytes(
+        demo_db, alice, ExportRequest("archive", "zip"), lang="it", now=NOW
+    )
+    assert result.file_name == plan.file_name == "Lumière-Co-Agency_archive_2026-11-26.zip"
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        assert z.testzip() is None
+        names = set(z.namelist())
+        assert names == {
+            "search_results.csv",
+            "search_results.json",
+            "influencers.csv",
+            "influencers.json",
+            "report.pdf",
+            "account.json",
+            "README.txt",
+        }
+        readme = z.read("README.txt").decode("utf-8")
+        for name in names:
+            assert name in readme
+        assert "apostrofo" in readme  # in the user's language, with the protection rule
+        for member, rows in plan.parts:
+            fmt = member.rsplit(".", 1)[1]
+            assert len(parse(fmt, z.read(member))) == rows
+            assert f"{rows} righe" in readme
+        expected = stored_influencers(demo_db, alice.account_id)
+        assert parse("json", z.read("influencers.json")) == json_expected(expected)
+        account = json.loads(z.read("account.json"))
+        assert account["account"]["company"] == "Lumière & Co. Agency"
+        assert account["plan"]["code"] == "growth"
+        assert len(account["invoices"]) == exports.export_options(demo_db, alice).invoices
+        assert {u["email"] for u in account["users"]} >= {demo.DEMO_CUSTOMER_EMAIL}
+        assert "password_hash" not in json.dumps(account)
+        assert all("language" in u["settings"] for u in account["users"])
+        assert len(account["lists"]) == 5 and all(lst["members"] for lst in account["lists"])
+        assert len(account["campaigns"]) == 4
+        assert len(account["searches"]) == 7
+        pdf = PdfReader(io.BytesIO(z.read("report.pdf")))
+        assert len(pdf.pages) >= 2
+    assert result.rows == plan.rows == plan.parts[0][1] + plan.parts[2][1]
+
+
+# --- The command line uses the same code ------------------------------------------------------
+
+
+def run_cli(db: Database, *args: str) -> subprocess.CompletedProcess:
+    url = db.engine.url.render_as_string(hide_password=False)
+    return subprocess.run(
+        [sys.executable, "-m", "core", "--database-url", url, "export", *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(("what", "fmt"), [("influencers", "xlsx"), ("search-results", "csv")])
+def test_the_command_line_writes_the_same_file(db, hostile, tmp_path, what, fmt):
+    out = tmp_path / f"export.{fmt}"
+    done = run_cli(db, "--email", hostile.email, "--what", what, "--format", fmt, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    rows = parse(fmt, out.read_bytes())
+    expected = (
+        stored_influencers(db, hostile.account_id)
+        if what == "influencers"
+        else stored_search_results(db, hostile.account_id)
+    )
+    assert rows == expected
+    assert f"{len(rows):,} rows" in done.stderr
+
+
+def test_the_command_line_refuses_an_ended_account(db, hostile, tmp_path):
+    with db.transaction() as s:
+        s.execute(
+            update(Subscription)
+            .where(Subscription.account_id == hostile.account_id)
+            .values(status=STATUS_ENDED)
+        )
+    out = tmp_path / "out" / "report.pdf"
+    out.parent.mkdir()
+    done = run_cli(db, "--email", hostile.email, "--what", "report", "--out", str(out))
+    assert done.returncode == 2
+    assert "no longer available" in done.stderr
+    assert not list(out.parent.iterdir())  # no file, not even a partial one

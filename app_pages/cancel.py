@@ -2,26 +2,274 @@ import streamlit as st
 
 from app_pages.widgets.data_summary import show_counts
 from app_pages.widgets.session import context
-from core import accounts
-from core.i18n import fmt_date
+from app_pages.widgets.stepper import stepper
+from core import accounts, cancellation, receipt
+from core.cancellation import CONSENT, DECIDE, SURVEY, Consents, PlanConfig, Survey
+from core.errors import PortalError
+from core.i18n import fmt_date, fmt_datetime, fmt_money
 
 ctx = context()
-ov = accounts.overview(ctx.db, ctx.user, settings=ctx.settings)
-deletion = ov.data_deleted_on or accounts.deletion_date_if_cancelled(ov, ctx.settings)
 
 
 def d(value):
     return fmt_date(value, ctx.lang)
 
 
-st.title(ctx.t("cancel.title"))
-st.markdown(ctx.t("cancel.no_lock_in"))
-with st.container(border=True):
-    st.markdown(f"**{ctx.t('cancel.what_happens')}**")
+def fail(exc: PortalError) -> None:
+    st.error(ctx.t(exc.key, **exc.params), icon=":material/error:")
+
+
+def timeline(dates: cancellation.Dates) -> None:
     st.markdown(
-        ctx.t("cancel.timeline", end=d(ov.period_end), deleted=d(deletion), reactivate=d(deletion))
+        ctx.t(
+            "cancel.timeline",
+            end=d(dates.effective_on),
+            deleted=d(dates.data_deleted_on),
+            reactivate=d(dates.reactivate_until),
+        )
     )
-st.markdown(f"**{ctx.t('cancel.will_delete')}**")
-show_counts(ctx, accounts.data_counts(ctx.db, ctx.user))
-st.page_link("app_pages/export.py", label=ctx.t("cancel.save_first"), icon=":material/download:")
-st.info(ctx.t("cancel.coming"), icon=":material/support_agent:")
+
+
+def contact_form(key: str) -> None:
+    with st.form(key, clear_on_submit=True):
+        st.markdown(f"**{ctx.t('cancel.contact_title')}**")
+        st.caption(ctx.t("cancel.contact_help"))
+        message = st.text_area(
+            ctx.t("cancel.contact_message"),
+            max_chars=2000,
+            placeholder=ctx.t("cancel.contact_hint"),
+        )
+        if st.form_submit_button(ctx.t("cancel.contact_send"), icon=":material/send:"):
+            try:
+                number = cancellation.contact_support(ctx.db, ctx.user, message)
+            except PortalError as exc:
+                fail(exc)
+            else:
+                st.success(ctx.t("cancel.contact_sent", number=number))
+
+
+def show_scheduled(info: cancellation.Scheduled, just_done: bool) -> None:
+    if just_done:
+        stepper(ctx, 3)
+        st.success(ctx.t("cancel.done_title"), icon=":material/check_circle:")
+    else:
+        st.warning(
+            ctx.t("cancel.already_scheduled", date=d(info.dates.effective_on)),
+            icon=":material/event_busy:",
+        )
+    with st.container(border=True):
+        c1, c2 = st.columns(2)
+        c1.metric(ctx.t("cancel.confirmation"), info.confirmation_number)
+        c2.metric(ctx.t("cancel.effective"), d(info.dates.effective_on))
+        c3, c4 = st.columns(2)
+        c3.metric(ctx.t("cancel.deleted_on"), d(info.dates.data_deleted_on))
+        c4.metric(ctx.t("cancel.reactivate_until"), d(info.dates.reactivate_until))
+        st.caption(ctx.t("cancel.requested_at", when=fmt_datetime(info.requested_at, ctx.lang)))
+        st.download_button(
+            ctx.t("cancel.receipt"),
+            # made when clicked, not on every visit to the page
+            data=lambda db=ctx.db, user=ctx.user, lang=ctx.lang: receipt.receipt_pdf(
+                db, user, lang
+            ),
+            file_name=receipt.file_name(info),
+            mime="application/pdf",
+            icon=":material/receipt_long:",
+        )
+    st.page_link(
+        "app_pages/export.py", label=ctx.t("cancel.export_until"), icon=":material/download:"
+    )
+    contact_form("contact_support")
+
+
+def before_start(ov: accounts.AccountOverview) -> None:
+    saved = st.session_state.pop("cancel_saved", None)
+    if saved == "kept":
+        st.success(ctx.t("cancel.kept"), icon=":material/favorite:")
+    elif saved:
+        st.success(ctx.t("cancel.plan_requested", price=saved), icon=":material/handshake:")
+    st.markdown(ctx.t("cancel.no_lock_in"))
+    with st.container(border=True):
+        st.markdown(f"**{ctx.t('cancel.what_happens')}**")
+        timeline(cancellation.dates_for(ov.period_end, ctx.settings))
+    with st.container(border=True):
+        st.markdown(f"**{ctx.t('cancel.save_first_title')}**")
+        st.caption(ctx.t("cancel.will_delete"))
+        show_counts(ctx, accounts.data_counts(ctx.db, ctx.user))
+        st.page_link(
+            "app_pages/export.py", label=ctx.t("cancel.save_first"), icon=":material/download:"
+        )
+    st.info(
+        ctx.t(
+            "cancel.further_options", price=fmt_money(ov.custom_plan_from_cents, "USD", ctx.lang)
+        ),
+        icon=":material/tune:",
+    )
+    if st.button(ctx.t("cancel.start"), icon=":material/arrow_forward:", key="start"):
+        try:
+            cancellation.start(ctx.db, ctx.user, settings=ctx.settings)
+        except PortalError as exc:
+            fail(exc)
+        else:
+            st.session_state["survey_open"] = True
+            st.rerun()
+
+
+def survey_body(flow_id: str) -> None:
+    reasons = cancellation.REASONS
+    st.caption(ctx.t("survey.intro"))
+    reason = st.radio(
+        ctx.t("survey.reason"),
+        reasons,
+        index=None,
+        format_func=lambda r: ctx.t(f"reason.{r}"),
+        key="survey_reason",
+    )
+    follow_up = st.text_input(
+        ctx.t(f"survey.follow_up.{reason or 'none'}"),
+        max_chars=cancellation.MAX_FOLLOW_UP,
+        key="survey_follow_up",
+        disabled=reason is None,
+    )
+    comment = st.text_area(
+        ctx.t("survey.comment"), max_chars=cancellation.MAX_COMMENT, key="survey_comment"
+    )
+    st.markdown(ctx.t("survey.satisfaction"))
+    stars = st.feedback("stars", key="survey_stars")
+    skip_col, send_col = st.columns(2)
+    skip = skip_col.button(ctx.t("survey.skip"), key="survey_skip", width="stretch")
+    send = send_col.button(ctx.t("survey.send"), type="primary", key="survey_send", width="stretch")
+    if skip or send:
+        answer = None
+        if send:
+            answer = Survey(
+                reason=reason,
+                follow_up=follow_up if reason else "",
+                comment=comment,
+                satisfaction=None if stars is None else stars + 1,
+            )
+        try:
+            cancellation.answer_survey(ctx.db, ctx.user, flow_id, answer, settings=ctx.settings)
+        except PortalError as exc:
+            fail(exc)
+        else:
+            st.rerun()
+
+
+def survey_stage(flow: cancellation.FlowState) -> None:
+    st.subheader(ctx.t("survey.title"))
+    st.markdown(ctx.t("survey.why"))
+    open_col, skip_col = st.columns(2)
+    if open_col.button(ctx.t("survey.open"), type="primary", key="survey_reopen", width="stretch"):
+        st.session_state["survey_open"] = True
+    if skip_col.button(ctx.t("survey.skip"), key="survey_skip_inline", width="stretch"):
+        cancellation.answer_survey(ctx.db, ctx.user, flow.flow_id, None, settings=ctx.settings)
+        st.rerun()
+    if st.session_state.pop("survey_open", False):
+        st.dialog(ctx.t("survey.title"), width="medium")(survey_body)(flow.flow_id)
+
+
+def configurator(flow: cancellation.FlowState) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{ctx.t('offer.title')}**")
+        st.markdown(ctx.t("offer.body", price=fmt_money(9800, "USD", ctx.lang)))
+        if not st.toggle(ctx.t("offer.configure"), key="configure", value=flow.configurator_opened):
+            return
+        if not flow.configurator_opened:
+            cancellation.open_configurator(ctx.db, ctx.user, flow.flow_id)
+        units = cancellation.CUSTOM_PLAN_UNITS
+        values = {}
+        cols = st.columns(2)
+        for i, (name, (included, step, _cents, most)) in enumerate(units.items()):
+            values[name] = cols[i % 2].number_input(
+                ctx.t(f"offer.unit.{name}"),
+                min_value=1 if name == "seats" else 0,
+                max_value=most,
+                value=included,
+                step=step,
+                key=f"unit_{name}",
+            )
+        config = PlanConfig(**{k: int(v) for k, v in values.items()})
+        price = cancellation.price_custom_plan(config)
+        st.metric(
+            ctx.t("offer.price"), ctx.t("offer.per_month", price=fmt_money(price, "USD", ctx.lang))
+        )
+        if st.button(ctx.t("offer.request"), icon=":material/handshake:", key="request_plan"):
+            try:
+                cancellation.request_plan(ctx.db, ctx.user, flow.flow_id, config)
+            except PortalError as exc:
+                fail(exc)
+            else:
+                st.session_state["cancel_saved"] = fmt_money(price, "USD", ctx.lang)
+                st.rerun()
+
+
+def decide_stage(flow: cancellation.FlowState) -> None:
+    st.subheader(ctx.t("decide.title"))
+    st.markdown(ctx.t("decide.body", date=d(flow.dates.effective_on)))
+    keep_col, go_col = st.columns(2)
+    if keep_col.button(
+        ctx.t("decide.keep"),
+        type="primary",
+        key="keep",
+        icon=":material/favorite:",
+        width="stretch",
+    ):
+        cancellation.keep(ctx.db, ctx.user, flow.flow_id)
+        st.session_state["cancel_saved"] = "kept"
+        st.rerun()
+    if go_col.button(ctx.t("decide.continue"), key="continue", width="stretch"):
+        cancellation.go_on(ctx.db, ctx.user, flow.flow_id, settings=ctx.settings)
+        st.rerun()
+    configurator(flow)
+
+
+def consent_stage(flow: cancellation.FlowState) -> None:
+    st.subheader(ctx.t("consent.title"))
+    st.markdown(ctx.t("consent.body"))
+    counts = accounts.data_counts(ctx.db, ctx.user)
+    ticks = {
+        "lists": st.checkbox(ctx.t("consent.lists", n=counts.lists), key="consent_lists"),
+        "campaigns": st.checkbox(
+            ctx.t("consent.campaigns", n=counts.campaigns), key="consent_campaigns"
+        ),
+        "reports": st.checkbox(ctx.t("consent.reports", n=counts.reports), key="consent_reports"),
+        "account": st.checkbox(ctx.t("consent.account"), key="consent_account"),
+    }
+    st.info(ctx.t("consent.when", date=d(flow.dates.effective_on)), icon=":material/event:")
+    consents = Consents(**ticks)
+    keep_col, go_col = st.columns(2)
+    if keep_col.button(ctx.t("decide.keep"), key="keep_at_consent", width="stretch"):
+        cancellation.keep(ctx.db, ctx.user, flow.flow_id)
+        st.session_state["cancel_saved"] = "kept"
+        st.rerun()
+    if go_col.button(
+        ctx.t("consent.confirm"),
+        type="primary",
+        key="confirm",
+        disabled=not consents.complete,
+        width="stretch",
+    ):
+        try:
+            cancellation.confirm(ctx.db, ctx.user, flow.flow_id, consents, settings=ctx.settings)
+        except PortalError as exc:
+            fail(exc)
+        else:
+            st.session_state["just_cancelled"] = True
+            st.rerun()
+    if not consents.complete:
+        st.caption(ctx.t("consent.all_four"))
+
+
+st.title(ctx.t("cancel.title"))
+info = cancellation.scheduled(ctx.db, ctx.user, settings=ctx.settings)
+if info is not None:
+    show_scheduled(info, just_done=st.session_state.pop("just_cancelled", False))
+    st.stop()
+
+flow = cancellation.current(ctx.db, ctx.user, settings=ctx.settings)
+if flow is None:
+    before_start(accounts.overview(ctx.db, ctx.user, settings=ctx.settings))
+    st.stop()
+
+stepper(ctx, {SURVEY: 0, DECIDE: 1, CONSENT: 2}[flow.stage])
+{SURVEY: survey_stage, DECIDE: decide_stage, CONSENT: consent_stage}[flow.stage](flow)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 import time
 
-from core import accounts, demo
+from core import accounts, demo, lifecycle
 from core.config import load_settings
 from core.db import Database, current_revision, open_database
 from core.errors import PortalError
@@ -53,6 +54,65 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a date: use YYYY-MM-DD, e.g. 2026-12-31"
+        ) from None
+
+
+def cmd_lifecycle_run(args: argparse.Namespace) -> int:
+    report = lifecycle.run(_db(args), args.as_of)
+    print("\n".join(report.lines()))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """The same export the page makes, as the customer with this email (same checks)."""
+    import os
+    from pathlib import Path
+
+    from core import exports
+    from core.i18n import normalise_language
+
+    db = _db(args)
+    actor = exports.actor_for_email(db, args.email)
+    request = exports.ExportRequest(
+        args.what,
+        args.format or exports.FORMATS.get(args.what, ("",))[0],
+        search_ids=tuple(args.search_id) if args.search_id else None,
+        columns=tuple(c.strip() for c in args.columns.split(",")) if args.columns else None,
+        scope=args.scope,
+    )
+    lang = normalise_language(args.lang or actor.language)
+    started = time.perf_counter()
+    if args.out == "-":
+        try:
+            result = exports.write_export(db, actor, request, sys.stdout.buffer, lang=lang)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:  # the reader stopped early (`... --out - | head`)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
+    else:
+        path = Path(args.out or exports.plan_export(db, actor, request).file_name)
+        part = path.with_name(path.name + ".part")  # a failed export leaves no half file
+        try:
+            with part.open("wb") as fh:
+                result = exports.write_export(db, actor, request, fh, lang=lang)
+            part.replace(path)
+        finally:
+            part.unlink(missing_ok=True)
+    took = time.perf_counter() - started
+    where = "standard output" if args.out == "-" else str(path)
+    print(
+        f"{result.rows:,} rows, {result.size:,} bytes written to {where} in {took:.1f} s.",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m core", description="Account portal operations.")
     p.add_argument(
@@ -76,6 +136,41 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument("--email", required=True, help="the email of one of its users")
     show.add_argument("--json", action="store_true", help="print JSON")
     show.set_defaults(func=cmd_account_show)
+
+    life = sub.add_parser("lifecycle", help="end, renew and purge subscriptions").add_subparsers(
+        dest="lifecycle_command", required=True
+    )
+    run = life.add_parser("run", help="apply what is due (idempotent; safe on several machines)")
+    run.add_argument("--as-of", type=_date, help="the day to apply, YYYY-MM-DD (default today)")
+    run.set_defaults(func=cmd_lifecycle_run)
+
+    export = sub.add_parser(
+        "export", help="export a customer's data, exactly as the Export data page does"
+    )
+    export.add_argument("--email", required=True, help="the email of one of the account's users")
+    export.add_argument(
+        "--what", required=True, choices=("search-results", "influencers", "report", "archive")
+    )
+    export.add_argument(
+        "--format",
+        choices=("csv", "xlsx", "json", "pdf", "zip"),
+        help="csv, xlsx or json for data; pdf for the report; zip for the archive",
+    )
+    export.add_argument(
+        "--out", help="the file to write, '-' for standard output (default: the page's file name)"
+    )
+    export.add_argument("--lang", help="en or it (default: the user's language)")
+    export.add_argument(
+        "--search-id", type=int, action="append", help="search results: only this search (repeat)"
+    )
+    export.add_argument("--columns", help="influencers: comma-separated columns (default: all)")
+    export.add_argument(
+        "--scope",
+        default="all",
+        choices=("all", "lists-campaigns"),
+        help="influencers: all, or only those in lists or campaigns",
+    )
+    export.set_defaults(func=cmd_export)
 
     db = sub.add_parser("db", help="the database schema").add_subparsers(
         dest="db_command", required=True

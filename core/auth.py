@@ -15,12 +15,21 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
 from core.config import Settings, load_settings
 from core.db import Database
 from core.errors import AccountLocked, InvalidCredentials, InvalidInput, NotAuthorized
 from core.i18n import LANGUAGES
-from core.models import ROLE_ADMIN, ROLE_CUSTOMER, SignInThrottle, User, UserSession
+from core.models import (
+    ROLE_ADMIN,
+    ROLE_CUSTOMER,
+    STATUS_ENDED,
+    SignInThrottle,
+    Subscription,
+    User,
+    UserSession,
+)
 from core.passwords import DUMMY_HASH, verify_password
 
 MAX_EMAIL = 254
@@ -38,6 +47,7 @@ class CurrentUser:
     account_id: int | None
     language: str | None
     session_id: int
+    subscription_status: str | None = None  # customers: what their account may still do
 
     @property
     def is_admin(self) -> bool:
@@ -68,7 +78,12 @@ def normalise_email(raw: str) -> str:
     return email
 
 
-def _current(user: User, session_id: int) -> CurrentUser:
+def _current(s: Session, user: User, session_id: int) -> CurrentUser:
+    status = None
+    if user.account_id is not None:
+        status = s.scalar(
+            select(Subscription.status).where(Subscription.account_id == user.account_id)
+        )
     return CurrentUser(
         id=user.id,
         email=user.email,
@@ -77,6 +92,7 @@ def _current(user: User, session_id: int) -> CurrentUser:
         account_id=user.account_id,
         language=user.language,
         session_id=session_id,
+        subscription_status=status,
     )
 
 
@@ -124,7 +140,7 @@ def sign_in(
             )
             s.add(session)
             s.flush()
-            result = SignedIn(user=_current(user, session.id), code=code)
+            result = SignedIn(user=_current(s, user, session.id), code=code)
     if failed:  # raised after the commit, so the failure is counted
         raise InvalidCredentials()
     return result
@@ -176,7 +192,7 @@ def _live_session_user(db: Database, condition: object, now: dt.datetime) -> Cur
         if row is None:
             return None
         session, user = row
-        return _current(user, session.id)
+        return _current(s, user, session.id)
 
 
 def user_for_token(
@@ -256,6 +272,7 @@ def require_account(actor: CurrentUser | None, account_id: int) -> CurrentUser:
 
 
 CUSTOMER_PAGES = ("overview", "export", "cancel")
+ENDED_PAGES = ("ended",)  # after the cycle: the status and how to reactivate, no data pages
 ADMIN_PAGES = ("insights", "support")
 
 
@@ -266,5 +283,9 @@ def pages_for(actor: CurrentUser | None) -> tuple[str, ...]:
     if actor.role == ROLE_ADMIN:
         return ADMIN_PAGES
     if actor.role == ROLE_CUSTOMER and actor.account_id is not None:
+        if actor.subscription_status == STATUS_ENDED:
+            return ENDED_PAGES
+        if actor.subscription_status is None or actor.subscription_status == "purged":
+            return ()
         return CUSTOMER_PAGES
     return ()

@@ -31,14 +31,27 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https" or forwarded.split(",")[0].strip() == "https"
 
 
+def _same_origin(request: Request) -> bool:
+    """Browsers say where a navigation came from; our own page's redirect is same-origin.
+
+    A link on another site carrying someone's code ("login CSRF") is cross-site and refused.
+    A browser too old to send the header is let through (the code is still one-time and brief).
+    """
+    return request.headers.get("sec-fetch-site", "same-origin") == "same-origin"
+
+
 def session_route(request: Request) -> RedirectResponse:
     settings = load_settings()
     response = RedirectResponse("/", status_code=303)
     response.headers["Cache-Control"] = "no-store"
-    try:
-        token = auth.exchange_code(_db(settings.database_url), request.query_params.get("code", ""))
-    except DatabaseUnavailable:
-        token = None
+    token = None
+    if _same_origin(request):
+        try:
+            token = auth.exchange_code(
+                _db(settings.database_url), request.query_params.get("code", "")
+            )
+        except DatabaseUnavailable:
+            token = None
     if token:
         response.set_cookie(
             settings.cookie_name,

@@ -54,3 +54,24 @@ def sqlite_db(tmp_path: Path) -> Database:
     database = make_database("sqlite", tmp_path)
     yield database
     database.engine.dispose()
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A small shop on a real SQLite file for the page tests: two customers and an admin.
+
+    The pages read the real clock, so its dates are relative to now.
+    """
+    from tests import factories
+
+    now = dt.datetime.now(dt.UTC)
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+    monkeypatch.setenv("PORTAL_DATABASE_URL", url)
+    monkeypatch.setenv("PORTAL_DEMO_MODE", "0")
+    db = open_database(url)
+    plan_id = factories.plan(db, "growth", 24900)
+    made = factories.customer(db, "alice@example.com", plan_id, now=now, company="Lumière Srl")
+    factories.customer(db, "bob@example.com", plan_id, now=now, company="Bob Ltd")
+    factories.admin(db, "boss@example.com", now=now)
+    yield db, made
+    db.engine.dispose()

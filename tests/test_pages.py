@@ -18,19 +18,6 @@ from tests.conftest import ROOT
 NOW = dt.datetime.now(dt.UTC)  # the pages read the real clock
 
 
-@pytest.fixture
-def site(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'portal.db'}"
-    monkeypatch.setenv("PORTAL_DATABASE_URL", url)
-    monkeypatch.setenv("PORTAL_DEMO_MODE", "0")
-    db = open_database(url)
-    plan_id = factories.plan(db, "growth", 24900)
-    made = factories.customer(db, "alice@example.com", plan_id, now=NOW, company="Lumière Srl")
-    factories.customer(db, "bob@example.com", plan_id, now=NOW, company="Bob Ltd")
-    factories.admin(db, "boss@example.com", now=NOW)
-    return db, made
-
-
 def visible_text(at: AppTest) -> str:
     parts: list[str] = []
     for kind in (

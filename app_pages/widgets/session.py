@@ -19,6 +19,7 @@ PAGE_FILES = {
     "overview": ("app_pages/overview.py", "nav.overview", ":material/dashboard:", "overview"),
     "export": ("app_pages/export.py", "nav.export", ":material/download:", "export"),
     "cancel": ("app_pages/cancel.py", "nav.cancel", ":material/cancel:", "cancel-subscription"),
+    "ended": ("app_pages/ended.py", "nav.ended", ":material/event_busy:", "account"),
     "insights": ("app_pages/insights.py", "nav.insights", ":material/insights:", "insights"),
     "support": ("app_pages/support.py", "nav.support", ":material/support_agent:", "support"),
 }

@@ -4,6 +4,7 @@ unless REQUIRE_BROWSER=1 (CI) makes them mandatory."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -65,9 +66,9 @@ class Server:
     log: Path
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("server")
+@contextlib.contextmanager
+def running_server(tmp: Path) -> Iterator[Server]:
+    """`streamlit run app.py` on a free port with its own SQLite file (seeded on first visit)."""
     port = _free_port()
     database_url = f"sqlite:///{tmp / 'portal.db'}"
     env = {**os.environ, "PORTAL_DATABASE_URL": database_url, "PORTAL_DEMO_MODE": "1"}
@@ -96,23 +97,38 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"streamlit did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.3)
-    yield Server(url, database_url, process, log)
-    process.terminate()
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.3)
+        yield Server(url, database_url, process, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server for the tests that do not change the demo customer's subscription."""
+    with running_server(tmp_path_factory.mktemp("server")) as srv:
+        yield srv
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[Server]:
+    """A server of the test's own, for tests that cancel or change the subscription."""
+    with running_server(tmp_path) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="session")
@@ -127,7 +143,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page_for(browser, server, request):
+def page_for(browser, request):
     """A fresh browser context (no cookies) in the given locale; screenshots on failure."""
     contexts = []
     artifacts = ROOT / "test-artifacts"

@@ -1,0 +1,20 @@
+"""The four steps of the cancellation, as a row: done, current, still to come."""
+
+import streamlit as st
+
+from app_pages.widgets.session import PageContext
+
+STEPS = ("step.survey", "step.decide", "step.consent", "step.done")
+
+
+def stepper(ctx: PageContext, current: int) -> None:
+    cols = st.columns(len(STEPS))
+    for i, (col, key) in enumerate(zip(cols, STEPS, strict=True)):
+        label = ctx.t("step.label", n=i + 1, name=ctx.t(key))
+        if i < current:
+            col.markdown(f":green[:material/check_circle: {label}]")
+        elif i == current:
+            col.markdown(f":violet[**:material/radio_button_checked: {label}**]")
+        else:
+            col.markdown(f":gray[:material/radio_button_unchecked: {label}]")
+    st.progress((current + 1) / len(STEPS))

@@ -1,21 +1,286 @@
+import datetime as dt
+
 import streamlit as st
 
+from app_pages.widgets import plots
 from app_pages.widgets.session import context
-from core import admin
-from core.i18n import fmt_number
+from core import admin, analytics, auth, billing
+from core.analytics import Filters, Insights
+from core.errors import PortalError
+from core.i18n import fmt_datetime, fmt_number, fmt_percent
 
 ctx = context()
+auth.require_admin(ctx.user)  # the cache below is shared by admins only
+
+
+@st.cache_data(ttl=60, show_spinner=False, max_entries=100)
+def load(_db, _actor, database: str, filters: Filters, granularity: str) -> Insights:
+    """The same for every admin: keyed by the database and the filters, kept a minute."""
+    return analytics.insights(_db, _actor, filters, granularity)
+
+
+def fail(exc: PortalError) -> None:
+    st.error(ctx.t(exc.key, **exc.params), icon=":material/error:")
+
+
+def metric(col, key: str, value: str) -> None:
+    col.metric(
+        ctx.t(f"insights.fig.{key}"), value, help=ctx.t(f"insights.fig_help.{key}"), border=True
+    )
+
+
+def rate(value: float | None) -> str:
+    return "–" if value is None else fmt_percent(value, ctx.lang)
+
+
 st.title(ctx.t("insights.title"))
 st.caption(ctx.t("insights.subtitle"))
 
+# --- filters ---------------------------------------------------------------------------------
+options = analytics.filter_options(ctx.db, ctx.user)
+today = dt.datetime.now(dt.UTC).date()
+earliest = billing.add_months(today, -24)
+default_start = max(options.first_day or today, earliest) if options.first_day else earliest
+f1, f2, f3, f4 = st.columns([1.3, 1, 1, 1])
+picked = f1.date_input(
+    ctx.t("insights.filter.dates"),
+    value=(min(default_start, today), today),
+    min_value=dt.date(2000, 1, 1),
+    max_value=today,
+    format="DD/MM/YYYY" if ctx.lang == "it" else "MM/DD/YYYY",
+    key="insights_dates",
+)
+plan_names = dict(options.plans)
+plans = f2.multiselect(
+    ctx.t("insights.filter.plans"),
+    list(plan_names),
+    format_func=plan_names.__getitem__,
+    placeholder=ctx.t("insights.filter.all"),
+    key="insights_plans",
+)
+countries = f3.multiselect(
+    ctx.t("insights.filter.countries"),
+    list(options.countries),
+    format_func=lambda c: plots.country_name(ctx, c),
+    placeholder=ctx.t("insights.filter.all"),
+    key="insights_countries",
+)
+tenures = f4.multiselect(
+    ctx.t("insights.filter.tenures"),
+    list(options.tenures),
+    format_func=lambda b: plots.tenure_name(ctx, b),
+    placeholder=ctx.t("insights.filter.all"),
+    key="insights_tenures",
+)
+dates = tuple(picked) if isinstance(picked, tuple | list) else (picked,)
+start = dates[0] if dates else None
+end = dates[1] if len(dates) > 1 else start
+filters = Filters(start, end, tuple(plans), tuple(countries), tuple(tenures))
+granularity = st.session_state.get("insights_granularity") or "month"
+
+try:
+    data = load(ctx.db, ctx.user, str(ctx.db.engine.url), filters, granularity)
+except PortalError as exc:
+    fail(exc)
+    st.stop()
+
+# --- figures ---------------------------------------------------------------------------------
+fig = data.figures
+row1 = st.columns(4)
+metric(row1[0], "started", fmt_number(fig.started, ctx.lang))
+metric(row1[1], "completed", fmt_number(fig.completed, ctx.lang))
+metric(row1[2], "saved", fmt_number(fig.saved, ctx.lang))
+metric(row1[3], "save_rate", rate(fig.save_rate))
+row2 = st.columns(4)
+metric(row2[0], "response_rate", rate(fig.response_rate))
+# whole dollars on the cards (cents in the CSV of the answers' flows); a card is narrow
+metric(row2[1], "revenue_lost", plots.dollars(ctx, fig.revenue_lost_cents))
+metric(row2[2], "revenue_saved", plots.dollars(ctx, fig.revenue_saved_cents))
+metric(row2[3], "undone", fmt_number(fig.undone, ctx.lang))
+
+# --- charts ----------------------------------------------------------------------------------
+empty = fig.started == 0
+tabs = st.tabs(
+    [
+        ctx.t("insights.tab.reasons"),
+        ctx.t("insights.tab.funnel"),
+        ctx.t("insights.tab.custom_plan"),
+        ctx.t("insights.tab.segments"),
+        ctx.t("insights.tab.comments"),
+    ],
+    key="insights_tabs",
+)
+with tabs[0]:
+    left, right = st.columns(2)
+    with left:
+        st.subheader(ctx.t("insights.chart.reasons"))
+        st.caption(ctx.t("insights.chart.reasons_help"))
+        plots.show(
+            ctx,
+            "reasons",
+            plots.reasons_share(ctx, data) if data.reasons else None,
+            plots.reasons_share_csv(ctx, data),
+            "churn-reasons",
+        )
+    with right:
+        st.subheader(ctx.t("insights.chart.satisfaction"))
+        st.caption(ctx.t("insights.chart.satisfaction_help"))
+        rated = sum(n for _s, n in data.satisfaction)
+        plots.show(
+            ctx,
+            "satisfaction",
+            plots.satisfaction(ctx, data) if rated else None,
+            plots.satisfaction_csv(ctx, data),
+            "satisfaction",
+        )
+    head, pick = st.columns([3, 1])
+    head.subheader(ctx.t("insights.chart.trend"))
+    pick.segmented_control(
+        ctx.t("insights.granularity"),
+        ["week", "month"],
+        default="month",
+        format_func=lambda g: ctx.t(f"insights.granularity.{g}"),
+        key="insights_granularity",
+        required=True,
+    )
+    plots.show(
+        ctx,
+        "trend",
+        plots.reasons_trend(ctx, data.trend) if data.trend.points else None,
+        plots.reasons_trend_csv(ctx, data.trend),
+        f"churn-reasons-by-{data.trend.granularity}",
+    )
+
+with tabs[1]:
+    st.subheader(ctx.t("insights.chart.funnel"))
+    st.caption(ctx.t("insights.chart.funnel_help"))
+    plots.show(
+        ctx,
+        "funnel",
+        None if empty else plots.funnel(ctx, data),
+        plots.funnel_csv(ctx, data),
+        "cancellation-funnel",
+    )
+
+with tabs[2]:
+    left, right = st.columns([2, 3])
+    with left:
+        st.subheader(ctx.t("insights.chart.offers"))
+        st.caption(ctx.t("insights.chart.offers_help"))
+        plots.show(
+            ctx,
+            "offers",
+            plots.offers(ctx, data) if data.offers.shown else None,
+            plots.offers_csv(ctx, data),
+            "custom-plan-interest",
+        )
+    with right:
+        st.subheader(ctx.t("insights.chart.prices"))
+        st.caption(ctx.t("insights.chart.prices_help"))
+        plots.show(
+            ctx,
+            "prices",
+            plots.prices(ctx, data) if data.prices else None,
+            plots.prices_csv(ctx, data),
+            "custom-plan-prices",
+        )
+
+with tabs[3]:
+    left, right = st.columns(2)
+    with left:
+        st.subheader(ctx.t("insights.chart.by_plan"))
+        names = [g.label for g in data.by_plan]
+        plots.show(
+            ctx,
+            "by_plan",
+            None if empty else plots.groups(ctx, data.by_plan, names),
+            plots.groups_csv(ctx, ctx.t("insights.col.plan"), data.by_plan, names),
+            "cancellations-by-plan",
+        )
+    with right:
+        st.subheader(ctx.t("insights.chart.by_tenure"))
+        names = [plots.tenure_name(ctx, g.key) for g in data.by_tenure]
+        plots.show(
+            ctx,
+            "by_tenure",
+            None if empty else plots.groups(ctx, data.by_tenure, names),
+            plots.groups_csv(ctx, ctx.t("insights.col.tenure"), data.by_tenure, names),
+            "cancellations-by-tenure",
+        )
+
+with tabs[4]:
+    st.subheader(ctx.t("insights.comments.title"))
+    s1, s2 = st.columns([2, 1])
+    search = s1.text_input(
+        ctx.t("insights.comments.search"),
+        max_chars=analytics.MAX_SEARCH,
+        placeholder=ctx.t("insights.comments.search_hint"),
+        key="insights_search",
+    )
+    reasons = s2.multiselect(
+        ctx.t("insights.comments.reasons"),
+        list(analytics.REASONS),
+        format_func=lambda r: plots.reason_name(ctx, r),
+        placeholder=ctx.t("insights.filter.all"),
+        key="insights_comment_reasons",
+    )
+    try:
+        found = analytics.comments(ctx.db, ctx.user, filters, search, reasons)
+    except PortalError as exc:
+        fail(exc)
+    else:
+        st.caption(
+            ctx.t(
+                "insights.comments.count",
+                shown=fmt_number(len(found.rows), ctx.lang),
+                total=fmt_number(found.total, ctx.lang),
+            )
+        )
+        if found.rows:
+            st.dataframe(
+                [
+                    {
+                        ctx.t("insights.col.date"): fmt_datetime(c.answered_at, ctx.lang, "short"),
+                        ctx.t("insights.col.reason"): plots.reason_name(ctx, c.reason),
+                        ctx.t("insights.col.comment"): c.comment,
+                        ctx.t("insights.col.follow_up"): c.follow_up,
+                        ctx.t("insights.col.satisfaction"): (
+                            "★" * c.satisfaction if c.satisfaction else ""
+                        ),
+                        ctx.t("insights.col.plan"): plan_names.get(c.plan_code, c.plan_code),
+                        ctx.t("insights.col.country"): plots.country_name(ctx, c.country),
+                        ctx.t("insights.col.outcome"): ctx.t(f"insights.outcome.{c.outcome}"),
+                    }
+                    for c in found.rows
+                ],
+                hide_index=True,
+                width="stretch",
+                key="insights_comments",
+                column_config={
+                    ctx.t("insights.col.date"): st.column_config.Column(width="small"),
+                    ctx.t("insights.col.comment"): st.column_config.Column(width="large"),
+                    ctx.t("insights.col.follow_up"): st.column_config.Column(width="medium"),
+                    ctx.t("insights.col.satisfaction"): st.column_config.Column(width="small"),
+                },
+            )
+        else:
+            st.info(ctx.t("insights.comments.none"), icon=":material/search_off:")
+    st.download_button(
+        ctx.t("insights.download_answers"),
+        # made when clicked, not on every run of the page
+        data=lambda db=ctx.db, user=ctx.user, f=filters, lang=ctx.lang: analytics.answers_csv(
+            db, user, f, lang
+        ),
+        file_name=f"survey-answers-{today:%Y-%m-%d}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key="csv_answers",
+    )
+    st.caption(ctx.t("insights.download_answers_help"))
+
+# --- subscriptions now -----------------------------------------------------------------------
+st.divider()
 st.subheader(ctx.t("insights.subscriptions"))
 counts = admin.subscription_counts(ctx.db, ctx.user)
 for col, (status, n) in zip(st.columns(len(counts)), counts.items(), strict=True):
     col.metric(ctx.t(f"status_name.{status}"), fmt_number(n, ctx.lang), border=True)
-
-st.subheader(ctx.t("insights.flows"))
-outcomes = admin.flow_outcomes(ctx.db, ctx.user)
-keys = ("completed", "saved_kept", "saved_offer", "abandoned")
-for col, key in zip(st.columns(len(keys)), keys, strict=True):
-    col.metric(ctx.t(f"outcome.{key}"), fmt_number(outcomes.get(key, 0), ctx.lang), border=True)
-st.info(ctx.t("insights.coming"), icon=":material/schedule:")

@@ -485,7 +485,7 @@ def request_plan(
 def keep(
     db: Database, actor: CurrentUser | None, flow_id: str, *, now: dt.datetime | None = None
 ) -> None:
-    """ "Keep my subscription": the flow ends saved and nothing changes."""
+    """Keep my subscription: the flow ends saved and nothing changes."""
     actor = _customer(actor)
     now = _now(now)
     with db.transaction(write=True) as s:
@@ -503,7 +503,7 @@ def go_on(
     now: dt.datetime | None = None,
     settings: Settings | None = None,
 ) -> FlowState:
-    """ "Continue and cancel": on to the consents."""
+    """Continue and cancel: on to the consents."""
     actor = _customer(actor)
     now = _now(now)
     with db.transaction(write=True) as s:

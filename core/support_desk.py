@@ -1,0 +1,505 @@
+"""The support desk: what the cancellation window sends to support, and what support does.
+
+Lists: scheduled cancellations, undo requests, custom-plan requests, ended accounts inside
+the reactivation window, and the audit log. Actions: undo a scheduled cancellation and
+reactivate an ended account (both through `core.cancellation`, which checks the state and
+writes the audit log), and mark a request handled (audited here).
+
+Every function refuses anyone who is not an admin (`require_admin`), first thing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session, aliased
+
+from core import cancellation
+from core.auth import CurrentUser, require_admin
+from core.config import Settings, load_settings
+from core.db import Database
+from core.errors import InvalidInput, NotFound
+from core.models import (
+    STATUS_ENDED,
+    STATUS_SCHEDULED,
+    Account,
+    AuditEntry,
+    CancellationFlow,
+    Plan,
+    RetentionOffer,
+    Subscription,
+    SupportRequest,
+    User,
+)
+
+OPEN, HANDLED = "open", "handled"
+KINDS = ("undo_cancellation", "custom_plan", "reactivation", "other")
+MAX_AUDIT_ROWS = 500
+MAX_ACTOR_SEARCH = 254
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now or dt.datetime.now(dt.UTC)
+
+
+def _audit(
+    s: Session,
+    actor: CurrentUser,
+    action: str,
+    account_id: int | None,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    at: dt.datetime,
+) -> None:
+    s.add(
+        AuditEntry(
+            at=at,
+            actor_user_id=actor.id,
+            actor=actor.email,
+            action=action,
+            account_id=account_id,
+            before=json.dumps(before, default=str),
+            after=json.dumps(after, default=str),
+        )
+    )
+
+
+def _as_date(value: Any) -> dt.date:
+    """COALESCE of two DATE columns: a date (PostgreSQL) or possibly ISO text (SQLite)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _owner_email() -> Any:
+    """The first user's email of the account (correlated), for the agent to write to."""
+    return (
+        select(func.min(User.email))
+        .where(User.account_id == Account.id)
+        .correlate(Account)
+        .scalar_subquery()
+    )
+
+
+def _open_requests(kind: str) -> Any:
+    """How many open requests of this kind the account has (correlated)."""
+    return (
+        select(func.count())
+        .select_from(SupportRequest)
+        .where(
+            SupportRequest.account_id == Account.id,
+            SupportRequest.kind == kind,
+            SupportRequest.status == OPEN,
+        )
+        .correlate(Account)
+        .scalar_subquery()
+    )
+
+
+# --- Lists -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduledCancellation:
+    account_id: int
+    company: str
+    email: str
+    plan_name: str
+    requested_at: dt.datetime | None
+    effective_on: dt.date  # access ends, the subscription ends
+    data_deleted_on: dt.date
+    confirmation_number: str
+    open_undo_requests: int
+
+
+def scheduled_cancellations(
+    db: Database, actor: CurrentUser | None, *, settings: Settings | None = None
+) -> list[ScheduledCancellation]:
+    """Subscriptions whose cancellation is scheduled, the soonest to take effect first."""
+    require_admin(actor)
+    settings = settings or load_settings()
+    with db.transaction() as s:
+        rows = s.execute(
+            select(
+                Account.id,
+                Account.company,
+                _owner_email(),
+                Plan.name,
+                Subscription.cancel_requested_at,
+                func.coalesce(CancellationFlow.effective_on, Subscription.current_period_end),
+                CancellationFlow.confirmation_number,
+                _open_requests("undo_cancellation"),
+            )
+            .join(Subscription, Subscription.account_id == Account.id)
+            .join(Plan, Plan.id == Subscription.plan_id)
+            .outerjoin(CancellationFlow, CancellationFlow.open_subscription_id == Subscription.id)
+            .where(Subscription.status == STATUS_SCHEDULED)
+            .order_by(Subscription.current_period_end, Account.id)
+        ).all()
+    out = []
+    for account_id, company, email, plan, requested, effective, number, undo in rows:
+        effective = (
+            effective if isinstance(effective, dt.date) else dt.date.fromisoformat(effective)
+        )
+        out.append(
+            ScheduledCancellation(
+                account_id=account_id,
+                company=company,
+                email=email or "",
+                plan_name=plan,
+                requested_at=requested,
+                effective_on=effective,
+                data_deleted_on=cancellation.dates_for(effective, settings).data_deleted_on,
+                confirmation_number=number or "",
+                open_undo_requests=int(undo or 0),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Request:
+    id: int
+    kind: str
+    account_id: int
+    company: str
+    email: str
+    subscription_status: str | None
+    period_end: dt.date | None
+    message: str
+    created_at: dt.datetime
+    status: str  # open / handled
+    handled_at: dt.datetime | None
+    handled_by: str  # the admin's email, "" while open
+    # custom-plan requests: what was configured and its monthly price
+    configuration: dict[str, Any] | None = None
+    monthly_price_cents: int | None = None
+
+
+def requests(
+    db: Database, actor: CurrentUser | None, kind: str, *, include_handled: bool = False
+) -> list[Request]:
+    """Requests of one kind: open ones first (oldest first, they waited longest), then handled
+    ones (newest first) when asked for."""
+    require_admin(actor)
+    if kind not in KINDS:
+        raise InvalidInput()
+    admin = aliased(User)
+    where: list[ColumnElement[bool]] = [SupportRequest.kind == kind]
+    if not include_handled:
+        where.append(SupportRequest.status == OPEN)
+    with db.transaction() as s:
+        rows = s.execute(
+            select(
+                SupportRequest,
+                Account.company,
+                _owner_email(),
+                Subscription.status,
+                Subscription.current_period_end,
+                admin.email,
+                RetentionOffer.configuration,
+                RetentionOffer.monthly_price_cents,
+            )
+            .join(Account, Account.id == SupportRequest.account_id)
+            .outerjoin(Subscription, Subscription.account_id == Account.id)
+            .outerjoin(admin, admin.id == SupportRequest.handled_by)
+            .outerjoin(
+                RetentionOffer,
+                and_(
+                    RetentionOffer.flow_id == SupportRequest.flow_id,
+                    RetentionOffer.requested_at.is_not(None),
+                    SupportRequest.kind == "custom_plan",
+                ),
+            )
+            .where(*where)
+        ).all()
+    out = [
+        Request(
+            id=r.id,
+            kind=r.kind,
+            account_id=r.account_id,
+            company=company,
+            email=email or "",
+            subscription_status=status,
+            period_end=period_end,
+            message=r.message,
+            created_at=r.created_at,
+            status=r.status,
+            handled_at=r.handled_at,
+            handled_by=handler or "",
+            configuration=_configuration(config),
+            monthly_price_cents=price,
+        )
+        for r, company, email, status, period_end, handler, config, price in rows
+    ]
+    open_ = sorted((r for r in out if r.status == OPEN), key=lambda r: (r.created_at, r.id))
+    done = sorted(
+        (r for r in out if r.status != OPEN), key=lambda r: (r.created_at, r.id), reverse=True
+    )
+    return open_ + done
+
+
+def _configuration(raw: str | None) -> dict[str, Any] | None:
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+@dataclass(frozen=True)
+class EndedAccount:
+    account_id: int
+    company: str
+    email: str
+    plan_name: str
+    ended_on: dt.date
+    reactivate_until: dt.date  # the deadline: the last day support can reactivate
+    data_deleted_on: dt.date
+    open_reactivation_requests: int
+
+
+def reactivation_window(
+    db: Database,
+    actor: CurrentUser | None,
+    *,
+    now: dt.datetime | None = None,
+    settings: Settings | None = None,
+) -> list[EndedAccount]:
+    """Ended accounts that can still be reactivated today, the nearest deadline first."""
+    require_admin(actor)
+    settings = settings or load_settings()
+    today = _now(now).date()
+    with db.transaction() as s:
+        rows = s.execute(
+            select(
+                Account.id,
+                Account.company,
+                _owner_email(),
+                Plan.name,
+                func.coalesce(Subscription.ended_on, Subscription.current_period_end),
+                _open_requests("reactivation"),
+            )
+            .join(Subscription, Subscription.account_id == Account.id)
+            .join(Plan, Plan.id == Subscription.plan_id)
+            .where(Subscription.status == STATUS_ENDED)
+        ).all()
+    out = []
+    for account_id, company, email, plan, ended, open_requests in rows:
+        ended = _as_date(ended)
+        dates = cancellation.dates_for(ended, settings)
+        if today > dates.reactivate_until:
+            continue  # the lifecycle job purges it at its next run
+        out.append(
+            EndedAccount(
+                account_id=account_id,
+                company=company,
+                email=email or "",
+                plan_name=plan,
+                ended_on=ended,
+                reactivate_until=dates.reactivate_until,
+                data_deleted_on=dates.data_deleted_on,
+                open_reactivation_requests=int(open_requests or 0),
+            )
+        )
+    return sorted(out, key=lambda e: (e.reactivate_until, e.account_id))
+
+
+def open_request_counts(db: Database, actor: CurrentUser | None) -> dict[str, int]:
+    """Open requests by kind (every kind present, zeros included)."""
+    require_admin(actor)
+    with db.transaction() as s:
+        rows = s.execute(
+            select(SupportRequest.kind, func.count())
+            .where(SupportRequest.status == OPEN)
+            .group_by(SupportRequest.kind)
+        ).all()
+    counts = dict.fromkeys(KINDS, 0)
+    counts.update({kind: int(n) for kind, n in rows})
+    return counts
+
+
+# --- Actions ---------------------------------------------------------------------------------
+
+
+def _handle(
+    s: Session, actor: CurrentUser, request: SupportRequest, at: dt.datetime, via: str | None
+) -> None:
+    before = {"request": request.id, "kind": request.kind, "status": request.status}
+    after: dict[str, Any] = {"request": request.id, "status": HANDLED, "handled_by": actor.email}
+    if via:
+        after["via"] = via  # closed by this action, not by hand
+    request.status = HANDLED
+    request.handled_by = actor.id
+    request.handled_at = at
+    _audit(s, actor, "support_request_handled", request.account_id, before, after, at)
+
+
+def mark_handled(
+    db: Database, actor: CurrentUser | None, request_id: int, *, now: dt.datetime | None = None
+) -> None:
+    """Close a request; refused if it is unknown or already handled."""
+    actor = require_admin(actor)
+    now = _now(now)
+    with db.transaction(write=True) as s:
+        request = s.scalar(
+            select(SupportRequest).where(SupportRequest.id == request_id).with_for_update()
+        )
+        if request is None:
+            raise NotFound("support.error.request_not_found")
+        if request.status != OPEN:
+            raise InvalidInput("support.error.already_handled")
+        _handle(s, actor, request, now, None)
+
+
+def _close_open_requests(
+    db: Database, actor: CurrentUser, account_id: int, kind: str, via: str, now: dt.datetime
+) -> int:
+    """After an undo or a reactivation, the requests that asked for it are answered."""
+    with db.transaction(write=True) as s:
+        open_requests = s.scalars(
+            select(SupportRequest)
+            .where(
+                SupportRequest.account_id == account_id,
+                SupportRequest.kind == kind,
+                SupportRequest.status == OPEN,
+            )
+            .order_by(SupportRequest.id)
+            .with_for_update()
+        ).all()
+        for request in open_requests:
+            _handle(s, actor, request, now, via)
+        return len(open_requests)
+
+
+def undo(
+    db: Database, actor: CurrentUser | None, account_id: int, *, now: dt.datetime | None = None
+) -> int:
+    """Undo a scheduled cancellation (refused unless it is still scheduled), then close the
+    account's open undo requests. Returns how many requests were closed."""
+    actor = require_admin(actor)
+    now = _now(now)
+    cancellation.undo(db, actor, account_id, now=now)
+    return _close_open_requests(
+        db, actor, account_id, "undo_cancellation", "cancellation_undone", now
+    )
+
+
+def reactivate(
+    db: Database,
+    actor: CurrentUser | None,
+    account_id: int,
+    *,
+    now: dt.datetime | None = None,
+    settings: Settings | None = None,
+) -> int:
+    """Reactivate an ended account inside its window (data intact, a new period from today),
+    then close the account's open reactivation requests. Returns how many were closed."""
+    actor = require_admin(actor)
+    now = _now(now)
+    cancellation.reactivate(db, actor, account_id, now=now, settings=settings)
+    return _close_open_requests(
+        db, actor, account_id, "reactivation", "subscription_reactivated", now
+    )
+
+
+# --- Audit log -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    start: dt.date | None = None
+    end: dt.date | None = None  # included
+    actions: tuple[str, ...] = ()
+    actor: str = ""  # part of the actor's email (or "lifecycle")
+    account_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    account_id: int | None
+    company: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    rows: tuple[AuditRow, ...]  # newest first, at most `limit`
+    total: int
+
+
+def _json(raw: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw) if raw else {}
+    except ValueError:
+        return {"raw": raw}
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def audit_log(
+    db: Database,
+    actor: CurrentUser | None,
+    query: AuditQuery | None = None,
+    *,
+    limit: int = 200,
+) -> AuditPage:
+    """Audit entries matching the query, newest first."""
+    require_admin(actor)
+    query = query or AuditQuery()
+    if query.start and query.end and query.start > query.end:
+        raise InvalidInput("insights.error.dates")
+    if len(query.actor) > MAX_ACTOR_SEARCH or len(query.actions) > 50:
+        raise InvalidInput()
+    where: list[ColumnElement[bool]] = []
+    if query.start:
+        where.append(AuditEntry.at >= dt.datetime.combine(query.start, dt.time(), dt.UTC))
+    if query.end:
+        after = query.end + dt.timedelta(days=1)
+        where.append(AuditEntry.at < dt.datetime.combine(after, dt.time(), dt.UTC))
+    if query.actions:
+        where.append(AuditEntry.action.in_(query.actions))
+    if query.actor.strip():
+        where.append(AuditEntry.actor.icontains(query.actor.strip(), autoescape=True))
+    if query.account_id is not None:
+        where.append(AuditEntry.account_id == query.account_id)
+    with db.transaction() as s:
+        total = s.scalar(select(func.count()).select_from(AuditEntry).where(*where))
+        rows = s.execute(
+            select(AuditEntry, Account.company)
+            .outerjoin(Account, Account.id == AuditEntry.account_id)
+            .where(*where)
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(max(1, min(limit, MAX_AUDIT_ROWS)))
+        ).all()
+    return AuditPage(
+        rows=tuple(
+            AuditRow(
+                id=e.id,
+                at=e.at,
+                actor=e.actor,
+                action=e.action,
+                account_id=e.account_id,
+                company=company or "",
+                before=_json(e.before),
+                after=_json(e.after),
+            )
+            for e, company in rows
+        ),
+        total=int(total or 0),
+    )
+
+
+def audit_actions(db: Database, actor: CurrentUser | None) -> list[str]:
+    """The actions that occur in the audit log, for the filter."""
+    require_admin(actor)
+    with db.transaction() as s:
+        return list(s.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))

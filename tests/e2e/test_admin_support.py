@@ -1,0 +1,94 @@
+"""From a customer's survey answer to support undoing the cancellation, in a real browser:
+the customer cancels (in Italian) with a comment; the admin finds that comment in the churn
+insights and undoes the cancellation from the support desk; the customer signs in again and
+sees an active subscription."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from playwright.sync_api import expect
+
+from core.i18n import fmt_date
+from tests.e2e.conftest import ROOT
+from tests.e2e.test_sign_in_overview import account_show, sign_in
+
+
+def open_cancel_page(page, server) -> None:
+    """Like the helper in test_cancellation_flow, but through the top navigation only: the
+    overview also has a "Cancel subscription" link, so a bare role query can find two."""
+    sign_in(page, server, "customer@demo.test", "demo-customer", "Accedi")
+    link = page.get_by_test_id("stTopNav").get_by_role("link", name="Annulla abbonamento")
+    expect(link).to_be_visible()
+    link.click()
+    expect(page.get_by_role("heading", name="Annulla abbonamento", exact=True)).to_be_visible()
+
+
+def cancel_with_a_comment(page, server, comment: str) -> None:
+    open_cancel_page(page, server)
+    page.get_by_role("button", name="Inizia l'annullamento").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("Troppo costoso").click()
+    dialog.get_by_role("textbox", name="Vuoi dirci qualcos'altro?").fill(comment)
+    dialog.get_by_role("button", name="Invia e continua").click()
+    expect(dialog).to_have_count(0)
+    page.get_by_role("button", name="Continua e annulla").click()
+    boxes = page.get_by_role("checkbox")
+    expect(boxes).to_have_count(4)
+    for i in range(4):
+        boxes.nth(i).check(force=True)
+    page.get_by_role("button", name="Annulla il mio abbonamento").click()
+    expect(page.get_by_text("L'annullamento è ora completato.")).to_be_visible()
+
+
+def test_support_finds_the_comment_and_undoes_the_cancellation(own_server, page_for):
+    server = own_server
+    word = secrets.token_hex(4)
+    comment = f"Troppo caro per un team piccolo, codice {word}"
+    cancel_with_a_comment(page_for("it-IT"), server, comment)
+    account = account_show(server, "customer@demo.test")
+    assert account["status"] == "cancellation_scheduled"
+    company, end = account["company"], dt.date.fromisoformat(account["period_end"])
+
+    # the admin reads the comment in the churn insights
+    admin = page_for("en-US")
+    sign_in(admin, server, "admin@demo.test", "demo-admin", "Sign in")
+    expect(admin.get_by_role("heading", name="Churn insights")).to_be_visible()
+    expect(admin.locator(".js-plotly-plot").first).to_be_visible()
+    admin.screenshot(path=str(ROOT / "test-artifacts" / "insights-en.png"), full_page=True)
+    admin.get_by_role("tab", name="Comments").click()
+    search = admin.get_by_role("textbox", name="Search the comments")
+    search.fill(word)
+    search.press("Enter")
+    expect(admin.get_by_text("Showing 1 of 1 answers with a comment.")).to_be_visible()
+    expect(admin.get_by_text(comment, exact=True)).to_have_count(1)  # the table's cell
+    expect(admin.get_by_text("Too expensive", exact=True).first).to_be_attached()
+
+    # ... and undoes the cancellation from the support desk, confirming first
+    admin.get_by_role("link", name="Support desk").click()
+    expect(admin.get_by_role("heading", name="Support desk")).to_be_visible()
+    expect(admin.get_by_text(company, exact=True).first).to_be_attached()  # scheduled list
+    picker = admin.get_by_role("combobox", name="Account")
+    picker.click()
+    admin.get_by_role("option", name=f"{company} (ends {fmt_date(end, 'en', 'medium')})").click()
+    admin.get_by_role("button", name="Undo the cancellation…").click()
+    expect(admin.get_by_text(f"Undo the cancellation of {company}")).to_be_visible()
+    admin.get_by_role("button", name="Yes, do it").click()
+    expect(
+        admin.get_by_text(
+            f"Done: the cancellation of {company} is undone; the subscription is active."
+        )
+    ).to_be_visible()
+    admin.screenshot(path=str(ROOT / "test-artifacts" / "support-en.png"), full_page=True)
+    assert account_show(server, "customer@demo.test")["status"] == "active"
+
+    # the customer signs in again: active, renewing at the end of the cycle
+    customer = page_for("en-US")
+    sign_in(customer, server, "customer@demo.test", "demo-customer", "Sign in")
+    expect(customer.get_by_role("heading", name=company)).to_be_visible()
+    expect(
+        customer.get_by_text(
+            f"Your subscription is active. It renews automatically on {fmt_date(end, 'en')}."
+        )
+    ).to_be_visible()

@@ -1,0 +1,311 @@
+"""Churn insights and the support desk under Streamlit's AppTest, in English and Italian, on a
+real SQLite file: the charts are there and in the admin's language, the filters change the
+figures, the actions ask first and refuse states that no longer allow them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+
+import pytest
+from sqlalchemy import select, update
+from streamlit.testing.v1 import AppTest
+
+from core import auth, cancellation, i18n, support_desk
+from core.cancellation import ALL_CONSENTS, PlanConfig, Survey
+from core.db import open_database
+from core.i18n import fmt_money, fmt_percent
+from core.models import Subscription
+from tests import factories
+from tests.conftest import ROOT
+from tests.test_pages import assert_no_raw_keys, visible_text
+
+NOW = dt.datetime.now(dt.UTC)  # the pages read the real clock
+TODAY = NOW.date()
+INSIGHTS = str(ROOT / "app_pages" / "insights.py")
+SUPPORT = str(ROOT / "app_pages" / "support.py")
+
+
+@pytest.fixture
+def shop_site(tmp_path, monkeypatch):
+    """alice cancels (too expensive), bob keeps his plan, dave asks for a custom plan,
+    carol's subscription ended five days ago and she asks to come back."""
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+    monkeypatch.setenv("PORTAL_DATABASE_URL", url)
+    monkeypatch.setenv("PORTAL_DEMO_MODE", "0")
+    db = open_database(url)
+    growth = factories.plan(db, "growth", 24900)
+    starter = factories.plan(db, "starter", 9900)
+    made = {
+        "alice": factories.customer(
+            db, "alice@example.com", growth, now=NOW, company="Lumière Srl"
+        ),
+        "bob": factories.customer(db, "bob@example.com", starter, now=NOW, company="Bob Ltd"),
+        "carol": factories.customer(db, "carol@example.com", growth, now=NOW, company="Carol Srl"),
+        "dave": factories.customer(db, "dave@example.com", starter, now=NOW, company="Dave SpA"),
+    }
+    factories.admin(db, "boss@example.com", now=NOW)
+    user = {w: auth.sign_in(db, f"{w}@example.com", factories.PASSWORD).user for w in made}
+
+    flow = cancellation.start(db, user["alice"])
+    answer = Survey("too_expensive", "", "Troppo caro per il nostro team", 2)
+    cancellation.answer_survey(db, user["alice"], flow.flow_id, answer)
+    cancellation.go_on(db, user["alice"], flow.flow_id)
+    cancellation.confirm(db, user["alice"], flow.flow_id, ALL_CONSENTS)
+
+    flow = cancellation.start(db, user["bob"])
+    cancellation.answer_survey(db, user["bob"], flow.flow_id, Survey("missing_features", "TikTok"))
+    cancellation.keep(db, user["bob"], flow.flow_id)
+
+    flow = cancellation.start(db, user["dave"])
+    cancellation.answer_survey(db, user["dave"], flow.flow_id, None)
+    cancellation.request_plan(db, user["dave"], flow.flow_id, PlanConfig(seats=3))
+
+    ended = TODAY - dt.timedelta(days=5)
+    with db.transaction() as s:
+        s.execute(
+            update(Subscription)
+            .where(Subscription.account_id == made["carol"].account_id)
+            .values(status="ended", ended_on=ended, current_period_end=ended)
+        )
+    cancellation.contact_support(db, user["carol"], "Please bring us back", kind="reactivation")
+    return db, made
+
+
+def open_as(who: str, lang: str = "en", page: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["lang"] = lang
+    db = open_database(os.environ["PORTAL_DATABASE_URL"])
+    at.session_state["session_id"] = auth.sign_in(
+        db, f"{who}@example.com", factories.PASSWORD
+    ).user.session_id
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def status(db, account_id: int) -> str:
+    with db.transaction() as s:
+        return s.scalar(select(Subscription.status).where(Subscription.account_id == account_id))
+
+
+# --- churn insights --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_the_admin_sees_the_figures_and_every_chart_in_their_language(shop_site, lang):
+    at = open_as("boss", lang)
+    assert at.title[0].value == i18n.t("insights.title", lang)
+    shown = metrics(at)
+
+    def fig(key: str) -> str:
+        return shown[i18n.t(f"insights.fig.{key}", lang)]
+
+    assert fig("started") == "3"  # alice, bob, dave
+    assert fig("completed") == "1"  # alice
+    assert fig("saved") == "2"  # bob kept, dave asked for a custom plan
+    assert fig("save_rate") == fmt_percent(2 / 3, lang)
+    assert fig("response_rate") == fmt_percent(2 / 3, lang)  # dave skipped
+    # whole dollars on the cards, in the locale's currency format
+    dollars = {"en": ("$249", "$198"), "it": ("249 USD", "198 USD")}[lang]
+    assert fig("revenue_lost").replace("\xa0", " ") == dollars[0]
+    assert fig("revenue_saved").replace("\xa0", " ") == dollars[1]
+    assert fig("undone") == "0"
+    assert shown[i18n.t("status_name.active", lang)] == "2"  # bob, dave
+
+    specs = charts(at)
+    assert len(specs) == 8  # reasons, satisfaction, trend, funnel, offer, prices, plan, tenure
+    text = json.dumps(specs, ensure_ascii=False)
+    for key in ("reason.too_expensive", "reason.missing_features", "insights.stage.consents",
+                "insights.offer.requested", "insights.series.saved", "insights.axis.answers",
+                "insights.no_reason"):  # fmt: skip
+        assert json.dumps(i18n.t(key, lang), ensure_ascii=False)[1:-1] in text, key
+    legend = {t["name"] for s in specs for t in s["data"] if t.get("name")}
+    assert i18n.t("insights.series.completed", lang) in legend
+    assert i18n.t("reason.too_expensive", lang) in legend
+    downloads = [b.label for b in at.get("download_button")]
+    assert downloads.count(i18n.t("insights.download_csv", lang)) == 8
+    assert i18n.t("insights.download_answers", lang) in downloads
+    assert_no_raw_keys(at)
+
+
+def test_the_filters_change_the_figures_and_the_charts(shop_site):
+    at = open_as("boss")
+    at.multiselect(key="insights_plans").set_value(["starter"]).run()
+    shown = metrics(at)
+    assert shown["Cancellations started"] == "2"  # bob and dave
+    assert shown["Cancellations completed"] == "0"
+    assert shown["Save rate"] == fmt_percent(1.0, "en")
+    funnel = next(s for s in charts(at) if s["data"][0]["type"] == "funnel")
+    assert funnel["data"][0]["x"][0] == 2
+
+    at.multiselect(key="insights_plans").set_value([]).run()
+    at.multiselect(key="insights_tenures").set_value(["2y+"]).run()
+    assert metrics(at)["Cancellations started"] == "0"
+    assert metrics(at)["Save rate"] == "–"
+    assert charts(at) == []
+    assert i18n.t("insights.empty", "en") in [i.value for i in at.info]
+
+    at.multiselect(key="insights_tenures").set_value([]).run()
+    past = (TODAY - dt.timedelta(days=400), TODAY - dt.timedelta(days=300))
+    at.date_input(key="insights_dates").set_value(past).run()
+    assert metrics(at)["Cancellations started"] == "0"
+    at.date_input(key="insights_dates").set_value((TODAY, TODAY)).run()
+    assert metrics(at)["Cancellations started"] == "3"
+    assert not at.exception
+
+
+def test_the_trend_groups_by_week_or_month(shop_site):
+    at = open_as("boss", "it")
+    trend = charts(at)[2]
+    assert trend["layout"]["barmode"] == "stack"
+    assert trend["data"][0]["x"] == [i18n.fmt_date(TODAY, "it", "LLL yyyy")]
+    at.segmented_control(key="insights_granularity").set_value("week").run()
+    trend = charts(at)[2]
+    monday = TODAY - dt.timedelta(days=TODAY.weekday())
+    assert trend["data"][0]["x"][0].startswith(i18n.t("insights.week_of", "it", day="")[:5])
+    assert str(monday.day) in trend["data"][0]["x"][0]
+
+
+def test_the_comments_are_searched(shop_site):
+    at = open_as("boss")
+    table = at.dataframe[0].value
+    assert sorted(table["Reason"]) == ["Missing features", "Too expensive"]
+    at.text_input(key="insights_search").input("CARO").run()
+    [table] = [d.value for d in at.dataframe]
+    assert list(table["Comment"]) == ["Troppo caro per il nostro team"]
+    assert list(table["Outcome"]) == [i18n.t("insights.outcome.completed", "en")]
+    assert i18n.t("insights.comments.count", "en", shown="1", total="1") in visible_text(at)
+    at.text_input(key="insights_search").input("nothing like this").run()
+    assert at.dataframe.len == 0
+    assert i18n.t("insights.comments.none", "en") in [i.value for i in at.info]
+
+
+# --- support desk ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_the_support_desk_lists_what_waits_for_support(shop_site, lang):
+    at = open_as("boss", lang, SUPPORT)
+    assert at.title[0].value == i18n.t("support.title", lang)
+    shown = metrics(at)
+    assert shown[i18n.t("request.custom_plan", lang)] == "1"
+    assert shown[i18n.t("request.reactivation", lang)] == "1"
+    tables = [d.value for d in at.dataframe]
+    column = i18n.t("support.col.company", lang)
+    companies = [set(t[column]) for t in tables if column in t.columns]
+    assert {"Lumière Srl"} in companies  # scheduled
+    assert {"Dave SpA"} in companies  # custom plan
+    assert {"Carol Srl"} in companies  # ended, and its reactivation request
+    plan = next(t for t in tables if i18n.t("support.col.price", lang) in t.columns)
+    assert list(plan[i18n.t("support.col.price", lang)]) == [
+        i18n.t("offer.per_month", lang, price=fmt_money(12800, "USD", lang))
+    ]
+    ended = next(t for t in tables if i18n.t("support.col.deadline", lang) in t.columns)
+    deadline = cancellation.dates_for(TODAY - dt.timedelta(days=5)).reactivate_until
+    assert list(ended[i18n.t("support.col.deadline", lang)]) == [
+        i18n.fmt_date(deadline, lang, "medium")
+    ]
+    assert_no_raw_keys(at)
+
+
+def test_undo_asks_first_then_undoes(shop_site):
+    db, made = shop_site
+    at = open_as("boss", "en", SUPPORT)
+    assert at.selectbox(key="scheduled_account").value == made["alice"].account_id
+    at.button(key="undo_ask").click().run()
+    assert status(db, made["alice"].account_id) == "cancellation_scheduled"  # asked only
+    [prompt] = at.warning
+    assert "Lumière Srl" in prompt.value
+    at.button(key="undo_no").click().run()
+    assert not at.warning and status(db, made["alice"].account_id) == "cancellation_scheduled"
+
+    at.button(key="undo_ask").click().run()
+    at.button(key="undo_yes").click().run()
+    assert [s.value for s in at.success] == [
+        i18n.t("support.done_undo", "en", company="Lumière Srl")
+    ]
+    assert status(db, made["alice"].account_id) == "active"
+    assert i18n.t("support.none_scheduled", "en") in [i.value for i in at.info]
+    # the audit log tab shows who did what
+    audit = next(d.value for d in at.dataframe if "What" in d.value.columns)
+    first = audit.iloc[0]
+    assert (first["Who"], first["What"]) == ("boss@example.com", "Cancellation undone")
+    assert first["Before"] == "status: cancellation_scheduled"
+    assert first["After"] == "status: active"
+
+
+def test_an_action_is_refused_when_the_state_changed_meanwhile(shop_site):
+    db, made = shop_site
+    at = open_as("boss", "it", SUPPORT)
+    at.button(key="undo_ask").click().run()
+    # another agent undoes it first
+    boss = auth.sign_in(db, "boss@example.com", factories.PASSWORD).user
+    support_desk.undo(db, boss, made["alice"].account_id)
+    at.button(key="undo_yes").click().run()
+    assert [e.value for e in at.error] == [i18n.t("support.error.not_scheduled", "it")]
+    assert not at.success
+
+    at.button(key="plan_requests_handle_ask").click().run()
+    [request] = support_desk.requests(db, boss, "custom_plan")
+    support_desk.mark_handled(db, boss, request.id)
+    at.button(key="plan_requests_handle_yes").click().run()
+    assert [e.value for e in at.error] == [i18n.t("support.error.already_handled", "it")]
+
+
+def test_reactivate_and_mark_handled(shop_site):
+    db, made = shop_site
+    at = open_as("boss", "en", SUPPORT)
+    assert at.selectbox(key="ended_account").value == made["carol"].account_id
+    at.button(key="reactivate_ask").click().run()
+    assert "Carol Srl" in at.warning[0].value
+    at.button(key="reactivate_yes").click().run()
+    assert [s.value for s in at.success] == [
+        i18n.t("support.done_reactivate", "en", company="Carol Srl")
+    ]
+    assert status(db, made["carol"].account_id) == "active"
+    assert metrics(at)["Open reactivation requests"] == "0"  # answered by the reactivation
+
+    at.button(key="plan_requests_handle_ask").click().run()
+    at.button(key="plan_requests_handle_yes").click().run()
+    assert metrics(at)["Open custom-plan requests"] == "0"
+    at.toggle(key="plan_requests_all").set_value(True).run()
+    plan = next(d.value for d in at.dataframe if "Configuration" in d.value.columns)
+    assert list(plan["Status"]) == ["Handled"]
+    [handled_by] = list(plan["Handled by"])
+    assert handled_by.startswith("boss@example.com")
+
+
+def test_the_audit_log_filters(shop_site):
+    at = open_as("boss", "en", SUPPORT)
+    at.multiselect(key="audit_actions").set_value(["custom_plan_requested"]).run()
+    audit = next(d.value for d in at.dataframe if "What" in d.value.columns)
+    assert list(audit["What"]) == ["Custom plan requested"]
+    assert list(audit["Who"]) == ["dave@example.com"]
+    at.multiselect(key="audit_actions").set_value([]).run()
+    at.text_input(key="audit_actor").input("alice").run()
+    audit = next(d.value for d in at.dataframe if "What" in d.value.columns)
+    assert list(audit["What"]) == ["Cancellation scheduled"]
+    at.text_input(key="audit_account").input("abc").run()
+    assert i18n.t("support.audit.account_invalid", "en") in [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("page", [INSIGHTS, SUPPORT])
+def test_a_customer_gets_nothing_from_the_admin_pages(shop_site, page):
+    at = open_as("alice")
+    assert at.title[0].value == "Lumière Srl"
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(page)
+    text = visible_text(at)
+    assert i18n.t("nav.insights", "en") not in text and i18n.t("nav.support", "en") not in text

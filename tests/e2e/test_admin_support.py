@@ -12,17 +12,8 @@ from playwright.sync_api import expect
 
 from core.i18n import fmt_date
 from tests.e2e.conftest import ROOT
+from tests.e2e.test_cancellation_flow import open_cancel_page
 from tests.e2e.test_sign_in_overview import account_show, sign_in
-
-
-def open_cancel_page(page, server) -> None:
-    """Like the helper in test_cancellation_flow, but through the top navigation only: the
-    overview also has a "Cancel subscription" link, so a bare role query can find two."""
-    sign_in(page, server, "customer@demo.test", "demo-customer", "Accedi")
-    link = page.get_by_test_id("stTopNav").get_by_role("link", name="Annulla abbonamento")
-    expect(link).to_be_visible()
-    link.click()
-    expect(page.get_by_role("heading", name="Annulla abbonamento", exact=True)).to_be_visible()
 
 
 def cancel_with_a_comment(page, server, comment: str) -> None:

@@ -15,10 +15,13 @@ from tests.e2e.conftest import ROOT
 from tests.e2e.test_sign_in_overview import account_show, sign_in
 
 
-def open_cancel_page(page, server):
+def open_cancel_page(page, server) -> None:
+    """Sign in as the demo customer (Italian) and open the page from the top navigation (the
+    overview has a "Cancel subscription" link too, so a bare role query can find two)."""
     sign_in(page, server, "customer@demo.test", "demo-customer", "Accedi")
-    expect(page.get_by_role("link", name="Annulla abbonamento")).to_be_visible()
-    page.get_by_role("link", name="Annulla abbonamento").click()
+    link = page.get_by_test_id("stTopNav").get_by_role("link", name="Annulla abbonamento")
+    expect(link).to_be_visible()
+    link.click()
     expect(page.get_by_role("heading", name="Annulla abbonamento", exact=True)).to_be_visible()
 
 

@@ -372,6 +372,7 @@ if ctx.settings.demo_mode:
                 value=dt.date.today() + dt.timedelta(days=31),
                 min_value=dt.date(2000, 1, 1),
                 max_value=dt.date(2100, 1, 1),
+                format="DD/MM/YYYY" if ctx.lang == "it" else "MM/DD/YYYY",
             )
             if st.form_submit_button(ctx.t("demo.run"), icon=":material/fast_forward:"):
                 try:

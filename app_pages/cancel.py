@@ -48,6 +48,18 @@ def contact_form(key: str) -> None:
                 st.success(ctx.t("cancel.contact_sent", number=number))
 
 
+def receipt_bytes(info: cancellation.Scheduled) -> bytes:
+    """The receipt, made once per cancellation and language in this browser session: the
+    bytes go to the button (a callable there loses its file to other sessions' clean-ups,
+    see tests/test_download_buttons.py)."""
+    key = (info.confirmation_number, ctx.lang)
+    kept = st.session_state.get("receipt_pdf")
+    if not kept or kept[0] != key:
+        kept = (key, receipt.receipt_pdf(ctx.db, ctx.user, ctx.lang))
+        st.session_state["receipt_pdf"] = kept
+    return kept[1]
+
+
 def show_scheduled(info: cancellation.Scheduled, just_done: bool) -> None:
     if just_done:
         stepper(ctx, 3)
@@ -67,10 +79,7 @@ def show_scheduled(info: cancellation.Scheduled, just_done: bool) -> None:
         st.caption(ctx.t("cancel.requested_at", when=fmt_datetime(info.requested_at, ctx.lang)))
         st.download_button(
             ctx.t("cancel.receipt"),
-            # made when clicked, not on every visit to the page
-            data=lambda db=ctx.db, user=ctx.user, lang=ctx.lang: receipt.receipt_pdf(
-                db, user, lang
-            ),
+            data=receipt_bytes(info),
             file_name=receipt.file_name(info),
             mime="application/pdf",
             icon=":material/receipt_long:",

@@ -1,6 +1,7 @@
 import streamlit as st
 
 from app_pages.widgets.session import context
+from app_pages.widgets.text import md
 from core import accounts, cancellation
 from core.errors import PortalError
 from core.i18n import fmt_date
@@ -10,7 +11,7 @@ ov = accounts.overview(ctx.db, ctx.user, settings=ctx.settings)
 dates = cancellation.dates_for(ov.period_end, ctx.settings)
 
 st.title(ctx.t("ended.title"))
-st.caption(ov.company)
+st.caption(md(ov.company))
 with st.container(border=True):
     st.markdown(ctx.t("ended.body", date=fmt_date(dates.effective_on, ctx.lang)))
     st.markdown(ctx.t("ended.kept", deleted=fmt_date(dates.data_deleted_on, ctx.lang)))

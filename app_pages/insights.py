@@ -19,6 +19,14 @@ def load(_db, _actor, database: str, filters: Filters, granularity: str) -> Insi
     return analytics.insights(_db, _actor, filters, granularity)
 
 
+@st.cache_data(ttl=60, show_spinner=False, max_entries=20)
+def answers(_db, _actor, database: str, filters: Filters, lang: str) -> bytes:
+    """Every survey answer as CSV, kept a minute per filters and language like the figures.
+    Bytes, not a callable: Streamlit's deferred downloads lose their file to other sessions'
+    clean-ups (tests/test_download_buttons.py)."""
+    return analytics.answers_csv(_db, _actor, filters, lang)
+
+
 def fail(exc: PortalError) -> None:
     st.error(ctx.t(exc.key, **exc.params), icon=":material/error:")
 
@@ -267,10 +275,7 @@ with tabs[4]:
             st.info(ctx.t("insights.comments.none"), icon=":material/search_off:")
     st.download_button(
         ctx.t("insights.download_answers"),
-        # made when clicked, not on every run of the page
-        data=lambda db=ctx.db, user=ctx.user, f=filters, lang=ctx.lang: analytics.answers_csv(
-            db, user, f, lang
-        ),
+        data=answers(ctx.db, ctx.user, str(ctx.db.engine.url), filters, ctx.lang),
         file_name=f"survey-answers-{today:%Y-%m-%d}.csv",
         mime="text/csv",
         icon=":material/download:",

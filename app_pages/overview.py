@@ -1,6 +1,7 @@
 import streamlit as st
 
 from app_pages.widgets.session import context
+from app_pages.widgets.text import md
 from core import accounts, support
 from core.errors import PortalError
 from core.i18n import fmt_date, fmt_money, fmt_number
@@ -15,7 +16,7 @@ def d(value, style="long"):
     return fmt_date(value, lang, style)
 
 
-st.title(ov.company)
+st.title(md(ov.company))
 st.caption(ctx.t("overview.subtitle"))
 
 if ov.status == STATUS_ACTIVE:
@@ -33,7 +34,7 @@ elif ov.status == STATUS_ENDED:
 
 interval = ctx.t(f"interval.{ov.billing_interval}")
 c1, c2, c3, c4 = st.columns(4)
-c1.metric(ctx.t("overview.plan"), ov.plan_name, border=True)
+c1.metric(ctx.t("overview.plan"), md(ov.plan_name), border=True)
 c2.metric(
     ctx.t("overview.price"),
     fmt_money(ov.price_cents, ov.currency, lang),
@@ -99,7 +100,7 @@ with st.container(border=True):
     st.markdown(
         ctx.t(
             "billing.plan_line",
-            plan=ov.plan_name,
+            plan=md(ov.plan_name),
             price=fmt_money(ov.price_cents, ov.currency, lang),
             interval=interval,
         )

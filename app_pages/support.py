@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_pages.widgets.confirm import act, confirm_button, show_flash
 from app_pages.widgets.session import context
+from app_pages.widgets.text import md
 from core import i18n, lifecycle, support_desk
 from core.errors import PortalError
 from core.i18n import fmt_date, fmt_datetime, fmt_money, fmt_number
@@ -93,7 +94,7 @@ def undo_control(key: str, target: tuple[int, str, str] | None) -> None:
         ctx,
         key,
         ctx.t("support.undo"),
-        ctx.t("support.confirm_undo", company=target[1], date=target[2]) if target else "",
+        ctx.t("support.confirm_undo", company=md(target[1]), date=target[2]) if target else "",
         target,
         icon=":material/undo:",
     )
@@ -102,7 +103,7 @@ def undo_control(key: str, target: tuple[int, str, str] | None) -> None:
         act(
             ctx,
             lambda: support_desk.undo(ctx.db, ctx.user, account_id),
-            ctx.t("support.done_undo", company=company),
+            ctx.t("support.done_undo", company=md(company)),
         )
 
 
@@ -133,7 +134,7 @@ def request_controls(rows: list[Request], key: str, *, undo: bool = False) -> No
             ctx,
             f"{key}_handle",
             ctx.t("support.mark_handled"),
-            ctx.t("support.confirm_handled", number=chosen, company=request.company)
+            ctx.t("support.confirm_handled", number=chosen, company=md(request.company))
             if request
             else "",
             (request.id, request.company) if request else None,
@@ -281,7 +282,7 @@ with tabs[3]:
         ctx,
         "reactivate",
         ctx.t("support.reactivate"),
-        ctx.t("support.confirm_reactivate", company=target[1]) if target else "",
+        ctx.t("support.confirm_reactivate", company=md(target[1])) if target else "",
         target,
         icon=":material/restart_alt:",
     )
@@ -290,7 +291,7 @@ with tabs[3]:
         act(
             ctx,
             lambda: support_desk.reactivate(ctx.db, ctx.user, account_id, settings=ctx.settings),
-            ctx.t("support.done_reactivate", company=company),
+            ctx.t("support.done_reactivate", company=md(company)),
         )
     with st.expander(ctx.t("support.reactivation_requests")):
         rows = requests_tab("reactivation", "reactivation_requests")

@@ -32,6 +32,7 @@ from core.errors import InvalidInput
 from core.exports import protect
 from core.i18n import t
 from core.models import CancellationFlow, FlowStep, Plan, RetentionOffer, SurveyAnswer
+from core.text import lookup_text
 
 F = CancellationFlow
 A = SurveyAnswer
@@ -93,6 +94,8 @@ def _check(filters: Filters) -> Filters:
     for values in (filters.plans, filters.countries, filters.tenures):
         if len(values) > MAX_FILTER_VALUES or not all(isinstance(v, str) for v in values):
             raise InvalidInput()
+        for value in values:
+            lookup_text(value, keep="")
     if any(band not in TENURE_BANDS for band in filters.tenures):
         raise InvalidInput()
     return filters
@@ -526,7 +529,7 @@ def _comment_where(
     filters: Filters, search: str, reasons: Sequence[str]
 ) -> list[ColumnElement[bool]]:
     where = [*_where(filters), or_(A.comment != "", A.follow_up != "")]
-    term = (search or "").strip()
+    term = lookup_text(search).strip()
     if len(term) > MAX_SEARCH:
         raise InvalidInput("error.message_too_long", limit=MAX_SEARCH)
     if term:

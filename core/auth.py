@@ -12,9 +12,12 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.config import Settings, load_settings
@@ -73,9 +76,15 @@ def normalise_email(raw: str) -> str:
     email = (raw or "").strip().lower()
     if not email:
         raise InvalidInput("signin.error.empty")
-    if len(email) > MAX_EMAIL or not EMAIL_RE.match(email):
+    if len(email) > MAX_EMAIL or not EMAIL_RE.match(email) or _invisible(email):
         raise InvalidInput("signin.error.email_format")
     return email
+
+
+def _invisible(text: str) -> bool:
+    """Control, format (zero-width, right-to-left override), unassigned or surrogate
+    characters: never part of an address, and a NUL or a surrogate would trouble the driver."""
+    return any(unicodedata.category(ch)[0] == "C" for ch in text)
 
 
 def _current(s: Session, user: User, session_id: int) -> CurrentUser:
@@ -116,34 +125,58 @@ def sign_in(
     if len(password) > MAX_PASSWORD:
         raise InvalidCredentials()
 
+    # 1. read (no lock held while Argon2 works, so sign-ins do not queue behind each other)
     with db.transaction() as s:
-        throttle = s.get(SignInThrottle, email)
-        if throttle and throttle.locked_until and throttle.locked_until > now:
-            minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
-            raise AccountLocked(minutes=minutes)
-        user = s.scalar(select(User).where(User.email == email))
-        ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
-        if not ok or user is None:
-            _record_failure(s, email, throttle, now, settings)
-            failed = True
-        else:
-            failed = False
-            if throttle:
-                s.delete(throttle)
-            code = secrets.token_urlsafe(32)
-            session = UserSession(
-                user_id=user.id,
-                code_hash=_digest(code),
-                code_expires_at=now + dt.timedelta(seconds=CODE_SECONDS),
-                created_at=now,
-                expires_at=now + dt.timedelta(days=settings.session_days),
-            )
-            s.add(session)
-            s.flush()
-            result = SignedIn(user=_current(s, user, session.id), code=code)
-    if failed:  # raised after the commit, so the failure is counted
+        _raise_if_locked(s.get(SignInThrottle, email), now)
+        found = s.execute(select(User.id, User.password_hash).where(User.email == email)).first()
+    ok = verify_password(found.password_hash if found else DUMMY_HASH, password)
+
+    # 2. write, holding SQLite's write lock from BEGIN (a deferred transaction that read first
+    #    fails at once with "database is locked" when another sign-in wrote meanwhile). The
+    #    throttle is read again under the lock, so failures at the same moment all count; on
+    #    PostgreSQL two first failures may both insert its row, and the second tries again.
+    for attempt in (1, 2):
+        try:
+            result = _record_sign_in(db, email, found, ok, now, settings)
+            break
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    if result is None:  # raised after the commit, so the failure is counted
         raise InvalidCredentials()
     return result
+
+
+def _record_sign_in(
+    db: Database, email: str, found: Any, ok: bool, now: dt.datetime, settings: Settings
+) -> SignedIn | None:
+    """Count a failure (None), or open a session for the user whose hash was checked."""
+    with db.transaction(write=True) as s:
+        throttle = s.get(SignInThrottle, email, with_for_update=True)
+        _raise_if_locked(throttle, now)
+        user = s.get(User, found.id) if found else None
+        if not ok or user is None or user.password_hash != found.password_hash:
+            _record_failure(s, email, throttle, now, settings)
+            return None
+        if throttle:
+            s.delete(throttle)
+        code = secrets.token_urlsafe(32)
+        session = UserSession(
+            user_id=user.id,
+            code_hash=_digest(code),
+            code_expires_at=now + dt.timedelta(seconds=CODE_SECONDS),
+            created_at=now,
+            expires_at=now + dt.timedelta(days=settings.session_days),
+        )
+        s.add(session)
+        s.flush()
+        return SignedIn(user=_current(s, user, session.id), code=code)
+
+
+def _raise_if_locked(throttle: SignInThrottle | None, now: dt.datetime) -> None:
+    if throttle and throttle.locked_until and throttle.locked_until > now:
+        minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
+        raise AccountLocked(minutes=minutes)
 
 
 def _record_failure(
@@ -237,8 +270,9 @@ def purge_expired_sessions(db: Database, *, now: dt.datetime | None = None) -> i
         return s.execute(delete(UserSession).where(UserSession.expires_at <= _now(now))).rowcount
 
 
-def set_language(db: Database, actor: CurrentUser, language: str) -> None:
+def set_language(db: Database, actor: CurrentUser | None, language: str) -> None:
     """Remember the language the user picked, for every later visit."""
+    actor = require_signed_in(actor)
     if language not in LANGUAGES:
         raise InvalidInput("error.invalid_language")
     with db.transaction() as s:

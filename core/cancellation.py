@@ -669,29 +669,35 @@ def undo(
     from core.auth import require_admin
 
     actor = require_admin(actor)
-    now = _now(now)
     with db.transaction(write=True) as s:
-        sub = _subscription(s, account_id, lock=True)
-        if sub.status != STATUS_SCHEDULED:
-            raise InvalidInput("support.error.not_scheduled")
-        flow = s.scalar(
-            select(CancellationFlow).where(CancellationFlow.open_subscription_id == sub.id)
-        )
-        if flow is not None:
-            flow.open_subscription_id = None
-            flow.outcome = "undone"
-            _step(s, flow.id, "undone", now)
-        sub.status = STATUS_ACTIVE
-        sub.cancel_requested_at = None
-        _audit(
-            s,
-            actor,
-            "cancellation_undone",
-            account_id,
-            {"status": STATUS_SCHEDULED},
-            {"status": STATUS_ACTIVE},
-            now,
-        )
+        undo_in(s, actor, account_id, _now(now))
+
+
+def undo_in(s: Session, actor: CurrentUser, account_id: int, now: dt.datetime) -> None:
+    """`undo` inside the caller's transaction, so the support desk can answer the undo
+    requests in the same transaction."""
+    from core.auth import require_admin
+
+    require_admin(actor)
+    sub = _subscription(s, account_id, lock=True)
+    if sub.status != STATUS_SCHEDULED:
+        raise InvalidInput("support.error.not_scheduled")
+    flow = s.scalar(select(CancellationFlow).where(CancellationFlow.open_subscription_id == sub.id))
+    if flow is not None:
+        flow.open_subscription_id = None
+        flow.outcome = "undone"
+        _step(s, flow.id, "undone", now)
+    sub.status = STATUS_ACTIVE
+    sub.cancel_requested_at = None
+    _audit(
+        s,
+        actor,
+        "cancellation_undone",
+        account_id,
+        {"status": STATUS_SCHEDULED},
+        {"status": STATUS_ACTIVE},
+        now,
+    )
 
 
 def reactivate(
@@ -706,30 +712,38 @@ def reactivate(
     from core.auth import require_admin
 
     actor = require_admin(actor)
-    now = _now(now)
-    settings = settings or load_settings()
     with db.transaction(write=True) as s:
-        sub = _subscription(s, account_id, lock=True)
-        if sub.status != STATUS_ENDED:
-            raise InvalidInput("support.error.not_ended")
-        deadline = dates_for(sub.ended_on or sub.current_period_end, settings).reactivate_until
-        if now.date() > deadline:
-            raise InvalidInput("support.error.window_closed")
-        before = {"status": sub.status, "ended_on": sub.ended_on}
-        start, end = billing.next_period(now.date(), sub.billing_interval)
-        sub.status = STATUS_ACTIVE
-        sub.current_period_start, sub.current_period_end = start, end
-        sub.ended_on = None
-        sub.cancel_requested_at = None
-        from core.lifecycle import add_invoice
+        reactivate_in(s, actor, account_id, _now(now), settings or load_settings())
 
-        add_invoice(s, sub, start, end)
-        _audit(
-            s,
-            actor,
-            "subscription_reactivated",
-            account_id,
-            before,
-            {"status": STATUS_ACTIVE, "period_start": start, "period_end": end},
-            now,
-        )
+
+def reactivate_in(
+    s: Session, actor: CurrentUser, account_id: int, now: dt.datetime, settings: Settings
+) -> None:
+    """`reactivate` inside the caller's transaction."""
+    from core.auth import require_admin
+
+    require_admin(actor)
+    sub = _subscription(s, account_id, lock=True)
+    if sub.status != STATUS_ENDED:
+        raise InvalidInput("support.error.not_ended")
+    deadline = dates_for(sub.ended_on or sub.current_period_end, settings).reactivate_until
+    if now.date() > deadline:
+        raise InvalidInput("support.error.window_closed")
+    before = {"status": sub.status, "ended_on": sub.ended_on}
+    start, end = billing.next_period(now.date(), sub.billing_interval)
+    sub.status = STATUS_ACTIVE
+    sub.current_period_start, sub.current_period_end = start, end
+    sub.ended_on = None
+    sub.cancel_requested_at = None
+    from core.lifecycle import add_invoice
+
+    add_invoice(s, sub, start, end)
+    _audit(
+        s,
+        actor,
+        "subscription_reactivated",
+        account_id,
+        before,
+        {"status": STATUS_ACTIVE, "period_start": start, "period_end": end},
+        now,
+    )

@@ -19,6 +19,9 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+    except UnicodeEncodeError:  # a lone surrogate: no password that was ever set has one
+        _hasher.verify(DUMMY_HASH, "not-a-real-password")  # the same work as a wrong one
+        return False
 
 
 # Verified against when the email is unknown, so both paths take the same time.

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 
 from core.auth import CurrentUser, require_signed_in
 from core.db import Database
 from core.errors import InvalidInput, NotAuthorized
 from core.models import SupportRequest
+from core.text import storable
 
 MAX_MESSAGE = 2000
 
 
 def clean_message(raw: str | None) -> str:
-    """Trim, drop control characters (but keep line breaks and tabs), enforce the limit."""
-    text = "".join(
-        ch for ch in (raw or "") if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
-    ).strip()
+    """Trim, drop control characters (but keep line breaks and tabs) and lone surrogates,
+    enforce the limit (see `core.text`)."""
+    text = storable(raw)
     if len(text) > MAX_MESSAGE:
         raise InvalidInput("error.message_too_long", limit=MAX_MESSAGE)
     return text

@@ -35,6 +35,7 @@ from core.models import (
     SupportRequest,
     User,
 )
+from core.text import lookup_text
 
 OPEN, HANDLED = "open", "handled"
 KINDS = ("undo_cancellation", "custom_plan", "reactivation", "other")
@@ -357,23 +358,23 @@ def mark_handled(
 
 
 def _close_open_requests(
-    db: Database, actor: CurrentUser, account_id: int, kind: str, via: str, now: dt.datetime
+    s: Session, actor: CurrentUser, account_id: int, kind: str, via: str, now: dt.datetime
 ) -> int:
-    """After an undo or a reactivation, the requests that asked for it are answered."""
-    with db.transaction(write=True) as s:
-        open_requests = s.scalars(
-            select(SupportRequest)
-            .where(
-                SupportRequest.account_id == account_id,
-                SupportRequest.kind == kind,
-                SupportRequest.status == OPEN,
-            )
-            .order_by(SupportRequest.id)
-            .with_for_update()
-        ).all()
-        for request in open_requests:
-            _handle(s, actor, request, now, via)
-        return len(open_requests)
+    """After an undo or a reactivation, the requests that asked for it are answered, in the
+    same transaction: both happen, or neither."""
+    open_requests = s.scalars(
+        select(SupportRequest)
+        .where(
+            SupportRequest.account_id == account_id,
+            SupportRequest.kind == kind,
+            SupportRequest.status == OPEN,
+        )
+        .order_by(SupportRequest.id)
+        .with_for_update()
+    ).all()
+    for request in open_requests:
+        _handle(s, actor, request, now, via)
+    return len(open_requests)
 
 
 def undo(
@@ -383,10 +384,11 @@ def undo(
     account's open undo requests. Returns how many requests were closed."""
     actor = require_admin(actor)
     now = _now(now)
-    cancellation.undo(db, actor, account_id, now=now)
-    return _close_open_requests(
-        db, actor, account_id, "undo_cancellation", "cancellation_undone", now
-    )
+    with db.transaction(write=True) as s:
+        cancellation.undo_in(s, actor, account_id, now)
+        return _close_open_requests(
+            s, actor, account_id, "undo_cancellation", "cancellation_undone", now
+        )
 
 
 def reactivate(
@@ -401,10 +403,11 @@ def reactivate(
     then close the account's open reactivation requests. Returns how many were closed."""
     actor = require_admin(actor)
     now = _now(now)
-    cancellation.reactivate(db, actor, account_id, now=now, settings=settings)
-    return _close_open_requests(
-        db, actor, account_id, "reactivation", "subscription_reactivated", now
-    )
+    with db.transaction(write=True) as s:
+        cancellation.reactivate_in(s, actor, account_id, now, settings or load_settings())
+        return _close_open_requests(
+            s, actor, account_id, "reactivation", "subscription_reactivated", now
+        )
 
 
 # --- Audit log -------------------------------------------------------------------------------
@@ -459,6 +462,9 @@ def audit_log(
         raise InvalidInput("insights.error.dates")
     if len(query.actor) > MAX_ACTOR_SEARCH or len(query.actions) > 50:
         raise InvalidInput()
+    lookup_text(query.actor, keep="")
+    for action in query.actions:
+        lookup_text(action, keep="")
     where: list[ColumnElement[bool]] = []
     if query.start:
         where.append(AuditEntry.at >= dt.datetime.combine(query.start, dt.time(), dt.UTC))

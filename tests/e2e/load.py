@@ -1,0 +1,497 @@
+"""Concurrent sessions through real Streamlit servers, each one a real browser context.
+
+One headless Chromium, one context per session, all driven at once with Playwright's async
+API. Each session signs in as its own customer, reads the overview, opens Export data and
+downloads the influencers CSV, then cancels (start, skip the survey, continue, four consents,
+confirm). A "page time" is the time from the click to the element the user waits for. With
+`racers`, several contexts of one more customer walk to the consent step and press confirm
+at the same moment, on every server given.
+
+Used by tests/e2e/test_load.py (a short run in the suite) and, for longer runs that print the
+figures, from the command line:
+
+    .venv/bin/python -m tests.e2e.load --sessions 40 [--database-url postgresql://.../db]
+
+With a PostgreSQL URL it starts two app servers on two ports against that one database
+(the URL's database is emptied and seeded first); with none, one server on a new SQLite file.
+Only loopback addresses are used; every wait is bounded, so a run always ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+
+from core import demo, i18n
+from core.db import Database, open_database
+from core.models import AuditEntry, CancellationFlow, Subscription, User
+from core.passwords import hash_password
+
+PASSWORD = "load-test-password"
+STEP_TIMEOUT_MS = 180_000  # one click's wait on a loaded 2-core machine; a run always ends
+
+
+def t(key: str, **params: object) -> str:
+    return i18n.t(key, "en", **params)
+
+
+@dataclass
+class Customer:
+    email: str
+    account_id: int
+    company: str
+
+
+@dataclass
+class Result:
+    sessions: int = 0
+    completed: int = 0
+    errors: list[str] = field(default_factory=list)
+    times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    wall: float = 0.0
+    race_outcomes: list[str] = field(default_factory=list)
+    download_failures: list[str] = field(default_factory=list)
+    cross_checked: list[str] = field(default_factory=list)
+
+    @property
+    def all_times(self) -> list[float]:
+        return [x for values in self.times.values() for x in values]
+
+    def p95(self, values: list[float] | None = None) -> float:
+        values = sorted(self.all_times if values is None else values)
+        if not values:
+            return 0.0
+        return values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
+
+    def lines(self) -> list[str]:
+        steps = len(self.all_times)
+        out = [
+            f"sessions: {self.completed}/{self.sessions} completed, {len(self.errors)} error(s), "
+            f"{len(self.download_failures)} failed download(s)",
+            f"wall time: {self.wall:.1f} s; throughput: {self.completed / self.wall * 60:.1f} "
+            f"sessions/min, {steps / self.wall:.2f} page steps/s",
+            f"page time: median {statistics.median(self.all_times or [0]):.2f} s, "
+            f"p95 {self.p95():.2f} s, max {max(self.all_times or [0]):.2f} s",
+        ]
+        for step, values in self.times.items():
+            out.append(
+                f"  {step:<10} n={len(values):>3}  median {statistics.median(values):.2f} s"
+                f"  p95 {self.p95(values):.2f} s"
+            )
+        out += [f"error: {e}" for e in self.errors[:20]]
+        out += [f"failed download: {e}" for e in self.download_failures[:5]]
+        return out
+
+
+# --- the database ---------------------------------------------------------------------------
+
+
+def prepare(db: Database, count: int) -> list[Customer]:
+    """Seed the demo data if the database is empty, then give `count` customers of active
+    accounts (one per account) a known password."""
+    if not demo.is_seeded(db):
+        demo.seed(db)
+    known = hash_password(PASSWORD, fast=True)
+    with db.transaction() as s:
+        rows = s.execute(
+            select(User.email, User.account_id, func.min(User.id))
+            .join(Subscription, Subscription.account_id == User.account_id)
+            .where(User.role == "customer", Subscription.status == "active")
+            .group_by(User.account_id, User.email)
+            .order_by(User.account_id)
+        ).all()
+        chosen: list[Customer] = []
+        demo_account = s.scalar(
+            select(User.account_id).where(User.email == demo.DEMO_CUSTOMER_EMAIL)
+        )
+        seen: set[int] = {demo_account}  # the demo customer's account stays as it is
+        for email, account_id, _ in rows:
+            if account_id in seen:
+                continue
+            seen.add(account_id)
+            chosen.append(Customer(email, account_id, ""))
+            if len(chosen) == count:
+                break
+        s.execute(
+            update(User)
+            .where(User.email.in_([c.email for c in chosen]))
+            .values(password_hash=known, language="en")
+        )
+        from core.models import Account
+
+        names = dict(
+            s.execute(
+                select(Account.id, Account.company).where(
+                    Account.id.in_([c.account_id for c in chosen])
+                )
+            ).all()
+        )
+    for c in chosen:
+        c.company = names[c.account_id]
+    if len(chosen) < count:
+        raise RuntimeError(f"only {len(chosen)} active customers to load with")
+    return chosen
+
+
+def cancellations(db: Database, account_ids: list[int]) -> dict[int, tuple[int, int, str]]:
+    """Per account: (completed flows, `cancellation_scheduled` audit entries, status)."""
+    with db.transaction() as s:
+        flows = dict(
+            s.execute(
+                select(CancellationFlow.account_id, func.count())
+                .where(
+                    CancellationFlow.account_id.in_(account_ids),
+                    CancellationFlow.outcome == "completed",
+                )
+                .group_by(CancellationFlow.account_id)
+            ).all()
+        )
+        audits = dict(
+            s.execute(
+                select(AuditEntry.account_id, func.count())
+                .where(
+                    AuditEntry.account_id.in_(account_ids),
+                    AuditEntry.action == "cancellation_scheduled",
+                )
+                .group_by(AuditEntry.account_id)
+            ).all()
+        )
+        statuses = dict(
+            s.execute(
+                select(Subscription.account_id, Subscription.status).where(
+                    Subscription.account_id.in_(account_ids)
+                )
+            ).all()
+        )
+    return {a: (flows.get(a, 0), audits.get(a, 0), statuses.get(a, "")) for a in account_ids}
+
+
+# --- one session ------------------------------------------------------------------------------
+
+
+async def _timed(result: Result, step: str, action, until) -> None:
+    started = time.perf_counter()
+    await action()
+    await until.wait_for(state="visible", timeout=STEP_TIMEOUT_MS)
+    result.times[step].append(time.perf_counter() - started)
+
+
+async def idle(page) -> None:
+    """Wait until the page's script run has finished (Streamlit shows a status widget while
+    it runs); a download clicked during a run can be cancelled by the run that follows."""
+    await page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=STEP_TIMEOUT_MS)
+
+
+async def _check_no_traceback(page) -> None:
+    if await page.get_by_test_id("stException").count():
+        raise AssertionError("a traceback is on the screen")
+
+
+async def sign_in(page, url: str, customer: Customer, result: Result) -> None:
+    await page.goto(url, timeout=STEP_TIMEOUT_MS)
+    await page.get_by_role("textbox", name=t("signin.email"), exact=True).fill(
+        customer.email, timeout=STEP_TIMEOUT_MS
+    )
+    await page.get_by_role("textbox", name=t("signin.password"), exact=True).fill(PASSWORD)
+    await _timed(
+        result,
+        "sign_in",
+        lambda: page.get_by_role("button", name=t("signin.submit")).click(),
+        page.get_by_role("heading", name=customer.company, exact=True),
+    )
+
+
+async def open_nav(page, label: str, heading: str, result: Result, step: str) -> None:
+    link = page.get_by_test_id("stTopNav").get_by_role("link", name=label)
+    await _timed(
+        result,
+        step,
+        lambda: link.click(timeout=STEP_TIMEOUT_MS),
+        page.get_by_role("heading", name=heading, exact=True),
+    )
+
+
+async def walk_to_consent(page, result: Result) -> None:
+    dialog = page.get_by_role("dialog")
+    await _timed(
+        result,
+        "start",
+        lambda: page.get_by_role("button", name=t("cancel.start")).click(timeout=STEP_TIMEOUT_MS),
+        dialog.get_by_role("button", name=t("survey.skip")),
+    )
+    go_on = page.get_by_role("button", name=t("decide.continue"))
+    await _timed(
+        result,
+        "survey",
+        lambda: dialog.get_by_role("button", name=t("survey.skip")).click(),
+        go_on,
+    )
+    boxes = page.get_by_role("checkbox")
+    await _timed(result, "continue", lambda: go_on.click(timeout=STEP_TIMEOUT_MS), boxes.nth(3))
+    for i in range(4):
+        await boxes.nth(i).check(force=True, timeout=STEP_TIMEOUT_MS)
+    confirm = page.get_by_role("button", name=t("consent.confirm"))
+    await confirm.wait_for(timeout=STEP_TIMEOUT_MS)
+    for _ in range(200):  # the button is enabled once the fourth tick reached the server
+        if await confirm.is_enabled():
+            break
+        await asyncio.sleep(0.1)
+
+
+async def download_influencers(page, customer: Customer, result: Result, tmp: Path) -> None:
+    """Click "Export influencer data" and read the file. A failed download is counted apart
+    (`download_failures`): it is Streamlit's deferred-download race (see
+    tests/test_download_buttons.py), and the session goes on to cancel."""
+    button = page.get_by_role("button", name=t("export.download.influencers"))
+    await button.wait_for(timeout=STEP_TIMEOUT_MS)
+    await idle(page)
+    started = time.perf_counter()
+    async with page.expect_download(timeout=STEP_TIMEOUT_MS) as info:
+        await button.click()
+    download = await info.value
+    failure = await download.failure()
+    if failure:
+        result.download_failures.append(
+            f"{customer.email}: {failure} after {time.perf_counter() - started:.1f} s"
+        )
+        return
+    path = tmp / f"{customer.account_id}-{download.suggested_filename}"
+    await download.save_as(path)
+    result.times["download"].append(time.perf_counter() - started)
+    if not path.read_bytes().startswith(b"\xef\xbb\xbfid,"):
+        raise AssertionError(f"the CSV is not an influencers file: {path.read_bytes()[:40]!r}")
+
+
+async def session(
+    browser, url: str, customer: Customer, result: Result, tmp: Path, download: bool = True
+) -> None:
+    context = await browser.new_context(
+        locale="en-US", viewport={"width": 1280, "height": 800}, reduced_motion="reduce"
+    )
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    page = await context.new_page()
+    try:
+        await sign_in(page, url, customer, result)
+        await open_nav(page, t("nav.export"), t("export.title"), result, "export")
+        if download:
+            await download_influencers(page, customer, result, tmp)
+        else:  # the page has told what the file would hold
+            rows = t("export.influencers.contains", rows="", columns="").split("{")[0][:12]
+            await page.get_by_text(rows).first.wait_for(timeout=STEP_TIMEOUT_MS)
+        await open_nav(page, t("nav.cancel"), t("cancel.title"), result, "cancel")
+        await walk_to_consent(page, result)
+        await _timed(
+            result,
+            "confirm",
+            lambda: page.get_by_role("button", name=t("consent.confirm")).click(),
+            page.get_by_text(t("cancel.done_title")),
+        )
+        await _check_no_traceback(page)
+        result.completed += 1
+    except Exception as exc:  # counted and reported, never hidden
+        waited = str(exc).split("waiting for", 1)[-1].splitlines()[0][:200]
+        result.errors.append(f"{customer.email} on {url}: {type(exc).__name__}: {waited}")
+        with contextlib.suppress(Exception):
+            await page.screenshot(path=str(tmp / f"error-{customer.account_id}.png"))
+    finally:
+        await context.close()
+
+
+async def race(browser, urls: list[str], customer: Customer, per_server: int, result: Result):
+    """Several contexts of one customer reach the consents, then all press confirm at once."""
+    contexts, pages = [], []
+    try:
+        for url in urls:
+            for _ in range(per_server):
+                context = await browser.new_context(locale="en-US")
+                context.set_default_timeout(STEP_TIMEOUT_MS)
+                contexts.append(context)
+                page = await context.new_page()
+                await sign_in(page, url, customer, Result())
+                await open_nav(page, t("nav.cancel"), t("cancel.title"), Result(), "cancel")
+                pages.append(page)
+        # the first context starts the flow; the others resume it on a reload
+        await walk_to_consent(pages[0], Result())
+        for page in pages[1:]:
+            await page.reload()
+            boxes = page.get_by_role("checkbox")
+            await boxes.nth(3).wait_for(timeout=STEP_TIMEOUT_MS)
+            for i in range(4):
+                await boxes.nth(i).check(force=True)
+        for page in pages:
+            confirm = page.get_by_role("button", name=t("consent.confirm"))
+            for _ in range(200):
+                if await confirm.is_enabled():
+                    break
+                await asyncio.sleep(0.1)
+        await asyncio.gather(
+            *(p.get_by_role("button", name=t("consent.confirm")).click() for p in pages)
+        )
+        # each tab ends on the done window, or (when the other tab's confirmation reached the
+        # server first) on the scheduled cancellation: the same confirmation number either way
+        done = t("cancel.done_title")
+        scheduled = t("cancel.already_scheduled", date="").split("{")[0][:30]
+        refused = t("cancel.error.already_scheduled")
+        for page in pages:
+            page_text = (
+                page.get_by_text(done)
+                .or_(page.get_by_text(scheduled))
+                .or_(page.get_by_text(refused))
+            )
+            await page_text.first.wait_for(timeout=STEP_TIMEOUT_MS)
+            await _check_no_traceback(page)
+            shown = await page_text.first.inner_text()
+            number = await page.get_by_test_id("stMetricValue").first.inner_text()
+            kind = "done" if done in shown else "scheduled" if scheduled in shown else "refused"
+            result.race_outcomes.append(f"{kind} {number}")
+    except Exception as exc:
+        result.errors.append(f"race for {customer.email}: {type(exc).__name__}: {exc}"[:400])
+        for i, page in enumerate(pages):
+            with contextlib.suppress(Exception):
+                await page.screenshot(path=str(Path(tempfile.gettempdir()) / f"race-{i}.png"))
+    finally:
+        for context in contexts:
+            await context.close()
+
+
+async def sees_scheduled(browser, url: str, customer: Customer) -> bool:
+    """A new browser signs in on `url` and finds the cancellation already scheduled."""
+    context = await browser.new_context(locale="en-US")
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    try:
+        page = await context.new_page()
+        await sign_in(page, url, customer, Result())
+        await open_nav(page, t("nav.cancel"), t("cancel.title"), Result(), "cancel")
+        scheduled = t("cancel.already_scheduled", date="").split("{")[0][:30]
+        await page.get_by_text(scheduled).wait_for(timeout=STEP_TIMEOUT_MS)
+        return await page.get_by_role("button", name=t("cancel.start")).count() == 0
+    finally:
+        await context.close()
+
+
+def run(coro) -> object:
+    """Run a coroutine on its own event loop in a thread (the caller may be inside Playwright's
+    sync API, whose loop already runs in this thread)."""
+    box: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(coro)
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="load")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["value"]
+
+
+async def run_load(
+    urls: list[str],
+    customers: list[Customer],
+    tmp: Path,
+    *,
+    racer: Customer | None = None,
+    cross_check: bool = False,
+    download: bool = True,
+) -> Result:
+    from playwright.async_api import async_playwright
+
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    result = Result(sessions=len(customers))
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        started = time.perf_counter()
+        jobs = [
+            session(browser, urls[i % len(urls)], c, result, tmp, download)
+            for i, c in enumerate(customers)
+        ]
+        if racer is not None:
+            jobs.append(race(browser, urls, racer, 2, result))
+        await asyncio.gather(*jobs)
+        result.wall = time.perf_counter() - started
+        if cross_check and len(urls) > 1:
+            # what one server did, the other shows: sessions 0 and 1 ran on different servers
+            for customer, url in ((customers[0], urls[1]), (customers[1], urls[0])):
+                if not await sees_scheduled(browser, url, customer):
+                    result.errors.append(f"{url} does not show {customer.email}'s cancellation")
+                result.cross_checked.append(f"{customer.email} seen on {url}")
+        await browser.close()
+    return result
+
+
+# --- command line -----------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    from tests.conftest import reset_postgres
+    from tests.e2e.conftest import running_server
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--database-url", default="", help="PostgreSQL: two servers share it")
+    parser.add_argument("--keep", action="store_true", help="keep the logs and screenshots")
+    parser.add_argument(
+        "--no-download", action="store_true", help="open Export data without downloading"
+    )
+    args = parser.parse_args(argv)
+    with contextlib.ExitStack() as folders:
+        if args.keep:
+            tmp = Path(tempfile.mkdtemp(prefix="load-"))
+        else:
+            tmp = Path(folders.enter_context(tempfile.TemporaryDirectory()))
+        print(f"work folder: {tmp}")
+        url = args.database_url or f"sqlite:///{tmp / 'portal.db'}"
+        if url.startswith("postgres"):
+            reset_postgres(url)
+        db = open_database(url)
+        people = prepare(db, args.sessions + 1)
+        customers, racer = people[:-1], people[-1]
+        servers = 2 if url.startswith("postgres") else 1
+        with contextlib.ExitStack() as stack:
+            running = [
+                stack.enter_context(running_server(tmp, url, name=f"server{i}"))
+                for i in range(servers)
+            ]
+            print(
+                f"{dt.datetime.now():%H:%M:%S} {servers} server(s) on {db.dialect}: "
+                f"{', '.join(s.url for s in running)}"
+            )
+            result = run(
+                run_load(
+                    [s.url for s in running],
+                    customers,
+                    tmp,
+                    racer=racer,
+                    cross_check=True,
+                    download=not args.no_download,
+                )
+            )
+        print("\n".join(result.lines()))
+        counts = cancellations(db, [c.account_id for c in people])
+        duplicates = {a: c for a, c in counts.items() if c[0] > 1 or c[1] > 1}
+        print(f"race outcomes (tab: what it shows, confirmation): {result.race_outcomes}")
+        print(f"duplicate cancellations: {duplicates or 'none'}")
+        db.engine.dispose()
+    return 0 if not result.errors and not duplicates else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

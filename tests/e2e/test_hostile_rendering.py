@@ -1,0 +1,83 @@
+"""Hostile names in a real browser: a company and a plan named with Markdown, HTML, a link, an
+image, a colour and LaTeX show exactly as typed on the customer's overview and in the support
+desk's question, and nothing of them becomes an element (no link, no image, no bold)."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+from sqlalchemy import select, update
+
+from core import auth, cancellation, demo
+from core.cancellation import ALL_CONSENTS
+from core.db import open_database
+from core.models import Account, Plan, Subscription, User
+from tests.e2e.conftest import running_server
+from tests.e2e.test_sign_in_overview import sign_in
+
+COMPANY = (
+    "**Evil** _Co_ [x](http://127.0.0.1:9/p) ![i](http://127.0.0.1:9/i.png) <b>b</b> :red[r] "
+    "$x^2$ # 1"
+)
+PLAN = "<img src=x onerror=alert(1)> *Pro* :material/home:"
+
+
+def injected(page) -> list[str]:
+    """Elements the names would make if they were rendered as Markdown or HTML. A bare web
+    address that shows itself is allowed: Streamlit's Markdown turns any address in text
+    into a link to that same visible address, and no escaping stops it (see
+    app_pages/widgets/text.py); a link whose text hides where it goes is not."""
+    main = page.get_by_test_id("stMain")
+    found = main.locator("img[src*='127.0.0.1:9'], img[src='x'], .katex").all()
+    found += [
+        b
+        for b in main.locator("strong, em").all()
+        if (b.text_content() or "") in ("Evil", "Co", "Pro")
+    ]
+    found += [
+        a
+        for a in main.locator("a[href*='127.0.0.1:9']").all()
+        if (a.text_content() or "").strip() != (a.get_attribute("href") or "").strip()
+    ]
+    return [e.evaluate("e => e.outerHTML")[:300] for e in found]
+
+
+def test_hostile_names_show_as_typed_and_render_nothing(tmp_path, page_for):
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+    db = open_database(url)
+    demo.seed(db)
+    with db.transaction() as s:
+        account_id = s.scalar(select(User.account_id).where(User.email == demo.DEMO_CUSTOMER_EMAIL))
+        plan_id = s.scalar(
+            select(Subscription.plan_id).where(Subscription.account_id == account_id)
+        )
+        s.execute(update(Account).where(Account.id == account_id).values(company=COMPANY))
+        s.execute(update(Plan).where(Plan.id == plan_id).values(name=PLAN))
+    user = auth.sign_in(db, demo.DEMO_CUSTOMER_EMAIL, demo.DEMO_CUSTOMER_PASSWORD).user
+    flow = cancellation.start(db, user)
+    cancellation.go_on(db, user, flow.flow_id)
+    done = cancellation.confirm(db, user, flow.flow_id, ALL_CONSENTS)
+    db.engine.dispose()
+
+    with running_server(tmp_path, url) as server:
+        page = page_for("en-US")
+        sign_in(page, server, demo.DEMO_CUSTOMER_EMAIL, demo.DEMO_CUSTOMER_PASSWORD, "Sign in")
+        heading = page.get_by_role("heading", level=1).first
+        expect(heading).to_have_text(COMPANY)
+        expect(page.get_by_test_id("stMetricValue").first).to_have_text(PLAN)
+        expect(page.get_by_text(f"You are on the {PLAN} plan", exact=False)).to_be_visible()
+        assert injected(page) == []
+
+        admin = page_for("en-US")
+        sign_in(admin, server, demo.DEMO_ADMIN_EMAIL, demo.DEMO_ADMIN_PASSWORD, "Sign in")
+        admin.get_by_role("link", name="Support desk").click()
+        expect(admin.get_by_role("heading", name="Support desk")).to_be_visible()
+        admin.get_by_role("combobox", name="Account").click()
+        admin.get_by_role("option", name=COMPANY, exact=False).click()
+        admin.get_by_role("button", name="Undo the cancellation…").click()
+        question = admin.get_by_test_id("stAlert").filter(has_text="Undo the cancellation of")
+        expect(question).to_contain_text(COMPANY)
+        assert injected(admin) == []
+        admin.get_by_role("button", name="Yes, do it").click()
+        expect(admin.get_by_text(f"Done: the cancellation of {COMPANY} is undone")).to_be_visible()
+        assert injected(admin) == []
+    assert done.company == COMPANY

@@ -54,6 +54,14 @@ def format_picker(key: str) -> str:
     )
 
 
+def streamed_link(request: ExportRequest, label: str, key: str, note: str, **params: str) -> None:
+    """A large file: a link that streams it from the server, instead of a download button that
+    would keep the whole file in the server's memory for this session."""
+    token = exports.download_token(ctx.db, ctx.user, request, lang=lang)
+    st.caption(ctx.t(note, minutes=n(exports.DOWNLOAD_LINK_MINUTES), **params))
+    st.link_button(label, f"/download/{token}", type="primary", icon=":material/download:", key=key)
+
+
 def offer(
     request: ExportRequest, contains: Callable[[ExportPlan], str], label: str, key: str
 ) -> None:
@@ -66,6 +74,9 @@ def offer(
     plan = exports.plan_export(ctx.db, ctx.user, request)
     st.markdown(contains(plan))
     st.caption(ctx.t("export.file_name", name=plan.file_name))
+    if exports.streams(plan.rows):
+        streamed_link(plan.request, label, key, "export.stream.note", rows=n(plan.rows))
+        return
     st.download_button(
         label,
         data=partial(file_bytes, plan.request),
@@ -222,11 +233,19 @@ with right, st.container(border=True):
             invoices=n(opts.invoices),
         )
     )
-    if st.button(
-        ctx.t("export.archive.prepare"), icon=":material/folder_zip:", key="prepare_archive"
-    ):
-        prepare(ExportRequest(exports.ARCHIVE, "zip"), "export_archive")
-    ready_zip = prepared_file("export_archive", opts.account_id, lang)
+    archive = ExportRequest(exports.ARCHIVE, "zip")
+    ready_zip = None
+    if exports.streams(opts.search_results + opts.influencers):  # too large to keep in the page
+        name = exports.file_name(opts.company, exports.ARCHIVE, "zip")
+        st.caption(ctx.t("export.file_name", name=name))
+        label = ctx.t("export.download.archive")
+        streamed_link(archive, label, "dl_archive", "export.stream.archive_note")
+    else:
+        if st.button(
+            ctx.t("export.archive.prepare"), icon=":material/folder_zip:", key="prepare_archive"
+        ):
+            prepare(archive, "export_archive")
+        ready_zip = prepared_file("export_archive", opts.account_id, lang)
     if ready_zip:
         st.success(
             ctx.t(

@@ -21,6 +21,8 @@ def _db(args: argparse.Namespace) -> Database:
 
 def cmd_seed(args: argparse.Namespace) -> int:
     db = _db(args)
+    if args.scale == "large":
+        return _seed_large(db, args)
     if demo.is_seeded(db) and not args.force:
         print("The database already holds data; nothing was added (use --force to add more).")
         return 0
@@ -35,6 +37,28 @@ def cmd_seed(args: argparse.Namespace) -> int:
     for key, value in vars(summary).items():
         print(f"{key:>16}: {value:,}")
     print(f"Seeded in {took:.1f} s.")
+    return 0
+
+
+def _seed_large(db: Database, args: argparse.Namespace) -> int:
+    """The demo data (if the database is empty), then the large agency for the benchmarks."""
+    started = time.perf_counter()
+    if not demo.is_seeded(db):
+        demo.seed(db, seed=args.seed)
+    try:
+        summary = demo.seed_large(
+            db,
+            influencers=args.influencers,
+            answers=args.answers,
+            seed=args.seed,
+            email=args.email,
+        )
+    except ValueError as exc:
+        print(f"Nothing was added: {exc}.")
+        return 0
+    for key, value in vars(summary).items():
+        print(f"{key:>16}: {value:,}" if isinstance(value, int) else f"{key:>16}: {value}")
+    print(f"Seeded in {time.perf_counter() - started:.1f} s.")
     return 0
 
 
@@ -127,6 +151,22 @@ def parser() -> argparse.ArgumentParser:
         "--influencers-per-account", type=int, default=20, help="average per account (20)"
     )
     seed.add_argument("--force", action="store_true", help="seed even if data is present")
+    seed.add_argument(
+        "--scale",
+        choices=("demo", "large"),
+        default="demo",
+        help="large: add an agency with a million influencers and a million survey answers "
+        "(agency@demo.test / demo-agency), for bench/",
+    )
+    seed.add_argument(
+        "--influencers", type=int, default=demo.LARGE_INFLUENCERS, help="--scale large: (1M)"
+    )
+    seed.add_argument("--answers", type=int, default=demo.LARGE_ANSWERS, help="--scale large: (1M)")
+    seed.add_argument(
+        "--email",
+        default=demo.LARGE_CUSTOMER_EMAIL,
+        help="--scale large: the agency's sign-in (another address adds another agency)",
+    )
     seed.set_defaults(func=cmd_seed)
 
     account = sub.add_parser("account", help="look at an account").add_subparsers(

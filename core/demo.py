@@ -1769,3 +1769,438 @@ class _Builder:
             if number not in self.confirmations:
                 self.confirmations.add(number)
                 return number
+
+
+# --- A large agency, for the benchmarks ---------------------------------------------------------
+# `seed_large` adds one agency account with a million influencers (and a million anonymous
+# cancellation flows with their survey answers) to a database, for `bench/`. It is separate from
+# `seed`, whose data it leaves exactly as it is. Numbers are drawn with numpy from the seed, rows
+# go in with the driver's bulk path (executemany on SQLite, COPY on PostgreSQL), in chunks, so
+# neither the time nor the memory of seeding grows out of hand.
+
+LARGE_COMPANY = "Megastar Talent Agency"
+LARGE_CUSTOMER_EMAIL = "agency@demo.test"
+LARGE_CUSTOMER_PASSWORD = "demo-agency"
+LARGE_INFLUENCERS = 1_000_000
+LARGE_ANSWERS = 1_000_000
+_LARGE_CHUNK = 50_000
+_LARGE_HOSTILE_NOTES = (
+    '=HYPERLINK("http://evil.example","click")',
+    "+39 02 555 0100, ask for Marta",
+    "-20% if booked before March",
+    '@agency: "exclusive"; renew yearly',
+    "\tindented note",
+    "'quoted' in the brief",
+    "line one\nline two",
+)
+
+
+@dataclass(frozen=True)
+class LargeSummary:
+    account_id: int
+    email: str
+    influencers: int
+    search_results: int
+    list_members: int
+    campaign_members: int
+    flows: int
+    survey_answers: int
+    flow_steps: int
+    retention_offers: int
+
+
+def seed_large(
+    db: Database,
+    *,
+    influencers: int = LARGE_INFLUENCERS,
+    answers: int = LARGE_ANSWERS,
+    seed: int = DEFAULT_SEED,
+    now: dt.datetime | None = None,
+    email: str = LARGE_CUSTOMER_EMAIL,
+) -> LargeSummary:
+    """Add a large agency (by default `agency@demo.test`, password `demo-agency`) with
+    `influencers` influencers, and `answers` anonymous cancellation flows with a survey answer
+    each. Another `email` adds another agency (its company name carries the address's name)."""
+    import numpy as np
+
+    if influencers < 0 or answers < 0:
+        raise ValueError("sizes must not be negative")
+    now = _utc(now)
+    rng = np.random.default_rng(seed)
+    py = random.Random(f"large:{seed}")  # not the demo's stream: no flow id repeats
+    with db.transaction(write=True) as session:
+        _lock_for_seeding(session)
+        if session.scalar(select(User.id).where(User.email == email)):
+            raise ValueError(f"{email} is already there")
+        plans = ensure_plans(session)
+        account_id, first_influencer = _large_account(session, plans, email, now)
+        counts = _large_influencers(session, account_id, first_influencer, influencers, rng, now)
+        flows = _large_flows(session, answers, plans, py, now)
+        if session.get_bind().dialect.name == "postgresql":
+            _sync_sequences(session)
+            for table in ("survey_answers", "flow_steps", "retention_offers", "invoices"):
+                session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
+                    )
+                )
+        session.execute(text("ANALYZE"))  # fresh statistics, so the planner uses the indexes
+    return LargeSummary(account_id, email, influencers, *counts, *flows)
+
+
+def _large_account(
+    session: Session, plans: dict[str, Plan], email: str, now: dt.datetime
+) -> tuple[int, int]:
+    today = now.date()
+    anchor = billing.add_months(today + dt.timedelta(days=20), -30)
+    period = billing.period_containing(anchor, billing.MONTH, today)
+    created_at = _at(anchor, 8, 30)
+    plan = plans["enterprise"]
+    company = LARGE_COMPANY
+    if email != LARGE_CUSTOMER_EMAIL:
+        company = f"{LARGE_COMPANY} ({email.split('@')[0]})"
+    account = Account(company=company, country="IT", created_at=created_at)
+    session.add(account)
+    session.flush()
+    session.add(
+        Subscription(
+            account_id=account.id,
+            plan_id=plan.id,
+            billing_interval=billing.MONTH,
+            price_cents=plan.monthly_price_cents,
+            currency=CURRENCY,
+            status=STATUS_ACTIVE,
+            started_at=created_at,
+            current_period_start=period[0],
+            current_period_end=period[1],
+        )
+    )
+    session.add(
+        User(
+            account_id=account.id,
+            email=email,
+            full_name="Marta Conti",
+            password_hash=hash_password(LARGE_CUSTOMER_PASSWORD),
+            role=ROLE_CUSTOMER,
+            language=None,
+            created_at=created_at,
+        )
+    )
+    day = anchor
+    while day <= period[0]:
+        session.add(
+            Invoice(
+                account_id=account.id,
+                number=f"INV-LARGE-{account.id}-{day:%Y%m}",
+                issued_on=day,
+                period_start=day,
+                period_end=billing.add_months(day, 1),
+                amount_cents=plan.monthly_price_cents,
+                currency=CURRENCY,
+                status="paid",
+            )
+        )
+        day = billing.add_months(day, 1)
+    session.flush()
+    first = (session.scalar(select(func.coalesce(func.max(Influencer.id), 0))) or 0) + 1
+    return account.id, first
+
+
+def _stamp(dialect: str) -> Any:
+    """Timestamps (seconds since the epoch, UTC) as text the database stores them as."""
+    epoch = dt.datetime(1970, 1, 1)
+    suffix = "+00:00" if dialect == "postgresql" else ""
+
+    def stamp(seconds: float) -> str:
+        moment = epoch + dt.timedelta(seconds=float(seconds))
+        return f"{moment:%Y-%m-%d %H:%M:%S.%f}{suffix}"
+
+    return stamp
+
+
+def _bulk(session: Session, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert plain tuples through the driver's fastest path (our own table and column names)."""
+    if not rows:
+        return
+    raw = session.connection().connection.dbapi_connection
+    names = ", ".join(columns)
+    if session.get_bind().dialect.name == "postgresql":
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" * len(columns))
+    cursor = raw.cursor()
+    cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+    cursor.close()
+
+
+def _large_influencers(
+    session: Session, account_id: int, first_id: int, count: int, rng: Any, now: dt.datetime
+) -> tuple[int, int, int]:
+    import numpy as np
+
+    dialect = session.get_bind().dialect.name
+    stamp = _stamp(dialect)
+    py = random.Random(int(rng.integers(1 << 30)))
+    people: list[tuple[str, str, str]] = []  # name, handle stem, country
+    for culture in _CULTURES:
+        for _ in range(culture.weight * 40):
+            female = py.random() < 0.55
+            first, first_roman = _split(py.choice(culture.female if female else culture.male))
+            surnames = culture.male_surnames if culture.male_surnames and not female else None
+            last, last_roman = _split(py.choice(surnames or culture.surnames))
+            parts = (last, first) if culture.family_first else (first, last)
+            name = culture.joiner.join(parts)
+            if py.random() < _EMOJI_SHARE:
+                name = f"{name} {py.choice(_EMOJI)}"
+            stem = f"{_slug(first_roman)}.{_slug(last_roman)}"[:20]
+            people.append((name, stem, py.choice(culture.countries)))
+    categories = ["; ".join(py.sample(_CATEGORIES, py.randint(1, 3))) for _ in range(400)]
+    notes = list(_INFLUENCER_NOTES) + list(_LARGE_HOSTILE_NOTES)
+    columns = (
+        "id", "account_id", "handle", "name", "platform", "followers", "engagement_rate",
+        "country", "categories", "contact_email", "notes", "unlocked_at",
+    )  # fmt: skip
+    start = (now - dt.timedelta(days=900)).timestamp()
+    span = now.timestamp() - 3600 - start
+    for low in range(0, count, _LARGE_CHUNK):
+        n = min(_LARGE_CHUNK, count - low)
+        who = rng.integers(len(people), size=n)
+        platform = rng.choice(len(_PLATFORMS), size=n, p=np.array(_PLATFORM_WEIGHTS) / 100)
+        followers = np.clip(np.exp(rng.normal(np.log(25_000), 1.6, size=n)), 1_000, 5_000_000)
+        rate = 7.5 * (followers / 5_000) ** -0.22 * np.exp(rng.normal(0, 0.35, size=n))
+        rate = np.round(np.clip(rate, 0.5, 12.0), 2)
+        category = rng.integers(len(categories), size=n)
+        email = rng.random(n) < 0.8
+        note_pick = rng.integers(len(notes), size=n)
+        note_on = rng.random(n) < 0.3
+        seconds = np.floor(start + rng.random(n) * span)
+        micros = np.where(rng.random(n) < 0.1, rng.integers(1, 1_000_000, size=n), 0)
+        rows = []
+        for j in range(n):
+            i = first_id + low + j
+            name, stem, country = people[who[j]]
+            handle = f"{stem}{i}"
+            rows.append(
+                (
+                    i,
+                    account_id,
+                    handle,
+                    name,
+                    _PLATFORMS[platform[j]],
+                    int(followers[j]),
+                    float(rate[j]),
+                    country,
+                    categories[category[j]],
+                    f"{handle}@{_EMAIL_DOMAINS[i % len(_EMAIL_DOMAINS)]}" if email[j] else "",
+                    notes[note_pick[j]] if note_on[j] else "",
+                    stamp(seconds[j] + micros[j] / 1e6),
+                )
+            )
+        _bulk(session, "influencers", columns, rows)
+    if not count:
+        return 0, 0, 0
+    ids = np.arange(first_id, first_id + count)
+    created = stamp(now.timestamp() - 86400 * 30)
+    n_searches, per_search = 25, min(count, 4_000)
+    n_lists, per_list = 40, min(count, 2_500)
+    n_campaigns, per_campaign = 12, min(count, 800)
+    results = members = performers = 0
+    for k in range(n_searches):
+        search = SavedSearch(
+            account_id=account_id,
+            name=f"{py.choice(_CATEGORIES).title()} · {py.choice(('IT', 'ES', 'US'))} #{k + 1}",
+            query=json.dumps({"categories": [py.choice(_CATEGORIES)], "min_followers": 1000}),
+            created_at=now - dt.timedelta(days=py.randint(1, 700)),
+        )
+        session.add(search)
+        session.flush()
+        chosen = rng.choice(ids, size=per_search, replace=False)
+        score = np.round(np.sort(rng.random(per_search))[::-1], 4)
+        _bulk(
+            session,
+            "search_results",
+            ("search_id", "influencer_id", "rank", "score"),
+            [(search.id, int(chosen[r]), r + 1, float(score[r])) for r in range(per_search)],
+        )
+        results += per_search
+    for k in range(n_lists):
+        lst = InfluencerList(
+            account_id=account_id,
+            name=py.choice(_LIST_NAMES).format(season=py.choice(_SEASONS), year=now.year)
+            + f" #{k + 1}",
+            created_at=now - dt.timedelta(days=py.randint(1, 700)),
+        )
+        session.add(lst)
+        session.flush()
+        chosen = rng.choice(ids, size=per_list, replace=False)
+        _bulk(
+            session,
+            "list_members",
+            ("list_id", "influencer_id", "added_at"),
+            [(lst.id, int(i), created) for i in chosen],
+        )
+        members += per_list
+    for k in range(n_campaigns):
+        start_day = now.date() - dt.timedelta(days=30 * (k + 1))
+        campaign = Campaign(
+            account_id=account_id,
+            name=f"{py.choice(_SEASONS)} push {now.year - k // 4} #{k + 1}",
+            status="completed" if k else "active",
+            start_date=start_day,
+            end_date=start_day + dt.timedelta(days=45),
+            budget_cents=py.randint(50, 500) * 100_000,
+            currency=CURRENCY,
+        )
+        session.add(campaign)
+        session.flush()
+        chosen = rng.choice(ids, size=per_campaign, replace=False)
+        reach = rng.integers(1_000, 400_000, size=per_campaign)
+        _bulk(
+            session,
+            "campaign_influencers",
+            (
+                "campaign_id",
+                "influencer_id",
+                "posts",
+                "reach",
+                "impressions",
+                "engagements",
+                "clicks",
+                "conversions",
+                "cost_cents",
+            ),
+            [
+                (
+                    campaign.id,
+                    int(i),
+                    2,
+                    int(r),
+                    int(r * 1.8),
+                    int(r * 0.05),
+                    int(r * 0.004),
+                    int(r * 0.0002),
+                    50_000,
+                )
+                for i, r in zip(chosen, reach, strict=True)
+            ],
+        )
+        performers += per_campaign
+    for kind in ("campaign", "audience", "audience", "competitor", "campaign", "audience"):
+        session.add(
+            Report(
+                account_id=account_id,
+                title=f"{kind.title()} report {py.randint(1, 99)}",
+                kind=kind,
+                created_at=now - dt.timedelta(days=py.randint(1, 400)),
+            )
+        )
+    session.flush()
+    return results, members, performers
+
+
+def _large_flows(
+    session: Session, count: int, plans: dict[str, Plan], py: random.Random, now: dt.datetime
+) -> tuple[int, int, int, int]:
+    """`count` anonymous flows over the last two years, each with a survey answer."""
+    stamp = _stamp(session.get_bind().dialect.name)
+    codes = ("starter", "growth", "pro", "enterprise")
+    countries, country_weights = zip(*_ACCOUNT_COUNTRIES, strict=True)
+    bands = ("<6m", "6-12m", "1-2y", "2y+")
+    end = now.timestamp() - 3 * 3600
+    start = end - 730 * 86400
+    steps_total = offers_total = 0
+    flow_cols = (
+        "id", "account_id", "user_id", "open_subscription_id", "started_at", "finished_at",
+        "outcome", "confirmation_number", "effective_on", "plan_code", "country", "tenure_band",
+        "monthly_revenue_cents",
+    )  # fmt: skip
+    answer_cols = (
+        "flow_id", "answered_at", "skipped", "reason", "follow_up", "comment", "satisfaction",
+        "plan_code", "country", "tenure_band",
+    )  # fmt: skip
+    offer_cols = (
+        "flow_id", "kind", "shown_at", "opened_at", "requested_at", "configuration",
+        "monthly_price_cents",
+    )  # fmt: skip
+    for low in range(0, count, _LARGE_CHUNK):
+        flows, answers, steps, offers = [], [], [], []
+        for _ in range(min(_LARGE_CHUNK, count - low)):
+            flow_id = str(uuid.UUID(int=py.getrandbits(128), version=4))
+            at = start + py.random() * (end - start)
+            outcome = py.choices(_OUTCOMES, _OUTCOME_WEIGHTS)[0]
+            survey = "survey_skipped" if py.random() < _SURVEY_SKIP_SHARE else "survey_answered"
+            names = [survey, "offer_shown"]
+            if outcome == "saved_offer":
+                names += ["configurator_opened", "plan_requested"]
+            elif outcome == "saved_kept":
+                names.append("kept")
+            else:
+                names += ["continued", "consents_given"]
+                names.append("completed" if outcome == "completed" else "abandoned")
+            times = {"started": at}
+            steps.append((flow_id, "started", stamp(at), ""))
+            for name in names:
+                low_s, high_s = _STEP_DELAYS[name]
+                at += py.randint(low_s, high_s)
+                times[name] = at
+                steps.append((flow_id, name, stamp(at), ""))
+            code = py.choices(codes, (35, 35, 22, 8))[0]
+            country = py.choices(countries, country_weights)[0]
+            band = py.choice(bands)
+            flows.append(
+                (
+                    flow_id,
+                    None,
+                    None,
+                    None,
+                    stamp(times["started"]),
+                    stamp(at),
+                    outcome,
+                    None,
+                    None,
+                    code,
+                    country,
+                    band,
+                    plans[code].monthly_price_cents,
+                )
+            )
+            skipped = survey == "survey_skipped"
+            reason = None if skipped else py.choices(_REASONS, _REASON_WEIGHTS_NOW)[0]
+            answers.append(
+                (
+                    flow_id,
+                    stamp(times[survey]),
+                    skipped,
+                    reason,
+                    "" if skipped else py.choice(_FOLLOW_UPS[reason]),
+                    "" if skipped or py.random() > _COMMENT_SHARE else py.choice(_COMMENTS[reason]),
+                    None
+                    if skipped
+                    else py.choices((1, 2, 3, 4, 5), _SATISFACTION_WEIGHTS[reason])[0],
+                    code,
+                    country,
+                    band,
+                )
+            )
+            requested = times.get("plan_requested")
+            offers.append(
+                (
+                    flow_id,
+                    "custom_plan",
+                    stamp(times["offer_shown"]),
+                    stamp(times["configurator_opened"]) if "configurator_opened" in times else None,
+                    stamp(requested) if requested else None,
+                    "",
+                    py.randrange(9800, 60000, 100) if requested else None,
+                )
+            )
+        _bulk(session, "cancellation_flows", flow_cols, flows)
+        _bulk(session, "survey_answers", answer_cols, answers)
+        _bulk(session, "flow_steps", ("flow_id", "step", "at", "detail"), steps)
+        _bulk(session, "retention_offers", offer_cols, offers)
+        steps_total += len(steps)
+        offers_total += len(offers)
+    return count, count, steps_total, offers_total

@@ -1,24 +1,31 @@
-"""The two HTTP routes that turn a sign-in into a cookie, mounted beside Streamlit by app.py.
+"""The plain HTTP routes mounted beside Streamlit by app.py.
 
 Streamlit talks to the browser over a WebSocket, which cannot set cookies; these plain HTTP
 routes can. `/auth/session` trades the one-time code from a fresh sign-in for an HttpOnly,
 SameSite=Lax cookie; `/auth/signout` ends the session and clears it.
+
+`/download/<token>` streams a large export (see `core.exports.stream_export`) to the signed-in
+browser whose session the short-lived token was made for; anyone else gets a short page that
+says why, in the reader's language, and no data.
 """
 
 from __future__ import annotations
 
 import contextlib
+import html
+import unicodedata
 from functools import cache
+from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from core import auth
+from core import auth, exports
 from core.config import LANGUAGE_COOKIE, load_settings
 from core.db import Database, open_database
-from core.errors import DatabaseUnavailable
-from core.i18n import LANGUAGES
+from core.errors import DatabaseUnavailable, PortalError
+from core.i18n import LANGUAGES, normalise_language, t
 
 
 @cache
@@ -80,7 +87,64 @@ def signout_route(request: Request) -> RedirectResponse:
     return response
 
 
+def _attachment(file_name: str) -> str:
+    """Content-Disposition for any file name: an ASCII fallback and the UTF-8 name (RFC 6266)."""
+    fallback = unicodedata.normalize("NFKD", file_name).encode("ascii", "ignore").decode()
+    fallback = "".join(c if c.isalnum() or c in "._-" else "-" for c in fallback) or "export"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
+
+
+def _refused(status: int, key: str, lang: str) -> HTMLResponse:
+    title = html.escape(t("export.link.refused_title", lang))
+    page = (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
+        '<body style="font-family: sans-serif; max-width: 40rem; margin: 4rem auto; '
+        'line-height: 1.5">'
+        f"<h1>{title}</h1><p>{html.escape(t(key, lang))}</p>"
+        f'<p><a href="/export">{html.escape(t("export.link.back", lang))}</a></p></body></html>'
+    )
+    return HTMLResponse(
+        page,
+        status_code=status,
+        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+def download_route(request: Request) -> Response:
+    """Stream the export a download link stands for, to the session it was made for."""
+    settings = load_settings()
+    lang = request.cookies.get(LANGUAGE_COOKIE, "")  # else the browser's first language
+    if lang not in LANGUAGES:
+        lang = normalise_language(request.headers.get("accept-language", "")[:2].lower() or None)
+    try:
+        db = _db(settings.database_url)
+        grant = exports.open_download(
+            db, request.path_params.get("token", ""), request.cookies.get(settings.cookie_name)
+        )
+    except exports.DownloadLinkExpired as exc:
+        return _refused(410, exc.key, lang)
+    except DatabaseUnavailable as exc:
+        return _refused(503, exc.key, lang)
+    except PortalError as exc:  # not genuine, someone else's, or no longer allowed
+        return _refused(403, exc.key, lang)
+    plan = grant.plan
+    chunks = exports.stream_export(
+        db, grant.user, plan.request, grant.account_id, lang=normalise_language(grant.lang)
+    )
+    return StreamingResponse(
+        chunks,
+        media_type=plan.mime,
+        headers={
+            "Content-Disposition": _attachment(plan.file_name),
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 ROUTES = [
     Route("/auth/session", session_route, methods=["GET"]),
     Route("/auth/signout", signout_route, methods=["GET", "POST"]),
+    Route("/download/{token}", download_route, methods=["GET"]),
 ]

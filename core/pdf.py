@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,17 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _BREAKS = re.compile(r"\r\n|\r|\n|\t")
 
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "TSI0 NOT subset" notices
+_FALLBACK_FILES = {family.lower(): name for family, name in FALLBACKS}
+
+
+@cache
+def _coverage(key: str) -> frozenset[int]:
+    """The characters a fallback font has (its cmap, as fpdf2 reads it), read once per process
+    from the cmap table alone."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(FONT_DIR / _FALLBACK_FILES[key]), lazy=True) as font:
+        return frozenset(font.getBestCmap() or ())
 
 
 class Document(FPDF):
@@ -60,16 +72,29 @@ class Document(FPDF):
         self.lang = lang
         self.footer_text: str | None = None
         self._last_fallback: str | None = None
-        self._fallback_cmaps: dict[str, frozenset[int]] = {}
 
     def get_fallback_font(self, char: str, style: str = "") -> str | None:
+        """The first fallback font (in FALLBACKS order) that has the character. A fallback font
+        is loaded into the document only when a character first needs it: parsing and
+        subsetting the nine font files took most of the time of a report in Latin script."""
         code = ord(char)
         last = self._last_fallback
-        if code in _JOINERS and last and code in self._fallback_cmaps.get(last, ()):
+        if code in _JOINERS and last and code in _coverage(last):
             return last
-        found = super().get_fallback_font(char, style)
+        found = None
+        for family, _name in FALLBACKS:
+            if code in _coverage(family.lower()):
+                found = self._load_fallback(family)
+                break
         self._last_fallback = found
         return found
+
+    def _load_fallback(self, family: str) -> str:
+        key = family.lower()
+        if key not in self.fonts:
+            self.add_font(family, "", str(FONT_DIR / _FALLBACK_FILES[key]))
+            self._fallback_font_ids.append(key)
+        return key
 
     def footer(self) -> None:
         if not self.footer_text:
@@ -100,16 +125,11 @@ def new_document(
     pdf = Document(lang)
     for style, name in _MAIN_FILES.items():
         pdf.add_font(FAMILY, style, str(FONT_DIR / name))
-    for family, name in FALLBACKS:
-        pdf.add_font(family, "", str(FONT_DIR / name))
-    pdf._fallback_cmaps = {
-        key: frozenset(font.cmap) for key, font in pdf.fonts.items() if hasattr(font, "cmap")
-    }
     for style in _MAIN_FILES:
         cmap = pdf.fonts[FAMILY.lower() + style].cmap
         for code in _JOINERS:
             cmap.pop(code, None)
-    pdf.set_fallback_fonts([family for family, _ in FALLBACKS], exact_match=False)
+    # The fallback fonts are added when a character first needs one (Document.get_fallback_font)
     pdf.set_text_shaping(True)
     pdf.alias_nb_pages("{nb}")
     pdf.set_margins(margin, margin, margin)

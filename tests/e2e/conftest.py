@@ -67,12 +67,24 @@ class Server:
 
 
 @contextlib.contextmanager
-def running_server(tmp: Path) -> Iterator[Server]:
-    """`streamlit run app.py` on a free port with its own SQLite file (seeded on first visit)."""
+def running_server(
+    tmp: Path,
+    database_url: str | None = None,
+    env: dict[str, str] | None = None,
+    name: str = "streamlit",
+) -> Iterator[Server]:
+    """`streamlit run app.py` on a free port with its own SQLite file (seeded on first visit),
+    or on `database_url` (several servers may share one); `env` adds or overrides variables.
+    The server's output goes to `<tmp>/<name>.log`."""
     port = _free_port()
-    database_url = f"sqlite:///{tmp / 'portal.db'}"
-    env = {**os.environ, "PORTAL_DATABASE_URL": database_url, "PORTAL_DEMO_MODE": "1"}
-    log = tmp / "streamlit.log"
+    database_url = database_url or f"sqlite:///{tmp / 'portal.db'}"
+    env = {
+        **os.environ,
+        "PORTAL_DATABASE_URL": database_url,
+        "PORTAL_DEMO_MODE": "1",
+        **(env or {}),
+    }
+    log = tmp / f"{name}.log"
     with log.open("w") as out:
         process = subprocess.Popen(
             [

@@ -114,3 +114,36 @@ def test_the_export_page_in_italian(server, page_for):
     )
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "export-it.png"), full_page=True)
+
+
+def test_a_large_file_downloads_through_its_streamed_link(tmp_path, monkeypatch, page_for):
+    """Files above the threshold are offered as a link to /download/<token>: clicking it in the
+    browser downloads the whole file; the same link in another browser gets nothing."""
+    from tests.e2e.conftest import running_server
+
+    monkeypatch.setenv("PORTAL_STREAM_ABOVE_ROWS", "100")  # the demo customer has 160
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "e2e-download-links")
+    with running_server(tmp_path) as server:
+        page = page_for("en-US")
+        open_export_page(page, server, "English", "Export data", "Sign in")
+        expect(page.get_by_text(re.compile(r"This file is large \(160 rows\)"))).to_be_visible()
+        link = page.locator(".st-key-dl_influencers a")
+        expect(link).to_have_text(re.compile("Export influencer data"))
+        href = link.get_attribute("href")
+        assert href and href.startswith("/download/")
+        # the link opens a new tab, which Chromium closes once it sees an attachment: the
+        # download is reported on this page
+        with page.expect_download(timeout=60_000) as info:
+            link.click()
+        content = Path(info.value.path()).read_bytes()
+        assert info.value.suggested_filename.startswith("Lumière-Co-Agency_influencers_")
+        db = open_database(server.database_url)
+        opts = exports.export_options(db, exports.actor_for_email(db, demo.DEMO_CUSTOMER_EMAIL))
+        assert len(parse("csv", content)) == opts.influencers == 160
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "export-streamed-en.png"), full_page=True)
+        # another browser, not signed in: the same link gives a page that says why, no file
+        stranger = page_for("it-IT")
+        response = stranger.goto(f"{server.url}{href}")
+        assert response is not None and response.status == 403
+        expect(stranger.get_by_role("heading", name="Nessun download")).to_be_visible()

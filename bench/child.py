@@ -1,0 +1,262 @@
+"""One measurement, run in its own process by `python -m bench`; prints one line of JSON.
+
+    python -m bench.child export <database url> <core export arguments...>
+    python -m bench.child naive <database url> <email> <out>
+    python -m bench.child report <database url> <email> <repeats>
+    python -m bench.child insights <database url> <repeats>
+    python -m bench.child pages <database url> <repeats>
+
+Peak memory is the process's peak resident set during the measured work (its high-water mark
+is reset once the modules are imported) plus the peak of the child it starts (the SQLite reader
+of an export): an upper bound of what was in use at once. Every task calls the same functions
+as the page and the command line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def _status_kb(pid: int | str, field: str) -> int:
+    """A VmRSS/VmHWM figure of /proc/<pid>/status, in KB (0 if the process is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _child_pids() -> set[str]:
+    pids: set[str] = set()
+    for task in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{task}/children") as fh:
+                pids.update(fh.read().split())
+        except OSError:
+            pass
+    return pids
+
+
+class Peaks:
+    """The peak resident memory of this process from now on (its high-water mark is reset),
+    and of each child process it starts meanwhile (sampled every 20 ms: a child's own VmHWM,
+    which getrusage cannot give, since a child's rusage keeps the parent's size at fork)."""
+
+    def __init__(self) -> None:
+        try:
+            with open("/proc/self/clear_refs", "w") as fh:
+                fh.write("5")  # reset VmHWM to the current resident size
+        except OSError:
+            pass
+        self.children: dict[str, int] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _sample(self) -> None:
+        while not self.stop.wait(0.02):
+            for pid in _child_pids():
+                self.children[pid] = max(self.children.get(pid, 0), _status_kb(pid, "VmHWM"))
+
+    def result(self) -> dict[str, int]:
+        self.stop.set()
+        self.thread.join()
+        own = _status_kb("self", "VmHWM")
+        children = max(self.children.values(), default=0)
+        return {"own_kb": own, "children_kb": children, "peak_kb": own + children}
+
+
+def _timed(fn: Callable[[], Any], repeats: int) -> tuple[list[float], Any]:
+    times, result = [], None
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    return times, result
+
+
+def export(url: str, *args: str) -> dict[str, Any]:
+    """`python -m core export ...` in this process, timing `write_export` inside it."""
+    from core import __main__ as cli
+    from core import exports  # imported before the peak is reset (Argon2 at import: 64 MB)
+
+    measured: dict[str, Any] = {}
+    write_export = exports.write_export
+
+    def timed(*a: Any, **k: Any) -> Any:
+        started = time.perf_counter()
+        result = write_export(*a, **k)
+        measured["export_s"] = time.perf_counter() - started
+        measured["rows"] = result.rows
+        measured["bytes"] = result.size
+        return result
+
+    exports.write_export = timed
+    peaks = Peaks()
+    code = cli.main(["--database-url", url, "export", *args])
+    return {"exit": code, **measured, **peaks.result()}
+
+
+def naive(url: str, email: str, out: str) -> dict[str, Any]:
+    """The naive reference: pandas read_sql + to_csv of the same query, no protection."""
+    import pandas as pd
+    from sqlalchemy import create_engine
+
+    from core import exports
+    from core.db import open_database
+
+    db = open_database(url)
+    actor = exports.actor_for_email(db, email)
+    sql = exports.export_sql(db, actor, exports.ExportRequest(exports.INFLUENCERS, "csv"))
+    peaks = Peaks()
+    started = time.perf_counter()
+    engine = create_engine(db.engine.url)
+    with engine.connect() as conn:
+        frame = pd.read_sql(sql.replace("%", "%%") if db.dialect != "sqlite" else sql, conn)
+    frame.to_csv(out, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    return {"export_s": time.perf_counter() - started, "rows": len(frame), **peaks.result()}
+
+
+def report(url: str, email: str, repeats: str) -> dict[str, Any]:
+    """The PDF report, made as the page makes it (export_bytes), `repeats` times."""
+    from core import exports
+    from core.db import open_database
+
+    db = open_database(url)
+    actor = exports.actor_for_email(db, email)
+    request = exports.ExportRequest(exports.REPORT, "pdf")
+    peaks = Peaks()
+    times, (content, result) = _timed(
+        lambda: exports.export_bytes(db, actor, request, lang="en"), int(repeats)
+    )
+    return {"times": times, "pages": result.pages, "bytes": len(content), **peaks.result()}
+
+
+def insights(url: str, repeats: str) -> dict[str, Any]:
+    """Every figure and chart of the insights page, as core.analytics computes them for the
+    page with no filter (all answers), against one plain GROUP BY over the answers."""
+    from sqlalchemy import text
+
+    from core import demo, exports
+    from core.db import open_database
+
+    try:
+        from core import analytics
+    except ImportError as exc:
+        return {"missing": f"core.analytics cannot be imported: {exc}"}
+    db = open_database(url)
+    admin = exports.actor_for_email(db, demo.DEMO_ADMIN_EMAIL)
+    calls: dict[str, Callable[[], Any]] = {}
+    if hasattr(analytics, "filter_options"):
+        calls["filter_options"] = lambda: analytics.filter_options(db, admin)
+    if hasattr(analytics, "insights") and hasattr(analytics, "Filters"):
+        calls["insights"] = lambda: analytics.insights(db, admin, analytics.Filters())
+    if hasattr(analytics, "comments") and hasattr(analytics, "Filters"):
+        calls["comments"] = lambda: analytics.comments(db, admin, analytics.Filters(), "", ())
+    if not calls:
+        return {"missing": "core.analytics has no insights functions to call"}
+
+    def page() -> None:
+        for call in calls.values():
+            call()
+
+    def group_by() -> Any:
+        with db.engine.connect() as conn:
+            return conn.execute(
+                text("SELECT reason, count(*) FROM survey_answers GROUP BY reason")
+            ).all()
+
+    peaks = Peaks()
+    page()  # warm the caches of the database, as for the reference below
+    group_by()
+    ours, ref = [], []
+    for _ in range(int(repeats)):
+        ours += _timed(page, 1)[0]
+        ref += _timed(group_by, 1)[0]
+    with db.engine.connect() as conn:
+        answers = conn.execute(text("SELECT count(*) FROM survey_answers")).scalar()
+    parts = {name: statistics.median(_timed(call, 3)[0]) for name, call in calls.items()}
+    result = {"times": ours, "ref_times": ref, "answers": answers, "parts": parts}
+    return {**result, **peaks.result()}
+
+
+PAGE_TIMEOUT = 120  # seconds AppTest waits for one run of a page
+PAGES = (  # (page file, who is signed in)
+    ("sign_in", None),
+    ("overview", "customer"),
+    ("export", "customer"),
+    ("cancel", "customer"),
+    ("insights", "admin"),
+    ("support", "admin"),
+)
+
+
+def pages(url: str, repeats: str) -> dict[str, Any]:
+    """The time of one run of each page under AppTest, signed in as the large agency or the
+    admin (after a first run that imports and warms up)."""
+    import os
+
+    os.environ["PORTAL_DATABASE_URL"] = url
+    os.environ["PORTAL_DEMO_MODE"] = "0"
+    from streamlit.testing.v1 import AppTest
+
+    from core import auth, demo
+    from core.config import ROOT
+    from core.db import open_database
+
+    db = open_database(url)
+    logins = {
+        "customer": (demo.LARGE_CUSTOMER_EMAIL, demo.LARGE_CUSTOMER_PASSWORD),
+        "admin": (demo.DEMO_ADMIN_EMAIL, demo.DEMO_ADMIN_PASSWORD),
+    }
+    out: dict[str, Any] = {}
+    for name, who in PAGES:
+        path = ROOT / "app_pages" / f"{name}.py"
+        if not path.exists():
+            out[name] = {"missing": True}
+            continue
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=PAGE_TIMEOUT)
+        at.session_state["lang"] = "en"
+        times: list[float] = []
+        try:
+            if who:
+                signed = auth.sign_in(db, *logins[who])
+                at.session_state["session_id"] = signed.user.session_id
+            at.run()
+            if who:
+                at.switch_page(str(path)).run()
+            for _ in range(int(repeats)):
+                started = time.perf_counter()
+                at.run()
+                times.append(time.perf_counter() - started)
+        except RuntimeError as exc:  # AppTest's time-out: say so, measure the other pages
+            out[name] = {"times": times, "errors": [f"{exc}"[:200]]}
+            continue
+        errors = [str(e.value)[:200] for e in at.exception]
+        out[name] = {"times": times, "errors": errors, "title": [t.value for t in at.title][:1]}
+    return {"pages": out}
+
+
+TASKS = {"export": export, "naive": naive, "report": report, "insights": insights, "pages": pages}
+
+
+def main() -> None:
+    task, *args = sys.argv[1:]
+    result = TASKS[task](*args)
+    result["at"] = dt.datetime.now(dt.UTC).isoformat()
+    print("BENCH " + json.dumps(result), file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    main()

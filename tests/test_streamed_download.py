@@ -1,0 +1,338 @@
+"""Large exports are streamed from `/download/<token>`: the owner's browser gets the whole file,
+row for row; a link used by another user, after it expired, after signing out, or changed in
+any way gets a short page that says so and no data. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+import os
+import stat
+import threading
+import time
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+from starlette.applications import Starlette
+from streamlit.testing.v1 import AppTest
+
+from core import auth, demo, exports, http, i18n
+from core.db import Database
+from core.errors import NotAuthorized
+from core.exports import ExportRequest
+from core.models import STATUS_ENDED, Subscription
+from tests import factories
+from tests.conftest import ROOT
+from tests.test_exports import (
+    Hostile,
+    expected_for,
+    make_hostile,
+    parse,
+    stored_influencers,
+    stored_search_results,
+)
+
+APP = Starlette(routes=http.ROUTES)
+EXPORT_PAGE = str(ROOT / "app_pages" / "export.py")
+
+
+@pytest.fixture(autouse=True)
+def secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(exports.SECRET_ENV, "test-secret-for-download-links")
+
+
+@dataclass
+class Browser:
+    """A signed-in browser: its Streamlit session and its session cookie."""
+
+    actor: Any
+    cookie: str
+
+
+def signed_in(db: Database, email: str) -> Browser:
+    signed = auth.sign_in(db, email, factories.PASSWORD)
+    cookie = auth.exchange_code(db, signed.code)
+    assert cookie
+    return Browser(auth.user_for_token(db, cookie), cookie)
+
+
+@pytest.fixture
+def shop(db: Database, monkeypatch: pytest.MonkeyPatch) -> tuple[Database, Hostile]:
+    monkeypatch.setenv("PORTAL_DATABASE_URL", db.engine.url.render_as_string(hide_password=False))
+    return db, make_hostile(db)
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+def get(path: str, cookie: str | None = None, lang: str | None = None) -> Reply:
+    """One GET through the ASGI app, as the browser sends it."""
+    cookies = []
+    if cookie:
+        cookies.append(f"portal_session={cookie}")
+    if lang:
+        cookies.append(f"portal_lang={lang}")
+    headers = [(b"cookie", "; ".join(cookies).encode())] if cookies else []
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": headers,
+        "server": ("127.0.0.1", 8501),
+        "client": ("127.0.0.1", 50000),
+    }
+    sent: list[dict[str, Any]] = []
+
+    async def run() -> None:
+        asked = asyncio.Event()
+
+        async def receive() -> dict[str, Any]:
+            if not asked.is_set():
+                asked.set()
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await asyncio.Event().wait()  # the browser stays until the response is complete
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await APP(scope, receive, send)
+
+    # in a thread of its own: a browser test may have left an event loop in this one
+    worker = threading.Thread(target=lambda: asyncio.run(run()))
+    worker.start()
+    worker.join()
+    start = sent[0]
+    headers_out = {k.decode().lower(): v.decode() for k, v in start["headers"]}
+    body = b"".join(m.get("body", b"") for m in sent[1:])
+    return Reply(start["status"], headers_out, body)
+
+
+def link(db: Database, browser: Browser, request: ExportRequest, **kwargs: Any) -> str:
+    return "/download/" + exports.download_token(db, browser.actor, request, **kwargs)
+
+
+# --- The owner gets every row ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+def test_the_owner_downloads_the_whole_file_and_it_parses(shop, fmt, monkeypatch):
+    db, hostile = shop
+    monkeypatch.setattr(exports, "STREAM_CHUNK", 4096)  # many chunks, even for this small file
+    alice = signed_in(db, hostile.email)
+    reply = get(link(db, alice, ExportRequest("influencers", fmt)), alice.cookie)
+    assert reply.status == 200
+    assert reply.headers["content-type"].startswith(exports.MIME[fmt])
+    assert reply.headers["cache-control"] == "no-store"
+    plan = exports.plan_export(db, alice.actor, ExportRequest("influencers", fmt))
+    disposition = reply.headers["content-disposition"]
+    assert disposition.startswith("attachment;") and plan.file_name.endswith(f".{fmt}")
+    assert "filename*=UTF-8''" in disposition and "_influencers_" in disposition
+    expected = stored_influencers(db, hostile.account_id)
+    assert parse(fmt, reply.body) == expected_for(fmt, expected)
+    if fmt == "csv":  # the same bytes as the download button's file
+        content, _result = exports.export_bytes(db, alice.actor, ExportRequest("influencers", fmt))
+        assert reply.body == content
+
+
+def test_chosen_searches_and_the_archive_stream_too(shop):
+    db, hostile = shop
+    alice = signed_in(db, hostile.email)
+    chosen = hostile.search_ids[:2]
+    request = ExportRequest("search-results", "csv", search_ids=chosen)
+    reply = get(link(db, alice, request), alice.cookie)
+    assert reply.status == 200
+    assert parse("csv", reply.body) == stored_search_results(db, hostile.account_id, chosen)
+    reply = get(link(db, alice, ExportRequest("archive", "zip")), alice.cookie)
+    assert reply.status == 200
+    with zipfile.ZipFile(io.BytesIO(reply.body)) as archive:
+        assert archive.testzip() is None
+        assert parse("csv", archive.read("influencers.csv")) == stored_influencers(
+            db, hostile.account_id
+        )
+
+
+# --- Nobody else gets anything --------------------------------------------------------------
+
+
+def assert_refused(reply: Reply, status: int, key: str, lang: str = "en") -> None:
+    assert reply.status == status
+    assert "content-disposition" not in reply.headers
+    assert reply.headers["content-type"].startswith("text/html")
+    assert i18n.t(key, lang).replace("'", "&#x27;") in reply.text
+    assert "Bob" not in reply.text and "=1+1" not in reply.text and "leading tab" not in reply.text
+
+
+def test_another_users_link_gets_nothing(shop):
+    db, hostile = shop
+    alice = signed_in(db, hostile.email)
+    bob = signed_in(db, hostile.other_email)
+    alices_link = link(db, alice, ExportRequest("influencers", "csv"))
+    assert_refused(get(alices_link, bob.cookie), 403, "export.link.invalid")
+    assert_refused(get(alices_link), 403, "export.link.invalid")  # not signed in at all
+    # another session of the same user (another browser) cannot use it either
+    alice_elsewhere = signed_in(db, hostile.email)
+    assert_refused(get(alices_link, alice_elsewhere.cookie), 403, "export.link.invalid")
+    # and a link Bob makes for Alice's account is refused when it is made
+    with pytest.raises(NotAuthorized):
+        exports.download_token(
+            db, bob.actor, ExportRequest("influencers", "csv"), hostile.account_id
+        )
+
+
+def test_an_expired_link_gets_nothing(shop):
+    db, hostile = shop
+    alice = signed_in(db, hostile.email)
+    made = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=exports.DOWNLOAD_LINK_MINUTES, seconds=1)
+    old = link(db, alice, ExportRequest("influencers", "csv"), now=made)
+    assert_refused(get(old, alice.cookie), 410, "export.link.expired")
+    assert_refused(get(old, alice.cookie, lang="it"), 410, "export.link.expired", "it")
+    fresh = link(db, alice, ExportRequest("influencers", "csv"), now=made + dt.timedelta(minutes=1))
+    assert get(fresh, alice.cookie).status == 200  # a minute younger: still valid
+
+
+def flip(text: str, at: int) -> str:
+    return text[:at] + ("A" if text[at] != "A" else "B") + text[at + 1 :]
+
+
+def test_a_tampered_link_gets_nothing(shop, monkeypatch):
+    db, hostile = shop
+    alice = signed_in(db, hostile.email)
+    good = link(db, alice, ExportRequest("influencers", "csv", columns=("name",)))
+    token = good.removeprefix("/download/")
+    body, signature = token.split(".")
+    # a payload asking for more columns, with the old signature
+    wider = exports.download_token(db, alice.actor, ExportRequest("influencers", "csv"))
+    for bad in (
+        f"{wider.split('.')[0]}.{signature}",
+        f"{flip(body, 5)}.{signature}",
+        f"{body}.{flip(signature, 3)}",
+        body,
+        "not-a-token",
+        f"{body}.{signature}.extra",
+    ):
+        assert_refused(get(f"/download/{bad}", alice.cookie), 403, "export.link.invalid")
+    assert get("/download/", alice.cookie).status == 404
+    # a link signed with another installation's key
+    monkeypatch.setenv(exports.SECRET_ENV, "another-key")
+    foreign = link(db, alice, ExportRequest("influencers", "csv"))
+    monkeypatch.setenv(exports.SECRET_ENV, "test-secret-for-download-links")
+    assert_refused(get(foreign, alice.cookie), 403, "export.link.invalid")
+    assert get(good, alice.cookie).status == 200
+
+
+def test_signing_out_or_the_end_of_the_subscription_ends_the_link(shop):
+    db, hostile = shop
+    alice = signed_in(db, hostile.email)
+    url = link(db, alice, ExportRequest("influencers", "csv"))
+    assert get(url, alice.cookie).status == 200  # the link is not single-use: it expires
+    with db.transaction() as s:
+        s.execute(
+            update(Subscription)
+            .where(Subscription.account_id == hostile.account_id)
+            .values(status=STATUS_ENDED)
+        )
+    assert_refused(get(url, alice.cookie), 403, "export.error.ended")
+    with db.transaction() as s:
+        s.execute(
+            update(Subscription)
+            .where(Subscription.account_id == hostile.account_id)
+            .values(status="active")
+        )
+    auth.sign_out(db, alice.actor.session_id)
+    assert_refused(get(url, alice.cookie), 403, "export.link.invalid")
+
+
+# --- The stream itself ----------------------------------------------------------------------
+
+
+def test_a_reader_that_stops_early_stops_the_export(shop, monkeypatch):
+    db, hostile = shop
+    monkeypatch.setattr(exports, "STREAM_CHUNK", 1024)
+    alice = signed_in(db, hostile.email)
+    chunks = exports.stream_export(db, alice.actor, ExportRequest("influencers", "csv"))
+    first = next(chunks)
+    assert first.startswith(b"\xef\xbb\xbfid,name")
+    chunks.close()  # the browser went away: the writing thread stops soon after
+    for _ in range(100):
+        if not any(t.name.startswith("export-") for t in threading.enumerate()):
+            break
+        time.sleep(0.1)
+    assert not any(t.name.startswith("export-") for t in threading.enumerate())
+    again = b"".join(exports.stream_export(db, alice.actor, ExportRequest("influencers", "csv")))
+    assert len(parse("csv", again)) == len(stored_influencers(db, hostile.account_id))
+
+
+def test_without_a_configured_key_one_is_made_once_and_kept_private(tmp_path, monkeypatch):
+    monkeypatch.delenv(exports.SECRET_ENV)
+    monkeypatch.setattr(exports, "SECRET_FILE", tmp_path / "data" / "secret.key")
+    first = exports._secret_key()
+    assert len(first) == 64 and exports._secret_key() == first
+    assert stat.S_IMODE(os.stat(tmp_path / "data" / "secret.key").st_mode) == 0o600
+
+
+# --- The page offers the link for a large file ----------------------------------------------
+
+
+@pytest.fixture
+def demo_site(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+    monkeypatch.setenv("PORTAL_DATABASE_URL", url)
+    monkeypatch.setenv("PORTAL_DEMO_MODE", "0")
+    from core.db import open_database
+
+    db = open_database(url)
+    demo.seed(db, accounts=0, now=dt.datetime.now(dt.UTC))
+    return db
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_the_page_offers_a_streamed_link_for_a_large_file(demo_site, monkeypatch, lang):
+    monkeypatch.setattr(exports, "STREAM_ABOVE_ROWS", 100)  # the demo customer has 160
+    db = demo_site
+    signed = auth.sign_in(db, demo.DEMO_CUSTOMER_EMAIL, demo.DEMO_CUSTOMER_PASSWORD)
+    cookie = auth.exchange_code(db, signed.code)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.session_state["lang"] = lang
+    at.session_state["session_id"] = signed.user.session_id
+    at.run()
+    at.switch_page(EXPORT_PAGE).run()
+    assert not at.exception, at.exception
+    buttons = {b.key: b for b in at.get("download_button")}
+    links = {b.key: b for b in at.link_button}
+    assert "dl_influencers" not in buttons and "dl_influencers" in links
+    assert "dl_archive" in links and "prepare_archive" not in [b.key for b in at.button]
+    link_button = links["dl_influencers"]
+    assert link_button.proto.label == i18n.t("export.download.influencers", lang)
+    note = i18n.t(
+        "export.stream.note",
+        lang,
+        rows="160",
+        minutes=str(exports.DOWNLOAD_LINK_MINUTES),
+    )
+    assert note in [c.value for c in at.caption]
+    reply = get(link_button.proto.url, cookie)
+    assert reply.status == 200
+    account_id = signed.user.account_id
+    assert len(parse("csv", reply.body)) == len(stored_influencers(db, account_id)) == 160
+    # each file is judged by its own size: the search results may keep an ordinary button
+    opts = exports.export_options(db, auth.user_for_token(db, cookie))
+    small = opts.search_results <= exports.STREAM_ABOVE_ROWS
+    assert ("dl_search_results" in buttons) == small == ("dl_search_results" not in links)

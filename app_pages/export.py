@@ -1,6 +1,5 @@
 import datetime as dt
 from collections.abc import Callable
-from functools import partial
 
 import streamlit as st
 
@@ -38,12 +37,6 @@ def n(value: int) -> str:
     return fmt_number(value, lang)
 
 
-def file_bytes(request: ExportRequest) -> bytes:
-    """Made when the button is clicked (Streamlit runs this on its own thread)."""
-    content, _result = exports.export_bytes(ctx.db, ctx.user, request, lang=lang)
-    return content
-
-
 def format_picker(key: str) -> str:
     return st.radio(
         ctx.t("export.format"),
@@ -55,8 +48,10 @@ def format_picker(key: str) -> str:
 
 
 def streamed_link(request: ExportRequest, label: str, key: str, note: str, **params: str) -> None:
-    """A large file: a link that streams it from the server, instead of a download button that
-    would keep the whole file in the server's memory for this session."""
+    """A link that streams the file from the server while it is written (`/download/<token>`,
+    core/http.py). Not a download button: Streamlit keeps a button's file in the server's memory
+    for the session, and a file made when the button is clicked can be deleted by another
+    session's clean-up before the browser fetches it (tests/test_download_buttons.py)."""
     token = exports.download_token(ctx.db, ctx.user, request, lang=lang)
     st.caption(ctx.t(note, minutes=n(exports.DOWNLOAD_LINK_MINUTES), **params))
     st.link_button(label, f"/download/{token}", type="primary", icon=":material/download:", key=key)
@@ -65,7 +60,7 @@ def streamed_link(request: ExportRequest, label: str, key: str, note: str, **par
 def offer(
     request: ExportRequest, contains: Callable[[ExportPlan], str], label: str, key: str
 ) -> None:
-    """What the file holds, then the button that makes and downloads it in one click."""
+    """What the file holds, then the link that makes and downloads it in one click."""
     if request.fmt == "xlsx":
         problem = exports.xlsx_problem(ctx.db, ctx.user, request)
         if problem:
@@ -76,17 +71,8 @@ def offer(
     st.caption(ctx.t("export.file_name", name=plan.file_name))
     if exports.streams(plan.rows):
         streamed_link(plan.request, label, key, "export.stream.note", rows=n(plan.rows))
-        return
-    st.download_button(
-        label,
-        data=partial(file_bytes, plan.request),
-        file_name=plan.file_name,
-        mime=plan.mime,
-        on_click="ignore",
-        type="primary",
-        icon=":material/download:",
-        key=key,
-    )
+    else:
+        streamed_link(plan.request, label, key, "export.stream.small_note")
 
 
 left, right = st.columns(2, gap="medium")

@@ -22,13 +22,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("app_pages/**/*.py"))
-OWNED_ELSEWHERE = {
-    "app_pages/export.py": (
-        "the export page hands callables to st.download_button (data=partial(file_bytes, ...)): "
-        "under concurrent sessions Streamlit deletes the made file before the browser fetches "
-        "it (404, the download is cancelled); see this module's doc"
-    ),
-}
 
 
 def test_streamlit_deletes_a_deferred_download_before_it_is_fetched():
@@ -70,14 +63,6 @@ def deferred_downloads(path: Path) -> list[int]:
     return lines
 
 
-@pytest.mark.parametrize(
-    "page",
-    [
-        pytest.param(p, marks=pytest.mark.xfail(reason=OWNED_ELSEWHERE[p], strict=True))
-        if p in OWNED_ELSEWHERE
-        else p
-        for p in PAGES
-    ],
-)
+@pytest.mark.parametrize("page", PAGES)
 def test_no_page_uses_a_deferred_download(page):
     assert deferred_downloads(ROOT / page) == []

@@ -52,7 +52,9 @@ def open_export(lang: str, email: str = demo.DEMO_CUSTOMER_EMAIL) -> AppTest:
 
 
 def downloads(at: AppTest) -> dict[str, str]:
-    return {b.key: b.label for b in at.get("download_button")}
+    """Download buttons (prepared files) and download links (streamed files) by key."""
+    buttons = {b.key: b.label for b in at.get("download_button")}
+    return buttons | {b.key: b.proto.label for b in at.link_button}
 
 
 @pytest.mark.parametrize("lang", ["en", "it"])

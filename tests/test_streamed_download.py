@@ -332,7 +332,29 @@ def test_the_page_offers_a_streamed_link_for_a_large_file(demo_site, monkeypatch
     assert reply.status == 200
     account_id = signed.user.account_id
     assert len(parse("csv", reply.body)) == len(stored_influencers(db, account_id)) == 160
-    # each file is judged by its own size: the search results may keep an ordinary button
-    opts = exports.export_options(db, auth.user_for_token(db, cookie))
-    small = opts.search_results <= exports.STREAM_ABOVE_ROWS
-    assert ("dl_search_results" in buttons) == small == ("dl_search_results" not in links)
+    # every file of the page is a link (a button's file can be lost to other sessions'
+    # clean-ups); only a large one says it is large
+    assert "dl_search_results" in links and "dl_search_results" not in buttons
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_a_small_file_is_a_link_too_and_says_how_long_it_works(demo_site, lang):
+    db = demo_site
+    signed = auth.sign_in(db, demo.DEMO_CUSTOMER_EMAIL, demo.DEMO_CUSTOMER_PASSWORD)
+    cookie = auth.exchange_code(db, signed.code)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.session_state["lang"] = lang
+    at.session_state["session_id"] = signed.user.session_id
+    at.run()
+    at.switch_page(EXPORT_PAGE).run()
+    assert not at.exception, at.exception
+    assert not at.get("download_button")  # nothing prepared yet: no file held by the server
+    links = {b.key: b for b in at.link_button}
+    small_note = i18n.t(
+        "export.stream.small_note", lang, minutes=str(exports.DOWNLOAD_LINK_MINUTES)
+    )
+    assert small_note in [c.value for c in at.caption]
+    reply = get(links["dl_influencers"].proto.url, cookie)
+    assert reply.status == 200
+    rows = parse("csv", reply.body)
+    assert len(rows) == len(stored_influencers(db, signed.user.account_id)) == 160

@@ -22,7 +22,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import csv
 import datetime as dt
+import io
 import statistics
 import sys
 import tempfile
@@ -251,15 +253,14 @@ async def walk_to_consent(page, result: Result) -> None:
 
 
 async def download_influencers(page, customer: Customer, result: Result, tmp: Path) -> None:
-    """Click "Export influencer data" and read the file. A failed download is counted apart
-    (`download_failures`): it is Streamlit's deferred-download race (see
-    tests/test_download_buttons.py), and the session goes on to cancel."""
-    button = page.get_by_role("button", name=t("export.download.influencers"))
-    await button.wait_for(timeout=STEP_TIMEOUT_MS)
+    """Click "Export influencer data" (a link that streams the file from /download/<token>)
+    and read the file: it must be this customer's influencers CSV."""
+    link = page.get_by_role("link", name=t("export.download.influencers"))
+    await link.wait_for(timeout=STEP_TIMEOUT_MS)
     await idle(page)
     started = time.perf_counter()
     async with page.expect_download(timeout=STEP_TIMEOUT_MS) as info:
-        await button.click()
+        await link.click()
     download = await info.value
     failure = await download.failure()
     if failure:
@@ -270,8 +271,10 @@ async def download_influencers(page, customer: Customer, result: Result, tmp: Pa
     path = tmp / f"{customer.account_id}-{download.suggested_filename}"
     await download.save_as(path)
     result.times["download"].append(time.perf_counter() - started)
-    if not path.read_bytes().startswith(b"\xef\xbb\xbfid,"):
-        raise AssertionError(f"the CSV is not an influencers file: {path.read_bytes()[:40]!r}")
+    content = path.read_bytes()
+    header = next(csv.reader(io.StringIO(content.decode("utf-8-sig"))), [])
+    if not content.startswith(b"\xef\xbb\xbf") or header[:1] != ["id"]:
+        raise AssertionError(f"the CSV is not an influencers file: {content[:40]!r}")
 
 
 async def session(

@@ -26,9 +26,13 @@ from core.config import Settings, load_settings
 from core.db import Database
 from core.errors import InvalidInput, NotAuthorized, PortalError
 from core.models import (
+    OFFER_NONE,
     STATUS_ACTIVE,
     STATUS_ENDED,
     STATUS_SCHEDULED,
+    SURVEY_ANSWERED,
+    SURVEY_NONE,
+    SURVEY_SKIPPED,
     Account,
     AuditEntry,
     CancellationFlow,
@@ -38,6 +42,8 @@ from core.models import (
     Subscription,
     SupportRequest,
     SurveyAnswer,
+    offer_state,
+    stage_bit,
 )
 from core.support import clean_message
 
@@ -182,8 +188,23 @@ def _subscription(s: Session, account_id: int, *, lock: bool = False) -> Subscri
     return sub
 
 
-def _step(s: Session, flow_id: str, step: str, at: dt.datetime, **detail: Any) -> None:
-    s.add(FlowStep(flow_id=flow_id, step=step, at=at, detail=json.dumps(detail) if detail else ""))
+def _step(s: Session, flow: CancellationFlow, step: str, at: dt.datetime, **detail: Any) -> None:
+    """Record a step of the flow, and the funnel stage it reaches on the flow itself."""
+    s.add(FlowStep(flow_id=flow.id, step=step, at=at, detail=json.dumps(detail) if detail else ""))
+    flow.stages = (flow.stages or 0) | stage_bit(step)
+
+
+def _survey_facts(flow: CancellationFlow, answer: SurveyAnswer) -> None:
+    """Copy what the insights count of the answer onto its flow."""
+    flow.survey = SURVEY_SKIPPED if answer.skipped else SURVEY_ANSWERED
+    flow.reason = answer.reason
+    flow.satisfaction = answer.satisfaction
+
+
+def _offer_facts(flow: CancellationFlow, offer: RetentionOffer) -> None:
+    """Copy what the insights count of the offer onto its flow."""
+    flow.offer = offer_state(offer.opened_at, offer.requested_at)
+    flow.offer_price_cents = offer.monthly_price_cents if offer.requested_at else None
 
 
 def _audit(
@@ -248,7 +269,9 @@ def _state(s: Session, flow: CancellationFlow, sub: Subscription, settings: Sett
 
 
 def _open_flow(s: Session, actor: CurrentUser, flow_id: str) -> CancellationFlow:
-    flow = s.get(CancellationFlow, flow_id)
+    # Locked (on PostgreSQL; SQLite's write transaction holds the whole database) so that the
+    # facts read-modify-written on the flow (`stages`, see `_step`) never lose a concurrent bit.
+    flow = s.get(CancellationFlow, flow_id, with_for_update=True, populate_existing=True)
     if flow is None or flow.account_id != actor.account_id:
         raise NotAuthorized()
     if flow.outcome != "open":
@@ -259,7 +282,7 @@ def _open_flow(s: Session, actor: CurrentUser, flow_id: str) -> CancellationFlow
 def _abandon(s: Session, flow: CancellationFlow, at: dt.datetime) -> None:
     flow.outcome = "abandoned"
     flow.finished_at = at
-    _step(s, flow.id, "abandoned", at)
+    _step(s, flow, "abandoned", at)
 
 
 # --- use cases -------------------------------------------------------------------------------
@@ -361,10 +384,13 @@ def start(
             monthly_revenue_cents=billing.monthly_equivalent_cents(
                 sub.price_cents, sub.billing_interval
             ),
+            survey=SURVEY_NONE,
+            stages=0,
+            offer=OFFER_NONE,
         )
         s.add(flow)
         s.flush()
-        _step(s, flow.id, "started", now)
+        _step(s, flow, "started", now)
         return _state(s, flow, sub, settings)
 
 
@@ -403,6 +429,7 @@ def answer_survey(
         if answer is None:
             answer = SurveyAnswer(
                 flow_id=flow.id,
+                flow_started_at=flow.started_at,
                 plan_code=flow.plan_code,
                 country=flow.country,
                 tenure_band=flow.tenure_band,
@@ -414,10 +441,13 @@ def answer_survey(
         answer.follow_up = cleaned.follow_up if cleaned else ""
         answer.comment = cleaned.comment if cleaned else ""
         answer.satisfaction = cleaned.satisfaction if cleaned else None
-        _step(s, flow.id, "survey_skipped" if cleaned is None else "survey_answered", now)
+        _survey_facts(flow, answer)
+        _step(s, flow, "survey_skipped" if cleaned is None else "survey_answered", now)
         if not s.scalar(select(RetentionOffer.id).where(RetentionOffer.flow_id == flow.id)):
-            s.add(RetentionOffer(flow_id=flow.id, kind="custom_plan", shown_at=now))
-            _step(s, flow.id, "offer_shown", now)
+            offer = RetentionOffer(flow_id=flow.id, kind="custom_plan", shown_at=now)
+            s.add(offer)
+            _offer_facts(flow, offer)
+            _step(s, flow, "offer_shown", now)
         sub = _subscription(s, actor.account_id)
         return _state(s, flow, sub, settings or load_settings())
 
@@ -434,10 +464,11 @@ def open_configurator(
         if offer is None:
             offer = RetentionOffer(flow_id=flow.id, kind="custom_plan", shown_at=now)
             s.add(offer)
-            _step(s, flow.id, "offer_shown", now)
+            _step(s, flow, "offer_shown", now)
         if offer.opened_at is None:
             offer.opened_at = now
-            _step(s, flow.id, "configurator_opened", now)
+            _step(s, flow, "configurator_opened", now)
+        _offer_facts(flow, offer)
 
 
 def request_plan(
@@ -465,9 +496,10 @@ def request_plan(
         offer.requested_at = now
         offer.configuration = json.dumps(config.__dict__, sort_keys=True)
         offer.monthly_price_cents = price
+        _offer_facts(flow, offer)
         flow.outcome = "saved_offer"
         flow.finished_at = now
-        _step(s, flow.id, "plan_requested", now, monthly_price_cents=price)
+        _step(s, flow, "plan_requested", now, monthly_price_cents=price)
         s.add(
             SupportRequest(
                 account_id=actor.account_id,
@@ -492,7 +524,7 @@ def keep(
         flow = _open_flow(s, actor, flow_id)
         flow.outcome = "saved_kept"
         flow.finished_at = now
-        _step(s, flow.id, "kept", now)
+        _step(s, flow, "kept", now)
 
 
 def go_on(
@@ -510,19 +542,20 @@ def go_on(
         flow = _open_flow(s, actor, flow_id)
         steps = _steps(s, flow.id)
         if not steps & {"survey_answered", "survey_skipped"}:
-            _step(s, flow.id, "survey_skipped", now)  # left the pop-up without choosing
-            s.add(
-                SurveyAnswer(
-                    flow_id=flow.id,
-                    answered_at=now,
-                    skipped=True,
-                    plan_code=flow.plan_code,
-                    country=flow.country,
-                    tenure_band=flow.tenure_band,
-                )
+            _step(s, flow, "survey_skipped", now)  # left the pop-up without choosing
+            answer = SurveyAnswer(
+                flow_id=flow.id,
+                answered_at=now,
+                skipped=True,
+                flow_started_at=flow.started_at,
+                plan_code=flow.plan_code,
+                country=flow.country,
+                tenure_band=flow.tenure_band,
             )
+            s.add(answer)
+            _survey_facts(flow, answer)
         if "continued" not in steps:
-            _step(s, flow.id, "continued", now)
+            _step(s, flow, "continued", now)
         return _state(s, flow, _subscription(s, actor.account_id), settings or load_settings())
 
 
@@ -595,7 +628,7 @@ def _schedule(
 ) -> CancellationFlow:
     steps = _steps(s, flow.id)
     if "continued" not in steps:
-        _step(s, flow.id, "continued", now)
+        _step(s, flow, "continued", now)
     flow.open_subscription_id = sub.id
     flow.outcome = "completed"
     flow.finished_at = now
@@ -605,8 +638,8 @@ def _schedule(
     sub.status = STATUS_SCHEDULED
     sub.cancel_requested_at = now
     s.flush()  # the UNIQUE constraint speaks here if another flow got there first
-    _step(s, flow.id, "consents_given", now)
-    _step(s, flow.id, "completed", now)
+    _step(s, flow, "consents_given", now)
+    _step(s, flow, "completed", now)
     _audit(
         s,
         actor,
@@ -686,7 +719,7 @@ def undo_in(s: Session, actor: CurrentUser, account_id: int, now: dt.datetime) -
     if flow is not None:
         flow.open_subscription_id = None
         flow.outcome = "undone"
-        _step(s, flow.id, "undone", now)
+        _step(s, flow, "undone", now)
     sub.status = STATUS_ACTIVE
     sub.cancel_requested_at = None
     _audit(

@@ -22,6 +22,7 @@ import string
 import unicodedata
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -33,12 +34,16 @@ from core import billing
 from core.db import Database
 from core.errors import DatabaseUnavailable
 from core.models import (
+    OFFER_NONE,
     ROLE_ADMIN,
     ROLE_CUSTOMER,
     STATUS_ACTIVE,
     STATUS_ENDED,
     STATUS_PURGED,
     STATUS_SCHEDULED,
+    SURVEY_ANSWERED,
+    SURVEY_NONE,
+    SURVEY_SKIPPED,
     Account,
     AuditEntry,
     Base,
@@ -59,6 +64,8 @@ from core.models import (
     SupportRequest,
     SurveyAnswer,
     User,
+    offer_state,
+    stage_bit,
 )
 from core.passwords import hash_password
 
@@ -1578,8 +1585,10 @@ class _Builder:
                 **common,
             }
         )
-        reason = self._survey(flow, common)
+        answer = self._survey(flow, common)
+        reason = answer["reason"] if answer else None
         offer = self._offer(flow)
+        self.rows[CancellationFlow][-1].update(_flow_facts(flow.steps, answer, offer))
         for name, at in flow.steps:
             detail = ""
             if name == "survey_answered":
@@ -1598,7 +1607,7 @@ class _Builder:
         if completed and fate.effective_on is not None:
             self._cancellation_records(flow, fate.effective_on, fate.status, ctx, owner)
 
-    def _survey(self, flow: _FlowFacts, common: Row) -> str | None:
+    def _survey(self, flow: _FlowFacts, common: Row) -> Row | None:
         rng = self.rng
         step = next(((n, at) for n, at in flow.steps if n.startswith("survey_")), None)
         if step is None:
@@ -1611,6 +1620,7 @@ class _Builder:
             "follow_up": "",
             "comment": "",
             "satisfaction": None,
+            "flow_started_at": flow.started_at,
             **common,
         }
         if not row["skipped"]:
@@ -1630,7 +1640,7 @@ class _Builder:
                 satisfaction=rng.choices((1, 2, 3, 4, 5), _SATISFACTION_WEIGHTS[reason])[0],
             )
         self.rows[SurveyAnswer].append(row)
-        return row["reason"]
+        return row
 
     def _offer(self, flow: _FlowFacts) -> Row | None:
         rng = self.rng
@@ -1907,6 +1917,32 @@ def _large_account(
     return account.id, first
 
 
+def _flow_facts(
+    steps: Iterable[tuple[str, Any]], answer: Row | None, offer: Row | None
+) -> dict[str, Any]:
+    """The insights facts of a generated flow (see `CancellationFlow.survey` and the next
+    columns), as `core.cancellation` keeps them on a flow it writes."""
+    stages = 0
+    for name, _at in steps:
+        stages |= stage_bit(name)
+    survey, reason, satisfaction = SURVEY_NONE, None, None
+    if answer is not None:
+        survey = SURVEY_SKIPPED if answer["skipped"] else SURVEY_ANSWERED
+        reason, satisfaction = answer["reason"], answer["satisfaction"]
+    state, price = OFFER_NONE, None
+    if offer is not None:
+        state = offer_state(offer["opened_at"], offer["requested_at"])
+        price = offer["monthly_price_cents"] if offer["requested_at"] else None
+    return {
+        "survey": survey,
+        "reason": reason,
+        "satisfaction": satisfaction,
+        "stages": stages,
+        "offer": state,
+        "offer_price_cents": price,
+    }
+
+
 def _stamp(dialect: str) -> Any:
     """Timestamps (seconds since the epoch, UTC) as text the database stores them as."""
     epoch = dt.datetime(1970, 1, 1)
@@ -2115,11 +2151,12 @@ def _large_flows(
     flow_cols = (
         "id", "account_id", "user_id", "open_subscription_id", "started_at", "finished_at",
         "outcome", "confirmation_number", "effective_on", "plan_code", "country", "tenure_band",
-        "monthly_revenue_cents",
+        "monthly_revenue_cents", "survey", "reason", "satisfaction", "stages", "offer",
+        "offer_price_cents",
     )  # fmt: skip
     answer_cols = (
         "flow_id", "answered_at", "skipped", "reason", "follow_up", "comment", "satisfaction",
-        "plan_code", "country", "tenure_band",
+        "plan_code", "country", "tenure_band", "flow_started_at",
     )  # fmt: skip
     offer_cols = (
         "flow_id", "kind", "shown_at", "opened_at", "requested_at", "configuration",
@@ -2150,23 +2187,21 @@ def _large_flows(
             code = py.choices(codes, (35, 35, 22, 8))[0]
             country = py.choices(countries, country_weights)[0]
             band = py.choice(bands)
-            flows.append(
-                (
-                    flow_id,
-                    None,
-                    None,
-                    None,
-                    stamp(times["started"]),
-                    stamp(at),
-                    outcome,
-                    None,
-                    None,
-                    code,
-                    country,
-                    band,
-                    plans[code].monthly_price_cents,
-                )
-            )
+            flow = [
+                flow_id,
+                None,
+                None,
+                None,
+                stamp(times["started"]),
+                stamp(at),
+                outcome,
+                None,
+                None,
+                code,
+                country,
+                band,
+                plans[code].monthly_price_cents,
+            ]
             skipped = survey == "survey_skipped"
             reason = None if skipped else py.choices(_REASONS, _REASON_WEIGHTS_NOW)[0]
             answers.append(
@@ -2183,6 +2218,7 @@ def _large_flows(
                     code,
                     country,
                     band,
+                    flow[4],  # the flow's start
                 )
             )
             requested = times.get("plan_requested")
@@ -2197,6 +2233,16 @@ def _large_flows(
                     py.randrange(9800, 60000, 100) if requested else None,
                 )
             )
+            facts = _flow_facts(
+                times.items(),
+                {"skipped": skipped, "reason": reason, "satisfaction": answers[-1][6]},
+                {
+                    "opened_at": offers[-1][3],
+                    "requested_at": offers[-1][4],
+                    "monthly_price_cents": offers[-1][6],
+                },
+            )
+            flows.append((*flow, *facts.values()))
         _bulk(session, "cancellation_flows", flow_cols, flows)
         _bulk(session, "survey_answers", answer_cols, answers)
         _bulk(session, "flow_steps", ("flow_id", "step", "at", "detail"), steps)

@@ -41,6 +41,7 @@ from core.models import (
     SupportRequest,
     SurveyAnswer,
     User,
+    stage_bit,
 )
 
 STALE_FLOW_HOURS = 24
@@ -248,7 +249,12 @@ def _sweep_flows(db: Database, now: dt.datetime) -> int:
             changed = s.execute(
                 update(CancellationFlow)
                 .where(CancellationFlow.id == flow_id, CancellationFlow.outcome == "open")
-                .values(outcome="abandoned", finished_at=now)
+                .values(
+                    outcome="abandoned",
+                    finished_at=now,
+                    # the step's funnel stage, kept on the flow like every other step's
+                    stages=CancellationFlow.stages.op("|")(stage_bit("abandoned")),
+                )
             ).rowcount
             if changed == 1:
                 s.add(FlowStep(flow_id=flow_id, step="abandoned", at=now, detail=""))

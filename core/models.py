@@ -301,11 +301,57 @@ class Report(Base):
 # --- Cancellation, retention and support: filled by the cancellation flow ----------------
 
 
+# The insights funnel, in order: each stage counts the flows that reached it at least once (any
+# of its steps). A flow keeps the stages it reached as a bitmask (`CancellationFlow.stages`).
+FUNNEL: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("started", ("started",)),
+    ("survey", ("survey_answered", "survey_skipped")),
+    ("continued", ("continued",)),
+    ("consents", ("consents_given",)),
+    ("completed", ("completed",)),
+)
+STAGE_BITS: dict[str, int] = {
+    step: 1 << i for i, (_stage, steps) in enumerate(FUNNEL) for step in steps
+}
+SURVEY_NONE, SURVEY_ANSWERED, SURVEY_SKIPPED = "none", "answered", "skipped"
+OFFER_NONE, OFFER_SHOWN, OFFER_OPENED, OFFER_REQUESTED = "none", "shown", "opened", "requested"
+
+
+def stage_bit(step: str) -> int:
+    """The funnel bit a flow step sets on its flow (0: the step is no funnel stage)."""
+    return STAGE_BITS.get(step, 0)
+
+
+def offer_state(opened_at: dt.datetime | None, requested_at: dt.datetime | None) -> str:
+    """What `CancellationFlow.offer` says of a flow that has a retention offer."""
+    if requested_at is not None:
+        return OFFER_REQUESTED
+    return OFFER_OPENED if opened_at is not None else OFFER_SHOWN
+
+
+# The facts the insights aggregate groups the flows by, in this order, and the columns that
+# the page's filters test (see the covering index `ix_cancellation_flows_insights`).
+INSIGHT_GROUP_COLUMNS = (
+    "plan_code", "tenure_band", "reason", "outcome", "survey", "satisfaction", "stages", "offer",
+)  # fmt: skip
+INSIGHT_FILTER_COLUMNS = ("monthly_revenue_cents", "country", "started_at")
+
+
 class CancellationFlow(Base):
     """One visit to the cancellation flow. Survives a purge anonymised (account_id NULL)."""
 
     __tablename__ = "cancellation_flows"
-    __table_args__ = (Index("ix_cancellation_flows_started_at", "started_at"),)
+    __table_args__ = (
+        Index("ix_cancellation_flows_started_at", "started_at"),
+        # Covering indexes of the churn insights (core.analytics), so that a million flows
+        # are counted from the index alone, in the order the aggregate groups them: the facts
+        # first, then the filter columns.
+        Index("ix_cancellation_flows_insights", *INSIGHT_GROUP_COLUMNS, *INSIGHT_FILTER_COLUMNS),
+        Index("ix_cancellation_flows_trend", "survey", "reason", "started_at", "plan_code",
+              "country", "tenure_band"),
+        Index("ix_cancellation_flows_prices", "offer", "offer_price_cents", "reason",
+              "started_at", "plan_code", "country", "tenure_band"),
+    )  # fmt: skip
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # uuid4
     account_id: Mapped[int | None] = mapped_column(
@@ -328,6 +374,21 @@ class CancellationFlow(Base):
     country: Mapped[str] = mapped_column(String(2), index=True)
     tenure_band: Mapped[str] = mapped_column(String(10), index=True)
     monthly_revenue_cents: Mapped[int] = mapped_column(Integer, default=0)
+    # Facts the churn insights count (core.analytics), copied here from the flow's survey
+    # answer, retention offer and steps by the code that writes those, in the same transaction,
+    # so that every figure is one pass over this table (tests/test_insight_facts.py checks them).
+    survey: Mapped[str] = mapped_column(  # none / answered / skipped
+        String(10), default=SURVEY_NONE, server_default=SURVEY_NONE
+    )
+    reason: Mapped[str | None] = mapped_column(String(30))  # the answer's, as stored
+    satisfaction: Mapped[int | None] = mapped_column(Integer)  # the answer's, as stored
+    stages: Mapped[int] = mapped_column(  # FUNNEL stages reached: bit i for FUNNEL[i]
+        Integer, default=0, server_default="0"
+    )
+    offer: Mapped[str] = mapped_column(  # none / shown / opened / requested
+        String(10), default=OFFER_NONE, server_default=OFFER_NONE
+    )
+    offer_price_cents: Mapped[int | None] = mapped_column(Integer)  # the requested plan's
 
 
 class FlowStep(Base):
@@ -359,7 +420,9 @@ class SurveyAnswer(Base):
     follow_up: Mapped[str] = mapped_column(Text, default="")
     comment: Mapped[str] = mapped_column(Text, default="")
     satisfaction: Mapped[int | None] = mapped_column(Integer)
-    # Copied from the flow so an anonymised answer still filters and groups.
+    # Copied from the flow so an anonymised answer still filters and groups (and the comments
+    # and the answers' CSV filter on the answers alone).
+    flow_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     plan_code: Mapped[str] = mapped_column(String(40), index=True)
     country: Mapped[str] = mapped_column(String(2), index=True)
     tenure_band: Mapped[str] = mapped_column(String(10), index=True)

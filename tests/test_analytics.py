@@ -14,7 +14,7 @@ from core import analytics, auth, cancellation, lifecycle
 from core.analytics import Filters
 from core.cancellation import ALL_CONSENTS, Survey
 from core.errors import InvalidInput, NotAuthorized
-from core.models import CancellationFlow, FlowStep, RetentionOffer, SurveyAnswer
+from core.models import CancellationFlow, FlowStep, RetentionOffer, SurveyAnswer, stage_bit
 from tests import factories
 from tests.conftest import NOW
 
@@ -74,6 +74,26 @@ OFFERS = {
 Q1 = Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))
 
 
+def facts(fid: str) -> dict:
+    """The insight facts the flow carries, as `core.cancellation` keeps them when it writes
+    the steps, the answer and the offer above (tests/test_insight_facts.py checks that)."""
+    stages = 0
+    for step in STEPS[fid]:
+        stages |= stage_bit(step)
+    skipped, reason, _follow_up, _comment, stars = ANSWERS.get(fid, (None, None, "", "", None))
+    opened, price = OFFERS.get(fid, (None, None))
+    return {
+        "stages": stages,
+        "survey": {None: "none", True: "skipped", False: "answered"}[skipped],
+        "reason": reason,
+        "satisfaction": stars,
+        "offer": "none"
+        if fid not in OFFERS
+        else ("requested" if price else "opened" if opened else "shown"),
+        "offer_price_cents": price,
+    }
+
+
 @pytest.fixture
 def shop(db):
     growth = factories.plan(db, "growth", 24900)
@@ -93,6 +113,7 @@ def shop(db):
                     country=country,
                     tenure_band=tenure,
                     monthly_revenue_cents=revenue,
+                    **facts(fid),
                 )
             )
         s.flush()
@@ -110,6 +131,7 @@ def shop(db):
                         follow_up=follow_up,
                         comment=comment,
                         satisfaction=stars,
+                        flow_started_at=started,
                         plan_code=plan,
                         country=country,
                         tenure_band=tenure,

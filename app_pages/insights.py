@@ -7,7 +7,7 @@ from app_pages.widgets.session import context
 from core import admin, analytics, auth, billing
 from core.analytics import Filters, Insights
 from core.errors import PortalError
-from core.i18n import fmt_datetime, fmt_number, fmt_percent
+from core.i18n import fmt_datetime, fmt_money_short, fmt_number, fmt_percent
 
 ctx = context()
 auth.require_admin(ctx.user)  # the cache below is shared by admins only
@@ -34,6 +34,20 @@ def fail(exc: PortalError) -> None:
 def metric(col, key: str, value: str) -> None:
     col.metric(
         ctx.t(f"insights.fig.{key}"), value, help=ctx.t(f"insights.fig_help.{key}"), border=True
+    )
+
+
+def money_metric(col, key: str, cents: int) -> None:
+    """An amount; a million or more is shown short (it would not fit the card), the full
+    amount under the definition in the card's help."""
+    full = plots.dollars(ctx, cents)
+    short = fmt_money_short(cents, "USD", ctx.lang)
+    help_text = ctx.t(f"insights.fig_help.{key}")
+    col.metric(
+        ctx.t(f"insights.fig.{key}"),
+        short or full,
+        help=f"{help_text}\n\n{full}" if short else help_text,
+        border=True,
     )
 
 
@@ -102,8 +116,8 @@ metric(row1[3], "save_rate", rate(fig.save_rate))
 row2 = st.columns(4)
 metric(row2[0], "response_rate", rate(fig.response_rate))
 # whole dollars on the cards (cents in the CSV of the answers' flows); a card is narrow
-metric(row2[1], "revenue_lost", plots.dollars(ctx, fig.revenue_lost_cents))
-metric(row2[2], "revenue_saved", plots.dollars(ctx, fig.revenue_saved_cents))
+money_metric(row2[1], "revenue_lost", fig.revenue_lost_cents)
+money_metric(row2[2], "revenue_saved", fig.revenue_saved_cents)
 metric(row2[3], "undone", fmt_number(fig.undone, ctx.lang))
 
 # --- charts ----------------------------------------------------------------------------------

@@ -9,8 +9,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import (
+    format_compact_decimal,
+    format_currency,
+    format_decimal,
+    format_percent,
+    get_currency_symbol,
+)
 
 LANGUAGES = ("en", "it")
 DEFAULT_LANGUAGE = "en"
@@ -71,6 +78,36 @@ def fmt_money(cents: int, currency: str, lang: str) -> str:
 
 def fmt_number(value: float | int, lang: str) -> str:
     return format_decimal(value, locale=locale_of(lang))
+
+
+COMPACT_FROM = 100_000
+
+
+def fmt_count(value: int, lang: str) -> tuple[str, str | None]:
+    """A count for a small card: in full below COMPACT_FROM, else short ("1.2M", "1,2 Mln")
+    with the full number as the second value, for a tooltip."""
+    if abs(value) < COMPACT_FROM:
+        return fmt_number(value, lang), None
+    short = format_compact_decimal(value, fraction_digits=1, locale=locale_of(lang))
+    return short, fmt_number(value, lang)
+
+
+MONEY_COMPACT_FROM_CENTS = 100_000_000  # a million in the currency
+
+
+def fmt_money_short(cents: int, currency: str, lang: str) -> str | None:
+    """A million or more of a currency, short, for a small card (with the full amount beside
+    it): the compact number and the currency's sign where the locale puts it ("$150.8M",
+    "150,8 Mln $"); None below a million."""
+    if abs(cents) < MONEY_COMPACT_FROM_CENTS:
+        return None
+    locale = Locale.parse(locale_of(lang))
+    number = format_compact_decimal(Decimal(cents) / 100, fraction_digits=1, locale=locale)
+    sign = get_currency_symbol(currency, locale="en_US")  # "$": the code would not fit
+    pattern = locale.currency_formats["standard"].pattern
+    if pattern.index("¤") < pattern.index("#"):
+        return f"{sign}{number}"
+    return f"{number}\xa0{sign}"
 
 
 def fmt_percent(ratio: float, lang: str) -> str:

@@ -58,3 +58,18 @@ def test_browser_locales_map_to_a_supported_language():
     assert i18n.normalise_language("it_CH") == "it"
     assert i18n.normalise_language("de-DE") == "en"
     assert i18n.normalise_language(None) == "en"
+
+
+def test_large_counts_are_short_in_each_language_with_the_full_number_beside():
+    assert i18n.fmt_count(99_999, "en") == ("99,999", None)
+    assert i18n.fmt_count(99_999, "it") == ("99.999", None)
+    assert i18n.fmt_count(1_000_000, "en") == ("1M", "1,000,000")
+    assert i18n.fmt_count(1_000_000, "it") == ("1\xa0Mln", "1.000.000")  # no-break space
+    assert i18n.fmt_count(103_931, "en") == ("103.9K", "103,931")
+    assert i18n.fmt_count(103_931, "it") == ("103,9K", "103.931")
+
+
+def test_a_million_dollars_or_more_is_short_in_each_language():
+    assert i18n.fmt_money_short(99_999_999, "USD", "en") is None  # $999,999.99 fits
+    assert i18n.fmt_money_short(15_081_051_234, "USD", "en") == "$150.8M"
+    assert i18n.fmt_money_short(15_081_051_234, "USD", "it") == "150,8\xa0Mln\xa0$"

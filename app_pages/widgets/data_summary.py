@@ -4,7 +4,7 @@ import streamlit as st
 
 from app_pages.widgets.session import PageContext
 from core.accounts import DataCounts
-from core.i18n import fmt_number
+from core.i18n import fmt_count
 
 
 def show_counts(ctx: PageContext, counts: DataCounts) -> None:
@@ -17,4 +17,5 @@ def show_counts(ctx: PageContext, counts: DataCounts) -> None:
         ("data.invoices", counts.invoices),
     ]
     for col, (key, value) in zip(st.columns(len(items)), items, strict=True):
-        col.metric(ctx.t(key), fmt_number(value, ctx.lang), border=True)
+        shown, exact = fmt_count(value, ctx.lang)  # a million does not fit a sixth of the page
+        col.metric(ctx.t(key), shown, help=exact, border=True)

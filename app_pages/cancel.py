@@ -269,14 +269,20 @@ def consent_stage(flow: cancellation.FlowState) -> None:
         st.caption(ctx.t("consent.all_four"))
 
 
-st.title(ctx.t("cancel.title"))
-info = cancellation.scheduled(ctx.db, ctx.user, settings=ctx.settings)
-if info is not None:
-    show_scheduled(info, just_done=st.session_state.pop("just_cancelled", False))
-    st.stop()
+def stop_if_scheduled() -> None:
+    info = cancellation.scheduled(ctx.db, ctx.user, settings=ctx.settings)
+    if info is not None:
+        show_scheduled(info, just_done=st.session_state.pop("just_cancelled", False))
+        st.stop()
 
+
+st.title(ctx.t("cancel.title"))
+stop_if_scheduled()
 flow = cancellation.current(ctx.db, ctx.user, settings=ctx.settings)
 if flow is None:
+    # Another tab may have confirmed between the two reads (its flow is no longer open, so it
+    # is scheduled now): show that, not the start page (seen in tests/e2e/test_load.py's race).
+    stop_if_scheduled()
     before_start(accounts.overview(ctx.db, ctx.user, settings=ctx.settings))
     st.stop()
 

@@ -303,10 +303,9 @@ def demo_site(tmp_path, monkeypatch):
     return db
 
 
-@pytest.mark.parametrize("lang", ["en", "it"])
-def test_the_page_offers_a_streamed_link_for_a_large_file(demo_site, monkeypatch, lang):
-    monkeypatch.setattr(exports, "STREAM_ABOVE_ROWS", 100)  # the demo customer has 160
-    db = demo_site
+def export_page_as_demo_customer(db, lang: str):
+    """The demo customer signed in (with the browser cookie a download link needs) on the
+    Export data page, under AppTest."""
     signed = auth.sign_in(db, demo.DEMO_CUSTOMER_EMAIL, demo.DEMO_CUSTOMER_PASSWORD)
     cookie = auth.exchange_code(db, signed.code)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
@@ -315,6 +314,14 @@ def test_the_page_offers_a_streamed_link_for_a_large_file(demo_site, monkeypatch
     at.run()
     at.switch_page(EXPORT_PAGE).run()
     assert not at.exception, at.exception
+    return signed, cookie, at
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_the_page_offers_a_streamed_link_for_a_large_file(demo_site, monkeypatch, lang):
+    monkeypatch.setattr(exports, "STREAM_ABOVE_ROWS", 100)  # the demo customer has 160
+    db = demo_site
+    signed, cookie, at = export_page_as_demo_customer(db, lang)
     buttons = {b.key: b for b in at.get("download_button")}
     links = {b.key: b for b in at.link_button}
     assert "dl_influencers" not in buttons and "dl_influencers" in links
@@ -340,14 +347,7 @@ def test_the_page_offers_a_streamed_link_for_a_large_file(demo_site, monkeypatch
 @pytest.mark.parametrize("lang", ["en", "it"])
 def test_a_small_file_is_a_link_too_and_says_how_long_it_works(demo_site, lang):
     db = demo_site
-    signed = auth.sign_in(db, demo.DEMO_CUSTOMER_EMAIL, demo.DEMO_CUSTOMER_PASSWORD)
-    cookie = auth.exchange_code(db, signed.code)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.session_state["lang"] = lang
-    at.session_state["session_id"] = signed.user.session_id
-    at.run()
-    at.switch_page(EXPORT_PAGE).run()
-    assert not at.exception, at.exception
+    signed, cookie, at = export_page_as_demo_customer(db, lang)
     assert not at.get("download_button")  # nothing prepared yet: no file held by the server
     links = {b.key: b for b in at.link_button}
     small_note = i18n.t(

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -329,26 +330,14 @@ def offer_state(opened_at: dt.datetime | None, requested_at: dt.datetime | None)
     return OFFER_OPENED if opened_at is not None else OFFER_SHOWN
 
 
-# The facts the insights aggregate groups the flows by, in this order, and the columns that
-# the page's filters test (see the covering index `ix_cancellation_flows_insights`).
-INSIGHT_GROUP_COLUMNS = (
-    "plan_code", "tenure_band", "reason", "outcome", "survey", "satisfaction", "stages", "offer",
-)  # fmt: skip
-INSIGHT_FILTER_COLUMNS = ("monthly_revenue_cents", "country", "started_at")
-
-
 class CancellationFlow(Base):
     """One visit to the cancellation flow. Survives a purge anonymised (account_id NULL)."""
 
     __tablename__ = "cancellation_flows"
     __table_args__ = (
         Index("ix_cancellation_flows_started_at", "started_at"),
-        # Covering indexes of the churn insights (core.analytics), so that a million flows
-        # are counted from the index alone, in the order the aggregate groups them: the facts
-        # first, then the filter columns.
-        Index("ix_cancellation_flows_insights", *INSIGHT_GROUP_COLUMNS, *INSIGHT_FILTER_COLUMNS),
-        Index("ix_cancellation_flows_trend", "survey", "reason", "started_at", "plan_code",
-              "country", "tenure_band"),
+        # The churn insights read their running totals (InsightTotal), except the requested
+        # prices: those come from this covering index (the requested offers alone).
         Index("ix_cancellation_flows_prices", "offer", "offer_price_cents", "reason",
               "started_at", "plan_code", "country", "tenure_band"),
     )  # fmt: skip
@@ -375,8 +364,9 @@ class CancellationFlow(Base):
     tenure_band: Mapped[str] = mapped_column(String(10), index=True)
     monthly_revenue_cents: Mapped[int] = mapped_column(Integer, default=0)
     # Facts the churn insights count (core.analytics), copied here from the flow's survey
-    # answer, retention offer and steps by the code that writes those, in the same transaction,
-    # so that every figure is one pass over this table (tests/test_insight_facts.py checks them).
+    # answer, retention offer and steps by the code that writes those, in the same transaction;
+    # the database's triggers add them up in InsightTotal (tests/test_insight_facts.py checks
+    # both).
     survey: Mapped[str] = mapped_column(  # none / answered / skipped
         String(10), default=SURVEY_NONE, server_default=SURVEY_NONE
     )
@@ -389,6 +379,45 @@ class CancellationFlow(Base):
         String(10), default=OFFER_NONE, server_default=OFFER_NONE
     )
     offer_price_cents: Mapped[int | None] = mapped_column(Integer)  # the requested plan's
+
+
+# The churn insights' running totals: see migration 0004, whose triggers keep them.
+INSIGHT_REASONS = (
+    "too_expensive", "missing_features", "not_using", "switching_tool", "one_campaign",
+    "technical_issues", "other",
+)  # fmt: skip
+INSIGHT_COUNTS = (
+    "flows", "completed", "saved_kept", "saved_offer", "undone", "abandoned",
+    "revenue_lost_cents", "revenue_saved_cents", "revenue_undone_cents", "answered", "skipped",
+    *(f"reason_{r}" for r in INSIGHT_REASONS),
+    *(f"satisfaction_{n}" for n in range(1, 6)),
+    *(f"stage_{i}" for i in range(len(FUNNEL))),
+    "offer_shown", "offer_opened", "offer_requested", "commented",
+)  # fmt: skip
+
+
+ALL_COUNTRIES = "*"  # InsightTotal.country of the rows that add up every country
+
+
+class InsightTotal(Base):
+    """What the cancellation flows that started in one period (grain "d": a UTC day, "w": a
+    week from its Monday, "m": a calendar month; `period` is its first day) with one plan,
+    country (or any country: ALL_COUNTRIES) and tenure band came to, and how many of their
+    survey answers have free text. Written only by the database's triggers (migration 0004), in
+    the transaction that writes the flow or the answer; core.analytics reads it."""
+
+    __tablename__ = "insight_totals"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # stored in the order of the key
+
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    period: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    plan_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenure_band: Mapped[str] = mapped_column(String(10), primary_key=True)
+
+
+for _name in INSIGHT_COUNTS:  # one BigInteger column per count
+    setattr(InsightTotal, _name, mapped_column(BigInteger, default=0, server_default="0"))
 
 
 class FlowStep(Base):

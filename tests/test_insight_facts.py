@@ -1,23 +1,31 @@
 """The insight facts a cancellation flow carries (`survey`, `reason`, `satisfaction`, `stages`,
-`offer`, `offer_price_cents`) must say what its survey answer, retention offer and steps say:
-the churn insights count nothing else. Every writer is exercised here (the real cancellation
-flow, support's undo, the lifecycle job's sweep and purge, the demo generator and the bulk
-seed), then the facts are worked out again from the base tables and compared, on SQLite (and
-PostgreSQL when configured)."""
+`offer`, `offer_price_cents`) must say what its survey answer, retention offer and steps say,
+and the running totals the database keeps of them (`insight_totals`, by triggers) must add up
+the flows and answers on record: the churn insights count nothing else. Every writer is
+exercised here (the real cancellation flow, support's undo, the lifecycle job's sweep and purge,
+the demo generator, the bulk seed, the migrations and plain SQL), then the facts and the totals
+are worked out again from the base tables and compared, on SQLite (and PostgreSQL when
+configured). Last, the page's figures for many date ranges are compared with a count of the
+flows themselves."""
 
 from __future__ import annotations
 
 import datetime as dt
+import random
+from collections import Counter, defaultdict
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import delete, func, select, update
 
-from core import auth, cancellation, demo, lifecycle
+from core import analytics, auth, cancellation, demo, exports, lifecycle
 from core.cancellation import ALL_CONSENTS, PlanConfig, Survey
 from core.db import Database
 from core.models import (
     FUNNEL,
+    INSIGHT_COUNTS,
     CancellationFlow,
     FlowStep,
+    InsightTotal,
     RetentionOffer,
     SurveyAnswer,
 )
@@ -78,6 +86,95 @@ def assert_facts_hold(db: Database) -> None:
             )
         ).all()
     assert starts and all(copy == start for copy, start in starts)
+    assert_totals_hold(db)
+
+
+REASONS = cancellation.REASONS
+OUTCOMES = ("completed", "saved_kept", "saved_offer", "undone", "abandoned")
+
+
+def flow_counts(flow: CancellationFlow) -> Counter:
+    """What one flow stands for in the insights, worked out in Python."""
+    counts = Counter(flows=1)
+    revenue = flow.monthly_revenue_cents or 0
+    if flow.outcome in OUTCOMES:
+        counts[flow.outcome] += 1
+    if flow.outcome == "completed":
+        counts["revenue_lost_cents"] += revenue
+    elif flow.outcome in ("saved_kept", "saved_offer"):
+        counts["revenue_saved_cents"] += revenue
+    elif flow.outcome == "undone":
+        counts["revenue_undone_cents"] += revenue
+    if flow.survey in ("answered", "skipped"):
+        counts[flow.survey] += 1
+    if flow.survey == "answered" and flow.reason in REASONS:
+        counts[f"reason_{flow.reason}"] += 1
+    if flow.satisfaction in range(1, 6):
+        counts[f"satisfaction_{flow.satisfaction}"] += 1
+    for i in range(len(FUNNEL)):
+        if flow.stages & (1 << i):
+            counts[f"stage_{i}"] += 1
+    if flow.offer != "none":
+        counts["offer_shown"] += 1
+    if flow.offer in ("opened", "requested"):
+        counts["offer_opened"] += 1
+    if flow.offer == "requested":
+        counts["offer_requested"] += 1
+    return counts
+
+
+def cells(moment: dt.datetime, country: str) -> list[tuple[str, str, dt.date]]:
+    """The (grain, country, period) rows a flow or answer counts in: its day, week and month,
+    each for its country and for all countries ("*")."""
+    day = moment.astimezone(dt.UTC).date()
+    dates = [("d", day), ("w", day - dt.timedelta(days=day.weekday())), ("m", day.replace(day=1))]
+    return [(grain, where, period) for grain, period in dates for where in (country, "*")]
+
+
+def totals_from_base_tables(db: Database) -> dict[tuple, Counter]:
+    expected: dict[tuple, Counter] = defaultdict(Counter)
+    with db.transaction() as s:
+        for flow in s.scalars(select(CancellationFlow)):
+            for grain, country, period in cells(flow.started_at, flow.country):
+                key = (grain, country, period, flow.plan_code, flow.tenure_band)
+                expected[key].update(flow_counts(flow))
+        for answer in s.scalars(select(SurveyAnswer)):
+            if answer.flow_started_at is None or not (answer.comment or answer.follow_up):
+                continue
+            for grain, country, period in cells(answer.flow_started_at, answer.country):
+                key = (grain, country, period, answer.plan_code, answer.tenure_band)
+                expected[key]["commented"] += 1
+    return {key: +counts for key, counts in expected.items() if +counts}
+
+
+def stored_totals(db: Database) -> dict[tuple, Counter]:
+    T = InsightTotal
+    columns = [getattr(T, name) for name in INSIGHT_COUNTS]
+    stored = {}
+    with db.transaction() as s:
+        for *key, counts in (
+            (*row[:5], row[5:])
+            for row in s.execute(
+                select(T.grain, T.country, T.period, T.plan_code, T.tenure_band, *columns)
+            )
+        ):
+            kept = +Counter(dict(zip(INSIGHT_COUNTS, counts, strict=True)))
+            assert all(n >= 0 for n in counts), (key, counts)
+            if kept:
+                stored[tuple(key)] = kept
+    return stored
+
+
+def assert_totals_hold(db: Database) -> None:
+    expected, stored = totals_from_base_tables(db), stored_totals(db)
+    assert expected, "no flows to add up"
+    wrong = {
+        key: (stored.get(key), counts)
+        for key, counts in expected.items()
+        if stored.get(key) != counts
+    }
+    assert not wrong, wrong  # (grain, country, period, plan, band): (stored, from the flows)
+    assert set(stored) == set(expected)
 
 
 def test_the_real_flow_support_and_the_lifecycle_keep_the_facts(db: Database) -> None:
@@ -190,7 +287,176 @@ def test_the_migration_fills_the_facts_of_the_flows_on_record(db: Database) -> N
     assert current_revision(db) == "0002"
     db.engine.dispose()
     migrate(db)
-    assert current_revision(db) == "0003"
+    assert current_revision(db) == "0004"
     stored = on_the_flows(db).values()
     assert any(f["stages"] for f in stored) and any(f["offer_price_cents"] for f in stored)
     assert_facts_hold(db)
+
+
+def test_the_migration_adds_up_the_flows_on_record_and_the_triggers_keep_them(db: Database):
+    from alembic import command
+
+    from core.db import _alembic_config, current_revision, migrate
+
+    demo.seed(db, accounts=0, now=NOW)
+    command.downgrade(_alembic_config(db), "0003")  # no totals, no triggers
+    demo.seed_large(db, influencers=10, answers=400, now=NOW)  # written with nothing to count
+    db.engine.dispose()
+    migrate(db)
+    assert current_revision(db) == "0004"
+    months = [c for (grain, country, *_), c in stored_totals(db).items() if grain == "m"]
+    assert sum(c["flows"] for c in months) == 2 * 400  # per country and for all countries
+    assert_totals_hold(db)
+    seed_again = NOW + dt.timedelta(days=40)  # and the triggers count what is written next
+    demo.seed_large(db, influencers=10, answers=50, seed=8, now=seed_again, email="more@demo.test")
+    assert_totals_hold(db)
+
+
+def test_plain_sql_keeps_the_totals(db: Database) -> None:
+    """Writes that bypass the application (a bulk UPDATE, a DELETE that cascades to the answers,
+    a fix typed in a console) are counted too: the database keeps the totals, not the code."""
+    demo.seed(db, accounts=0, now=NOW)
+    demo.seed_large(db, influencers=10, answers=200, now=NOW)
+    F = CancellationFlow
+    with db.transaction(write=True) as s:
+        ids = s.scalars(select(F.id).order_by(F.id).limit(30)).all()
+        s.execute(update(F).where(F.id.in_(ids[:10])).values(outcome="undone"))
+        s.execute(update(F).where(F.id.in_(ids[10:20])).values(country="ZZ", plan_code="pro"))
+        s.execute(update(F).where(F.id.in_(ids[20:25])).values(started_at=NOW))
+        s.execute(delete(F).where(F.id.in_(ids[25:])))  # their answers go with them (CASCADE)
+        s.execute(update(SurveyAnswer).where(SurveyAnswer.id < 50).values(comment="", follow_up=""))
+    with db.transaction() as s:
+        assert s.scalar(select(F.id).where(F.id.in_(ids[25:]))) is None
+        assert not s.scalar(select(SurveyAnswer.id).where(SurveyAnswer.flow_id.in_(ids[25:])))
+    assert_totals_hold(db)
+
+
+def test_a_write_that_fails_leaves_the_totals_as_they_were(db: Database) -> None:
+    demo.seed(db, accounts=0, now=NOW)
+    demo.seed_large(db, influencers=10, answers=100, now=NOW)
+    before = stored_totals(db)
+    with pytest.raises(RuntimeError), db.transaction(write=True) as s:
+        s.execute(update(CancellationFlow).values(outcome="completed", country="ZZ"))
+        changed = s.scalar(
+            select(func.sum(InsightTotal.completed)).where(
+                InsightTotal.grain == "m", InsightTotal.country == "*"
+            )
+        )
+        assert changed == 100  # inside the transaction the totals moved with the flows
+        raise RuntimeError("the connection drops")
+    assert stored_totals(db) == before
+    assert_totals_hold(db)
+
+
+# --- The page's figures against the flows themselves -----------------------------------------
+
+
+def expected_insights(db: Database, filters: analytics.Filters, granularity: str) -> dict:
+    """What the insights page must show, counted flow by flow in Python."""
+    with db.transaction() as s:
+        flows = [
+            f
+            for f in s.scalars(select(CancellationFlow))
+            if (filters.start is None or f.started_at.date() >= filters.start)
+            and (filters.end is None or f.started_at.date() <= filters.end)
+            and (not filters.plans or f.plan_code in filters.plans)
+            and (not filters.countries or f.country in filters.countries)
+            and (not filters.tenures or f.tenure_band in filters.tenures)
+        ]
+        commented = sum(
+            1
+            for a in s.scalars(select(SurveyAnswer))
+            if (a.comment or a.follow_up)
+            and (filters.start is None or a.flow_started_at.date() >= filters.start)
+            and (filters.end is None or a.flow_started_at.date() <= filters.end)
+            and (not filters.plans or a.plan_code in filters.plans)
+            and (not filters.countries or a.country in filters.countries)
+            and (not filters.tenures or a.tenure_band in filters.tenures)
+        )
+    total = sum((flow_counts(f) for f in flows), Counter())
+    trend = Counter()
+    plans, bands = defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0])
+    for f in flows:
+        day = f.started_at.date()
+        bucket = day.replace(day=1) if granularity == "month" else day - dt.timedelta(day.weekday())
+        if f.survey == "answered" and f.reason:
+            trend[(bucket, f.reason)] += 1
+        for table, key in ((plans, f.plan_code), (bands, f.tenure_band)):
+            table[key][0] += f.outcome == "completed"
+            table[key][1] += f.outcome in ("saved_kept", "saved_offer")
+    return {
+        "started": total["flows"],
+        "completed": total["completed"],
+        "answered": total["answered"],
+        "lost": total["revenue_lost_cents"],
+        "saved": total["revenue_saved_cents"],
+        "reasons": {r: total[f"reason_{r}"] for r in REASONS if total[f"reason_{r}"]},
+        "trend": dict(trend),
+        "funnel": [total[f"stage_{i}"] for i in range(len(FUNNEL))],
+        "satisfaction": [total[f"satisfaction_{n}"] for n in range(1, 6)],
+        "offers": [total["offer_shown"], total["offer_opened"], total["offer_requested"]],
+        "plans": {k: tuple(v) for k, v in plans.items()},
+        "bands": {k: tuple(v) for k, v in bands.items()},
+        "commented": commented,
+    }
+
+
+def shown(db: Database, boss, filters: analytics.Filters, granularity: str) -> dict:
+    got = analytics.insights(db, boss, filters, granularity)
+    fig = got.figures
+    return {
+        "started": fig.started,
+        "completed": fig.completed,
+        "answered": fig.answered,
+        "lost": fig.revenue_lost_cents,
+        "saved": fig.revenue_saved_cents,
+        "reasons": dict(got.reasons),
+        "trend": {(p.bucket, p.reason): p.count for p in got.trend.points},
+        "funnel": [n for _stage, n in got.funnel],
+        "satisfaction": [n for _score, n in got.satisfaction],
+        "offers": [got.offers.shown, got.offers.opened, got.offers.requested],
+        "plans": {g.key: (g.completed, g.saved) for g in got.by_plan},
+        "bands": {g.key: (g.completed, g.saved) for g in got.by_tenure},
+        "commented": analytics.comments(db, boss, filters).total,
+    }
+
+
+def test_every_date_range_adds_up_to_the_flows_in_it(db: Database) -> None:
+    """Whole months, whole weeks and single days, cut every way a range can cut them (across
+    a month's end inside a week, one day, open ends, leap day), with and without the other
+    filters: each time the page shows what the flows in the range come to."""
+    demo.seed(db, accounts=0, now=NOW)
+    demo.seed_large(db, influencers=10, answers=1500, now=NOW)
+    boss = exports.actor_for_email(db, demo.DEMO_ADMIN_EMAIL)
+    d = dt.date
+    ranges = [
+        (None, None),
+        (d(2025, 3, 1), d(2025, 3, 31)),  # one whole month
+        (d(2025, 3, 3), d(2025, 3, 9)),  # one whole week
+        (d(2025, 7, 30), d(2025, 8, 5)),  # a week across a month's end
+        (d(2025, 1, 15), d(2025, 1, 15)),  # one day
+        (d(2024, 2, 27), d(2024, 3, 2)),  # round the leap day
+        (d(2025, 1, 17), d(2026, 2, 11)),  # partial months, weeks and days at both ends
+        (None, d(2025, 6, 18)),
+        (d(2025, 6, 18), None),
+        (d(2031, 1, 1), d(2031, 12, 31)),  # nothing there
+    ]
+    rng = random.Random(7)
+    for _ in range(6):
+        low = d(2024, 11, 1) + dt.timedelta(days=rng.randrange(700))
+        ranges.append((low, low + dt.timedelta(days=rng.randrange(120))))
+    others = [
+        {},
+        {"plans": ("pro", "starter")},
+        {"countries": ("IT", "US", "FR"), "tenures": ("<6m", "2y+")},
+    ]
+    for n, (start, end) in enumerate(ranges):
+        for granularity in analytics.GRANULARITIES:
+            filters = analytics.Filters(start, end, **others[n % len(others)])
+            want, got = (
+                expected_insights(db, filters, granularity),
+                shown(db, boss, filters, granularity),
+            )
+            assert got == want, (filters, granularity)
+    everything = expected_insights(db, analytics.Filters(), "month")
+    assert everything["started"] == 1500 and len(everything["trend"]) > 100

@@ -13,8 +13,9 @@ what the flows that started then came to (triggers of migration 0004 keep it, wh
 So the page never reads the flows one by one: the date range is cut into whole months, whole
 weeks and single days, and one GROUP BY over their totals (a few dozen rows per period: the
 rows of all countries added up, unless countries are chosen) gives every figure and the trend;
-the comments' count comes from the totals too, and the requested prices from one small query
-over their covering index. The same SQLAlchemy Core statements run on SQLite and PostgreSQL.
+the comments' count comes from the totals too, and the requested prices from their own
+totals (`insight_prices`, per reason and $25 bucket). The same SQLAlchemy Core statements run
+on SQLite and PostgreSQL.
 Python never holds more than one row per group, except for the raw-answers CSV and the
 (limited) comments table, which are lists of answers by nature.
 
@@ -32,8 +33,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import UnaryExpression
-from sqlalchemy.sql.operators import custom_op
 
 from core import billing
 from core.auth import CurrentUser, require_admin
@@ -45,8 +44,10 @@ from core.models import (
     ALL_COUNTRIES,
     INSIGHT_COUNTS,
     INSIGHT_REASONS,
-    OFFER_REQUESTED,
+    PRICE_COUNTS,
+    PRICE_LOWS,
     CancellationFlow,
+    InsightPrice,
     InsightTotal,
     Plan,
     SurveyAnswer,
@@ -71,10 +72,11 @@ GRANULARITIES = ("week", "month")
 # The funnel, in order: each stage counts the flows that reached it at least once
 # (`core.models.FUNNEL`; a flow keeps the stages it reached in `CancellationFlow.stages`).
 FUNNEL = MODEL_FUNNEL
-PRICE_FROM_CENTS = 9800  # custom plans start at $98/month
-PRICE_FIRST_EDGE_CENTS = 12500  # price buckets: $98-124.99, then $125-149.99, ...
-PRICE_STEP_CENTS = 2500  # ... in steps of $25
-PRICE_TOP_CENTS = 50000  # and one bucket for $500 and more
+# requested prices' buckets: $98-124.99, then $125-149.99, ... in steps of $25, and one for $500
+# and more (core.models.PRICE_LOWS, the columns of InsightPrice)
+PRICE_FROM_CENTS, PRICE_FIRST_EDGE_CENTS, PRICE_TOP_CENTS = PRICE_LOWS[0], PRICE_LOWS[1], 50000
+PRICE_STEP_CENTS = PRICE_LOWS[2] - PRICE_LOWS[1]
+assert PRICE_LOWS[-1] == PRICE_TOP_CENTS
 MAX_FILTER_VALUES = 50
 MAX_SEARCH = 200
 COMMENTS_LIMIT = 500
@@ -106,36 +108,6 @@ def _check(filters: Filters) -> Filters:
     if any(band not in TENURE_BANDS for band in filters.tenures):
         raise InvalidInput()
     return filters
-
-
-def _where(filters: Filters, dialect: str | None = None) -> list[ColumnElement[bool]]:
-    """The conditions on `cancellation_flows` that the filters stand for.
-
-    With `dialect="sqlite"` the columns are written `+column`, which SQLite will not look up in
-    an index: the requested prices then read their covering index (`ix_cancellation_flows_
-    prices`, a bounded pass) instead of ranging over `ix_cancellation_flows_started_at` or the
-    plan, country or tenure index and fetching every row in range. PostgreSQL's planner
-    chooses well by itself.
-    """
-    where: list[ColumnElement[bool]] = []
-
-    def col(column: Any) -> Any:
-        if dialect != "sqlite":
-            return column
-        return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
-
-    if filters.start:
-        where.append(col(F.started_at) >= dt.datetime.combine(filters.start, dt.time(), dt.UTC))
-    if filters.end:
-        after = filters.end + dt.timedelta(days=1)
-        where.append(col(F.started_at) < dt.datetime.combine(after, dt.time(), dt.UTC))
-    if filters.plans:
-        where.append(col(F.plan_code).in_(filters.plans))
-    if filters.countries:
-        where.append(col(F.country).in_(filters.countries))
-    if filters.tenures:
-        where.append(col(F.tenure_band).in_(filters.tenures))
-    return where
 
 
 # --- Results ---------------------------------------------------------------------------------
@@ -256,11 +228,11 @@ class Comments:
 
 # --- Queries (one transaction's worth each; the caller has checked the actor) ----------------
 #
-# Every figure and chart but the requested prices comes from `insight_totals`, the running
+# Every figure and chart comes from `insight_totals` (and `insight_prices`), the running
 # totals the database keeps per day, week and month, plan, country and tenure band (migration
 # 0004: triggers on the flows and the answers). The date range is cut into whole months, whole
 # weeks and single days (`_cells`), each inside one bucket of the trend; one GROUP BY over the
-# rows of those periods (a few hundred rows per period) gives everything, added up in Python.
+# rows of those periods (a few dozen rows per period) gives everything, added up in Python.
 
 SAT_SCORES = range(1, 6)
 T = InsightTotal
@@ -325,68 +297,88 @@ def _range(s: Session, filters: Filters, granularity: str) -> tuple[dt.date, dt.
     return (first, last) if first <= last else None
 
 
-def _scope(
-    s: Session, filters: Filters, granularity: str
-) -> tuple[dict[tuple[str, dt.date], dt.date], list[ColumnElement[bool]]] | None:
-    """The periods that make up the date range (see `_cells`) and the conditions on
-    `insight_totals` that select their rows for the plans, countries and bands in scope."""
+@dataclass(frozen=True)
+class _Scope:
+    """The periods that make up the date range (see `_cells`: (grain, period) -> bucket) and
+    the plans, countries and bands in scope, as conditions on InsightTotal or InsightPrice."""
+
+    cells: dict[tuple[str, dt.date], dt.date]
+    filters: Filters
+
+    def where(self, table: type[InsightTotal] | type[InsightPrice]) -> list[ColumnElement[bool]]:
+        by_grain: dict[str, list[dt.date]] = {}
+        for grain, period in self.cells:
+            by_grain.setdefault(grain, []).append(period)
+        where: list[ColumnElement[bool]] = [
+            or_(
+                *(
+                    and_(table.grain == grain, table.period.in_(periods))
+                    for grain, periods in by_grain.items()
+                )
+            )
+        ]
+        # the rows of every country added up, unless countries are chosen (a "country" that
+        # is the rows' mark for all countries matches nothing, like any unknown one)
+        countries = self.filters.countries
+        chosen = [c for c in countries if c != ALL_COUNTRIES]
+        where.append(table.country.in_(chosen) if countries else table.country == ALL_COUNTRIES)
+        if self.filters.plans:
+            where.append(table.plan_code.in_(self.filters.plans))
+        if self.filters.tenures:
+            where.append(table.tenure_band.in_(self.filters.tenures))
+        return where
+
+
+def _scope(s: Session, filters: Filters, granularity: str) -> _Scope | None:
+    """What the filters select, or None when there is nothing on record."""
     span = _range(s, filters, granularity)
-    if span is None:
-        return None
-    cells = _cells(*span, granularity)
-    by_grain: dict[str, list[dt.date]] = {}
-    for grain, period in cells:
-        by_grain.setdefault(grain, []).append(period)
-    where: list[ColumnElement[bool]] = [
-        or_(*(and_(T.grain == g, T.period.in_(periods)) for g, periods in by_grain.items()))
-    ]
-    if filters.plans:
-        where.append(T.plan_code.in_(filters.plans))
-    # the rows of every country added up, unless countries are chosen (a "country" that is
-    # the rows' mark for all countries matches nothing, like any unknown one)
-    chosen = [c for c in filters.countries if c != ALL_COUNTRIES]
-    where.append(T.country.in_(chosen) if filters.countries else T.country == ALL_COUNTRIES)
-    if filters.tenures:
-        where.append(T.tenure_band.in_(filters.tenures))
-    return cells, where
+    return None if span is None else _Scope(_cells(*span, granularity), filters)
 
 
-def _aggregate(s: Session, filters: Filters, granularity: str = "month") -> _Totals:
+REASON_COUNTS = tuple(
+    (name.removeprefix("reason_"), getattr(T, name))
+    for name in INSIGHT_COUNTS
+    if name.startswith("reason_")
+)
+
+
+def _aggregate(s: Session, scope: _Scope | None) -> _Totals:
     """Add up the totals of the plans, countries and tenure bands in scope over the periods
-    that make up the date range."""
+    that make up the date range: per plan and band every count, and per period the answered
+    reasons (for the trend). Two GROUP BYs over the same few thousand rows at most, so Python
+    adds up a few dozen."""
     sums = dict.fromkeys(INSIGHT_COUNTS, 0)
     totals = _Totals(sums, {}, {}, {}, {})
-    scope = _scope(s, filters, granularity)
     if scope is None:
         return totals
-    cells, where = scope
-    keys = (T.grain, T.period, T.plan_code, T.tenure_band)
-    rows = s.execute(
-        select(*keys, *(func.sum(c) for c in COUNT_COLUMNS)).where(*where).group_by(*keys)
-    )
-    reason_at = [(i, r) for i, name in enumerate(INSIGHT_COUNTS) if name.startswith("reason_")
-                 for r in (name.removeprefix("reason_"),)]  # fmt: skip
-    completed_at, kept_at, offer_at = (
-        INSIGHT_COUNTS.index(n) for n in ("completed", "saved_kept", "saved_offer")
-    )
-    names = list(sums)
-    for grain, period, plan, band, *counts in rows:
-        counts = [int(n or 0) for n in counts]
-        for name, n in zip(names, counts, strict=True):
+    where = scope.where(T)
+    conn = s.connection()  # plain rows: no ORM bookkeeping for what is only numbers
+    groups = (T.plan_code, T.tenure_band)
+    for plan, band, *counts in conn.execute(
+        select(*groups, *(func.sum(c) for c in COUNT_COLUMNS)).where(*where).group_by(*groups)
+    ):
+        row = dict(zip(INSIGHT_COUNTS, (int(n or 0) for n in counts), strict=True))
+        for name, n in row.items():
             sums[name] += n
-        if not counts[0]:
-            continue  # no flow (any more) in these periods and groups
-        bucket = cells[(grain, period)]
-        for i, reason in reason_at:
-            if counts[i]:
-                totals.reasons[reason] = totals.reasons.get(reason, 0) + counts[i]
-                key = (bucket, reason)
-                totals.trend[key] = totals.trend.get(key, 0) + counts[i]
-        saved = counts[kept_at] + counts[offer_at]
+        if not row["flows"]:
+            continue  # no flow (any more) of this plan and band in the range
+        saved = row["saved_kept"] + row["saved_offer"]
         for table, key in ((totals.plans, plan), (totals.tenures, band)):
             pair = table.setdefault(key, [0, 0])
-            pair[0] += counts[completed_at]
+            pair[0] += row["completed"]
             pair[1] += saved
+    for reason, _column in REASON_COUNTS:
+        if sums[f"reason_{reason}"]:
+            totals.reasons[reason] = sums[f"reason_{reason}"]
+    periods = (T.grain, T.period)
+    for grain, period, *counts in conn.execute(
+        select(*periods, *(func.sum(c) for _r, c in REASON_COUNTS)).where(*where).group_by(*periods)
+    ):
+        bucket = scope.cells[(grain, period)]
+        for (reason, _column), n in zip(REASON_COUNTS, counts, strict=True):
+            if n:
+                key = (bucket, reason)
+                totals.trend[key] = totals.trend.get(key, 0) + int(n)
     return totals
 
 
@@ -436,8 +428,9 @@ def _first_and_last(
 ) -> tuple[dt.datetime | None, dt.datetime | None]:
     """When the first and the last flow in scope started. Two statements: SQLite answers a lone
     MIN or MAX from the index in one step, but scans the table for both at once."""
-    first = s.scalar(select(func.min(F.started_at)).where(*where))
-    last = s.scalar(select(func.max(F.started_at)).where(*where))
+    conn = s.connection()
+    first = conn.scalar(select(func.min(F.started_at)).where(*where))
+    last = conn.scalar(select(func.max(F.started_at)).where(*where))
     return first, last
 
 
@@ -475,39 +468,25 @@ def _offers(totals: _Totals) -> OfferInterest:
     return OfferInterest(n["offer_shown"], n["offer_opened"], n["offer_requested"])
 
 
-def _price_low(cents: int) -> int:
-    if cents >= PRICE_TOP_CENTS:
-        return PRICE_TOP_CENTS
-    if cents < PRICE_FIRST_EDGE_CENTS:
-        return PRICE_FROM_CENTS
-    return cents // PRICE_STEP_CENTS * PRICE_STEP_CENTS
-
-
-def _prices(s: Session, where: list[ColumnElement[bool]]) -> tuple[PriceBucket, ...]:
-    """Requested monthly prices in buckets, by survey reason. The database groups by price
-    and reason in the order of `ix_cancellation_flows_prices` (requested offers only)."""
-    price = F.offer_price_cents
-    rows = s.execute(
-        select(price, F.reason, func.count())
-        .where(F.offer == OFFER_REQUESTED, price.is_not(None), *where)
-        .group_by(price, F.reason)
+def _prices(s: Session, scope: _Scope | None) -> tuple[PriceBucket, ...]:
+    """Requested monthly prices in buckets, by survey reason, from their running totals."""
+    if scope is None:
+        return ()
+    P = InsightPrice
+    columns = [getattr(P, name) for name in PRICE_COUNTS]
+    rows = s.connection().execute(
+        select(P.reason, *(func.sum(c) for c in columns)).where(*scope.where(P)).group_by(P.reason)
     )
-    counts: dict[tuple[int, str | None], int] = {}
-    for cents, reason, n in rows:
-        key = (_price_low(int(cents)), reason)
-        counts[key] = counts.get(key, 0) + int(n)
     out = []
-    for (low_cents, reason), n in sorted(
-        counts.items(), key=lambda item: (item[0][0], item[0][1] is None, item[0][1] or "")
-    ):
-        if low_cents >= PRICE_TOP_CENTS:
-            high = None
-        elif low_cents == PRICE_FROM_CENTS:
-            high = PRICE_FIRST_EDGE_CENTS
-        else:
-            high = low_cents + PRICE_STEP_CENTS
-        out.append(PriceBucket(low_cents, high, reason, n))
-    return tuple(out)
+    for reason, *counts in rows:
+        for i, n in enumerate(counts):
+            if n:
+                out.append((i, reason or None, int(n)))
+    buckets = []
+    for i, reason, n in sorted(out, key=lambda b: (b[0], b[1] is None, b[1] or "")):
+        high = PRICE_LOWS[i + 1] if i + 1 < len(PRICE_LOWS) else None
+        buckets.append(PriceBucket(PRICE_LOWS[i], high, reason, n))
+    return tuple(buckets)
 
 
 def _by_plan(s: Session, totals: _Totals) -> tuple[GroupCounts, ...]:
@@ -544,11 +523,12 @@ def _by_tenure(totals: _Totals) -> tuple[GroupCounts, ...]:
 def _distinct(s: Session, column: Any) -> list[str]:
     """The values of an indexed column in order, one index lookup each (the smallest, then the
     smallest above it, ...): a handful of plans or countries without reading a million rows."""
+    conn = s.connection()  # plain statements: a few dozen of them, no ORM bookkeeping
     out: list[str] = []
-    value = s.scalar(select(func.min(column)))
+    value = conn.scalar(select(func.min(column)))
     while value is not None:
         out.append(value)
-        value = s.scalar(select(func.min(column)).where(column > value))
+        value = conn.scalar(select(func.min(column)).where(column > value))
     return out
 
 
@@ -582,9 +562,9 @@ def insights(
     filters = _check(filters)
     if granularity not in GRANULARITIES:
         raise InvalidInput()
-    where = _where(filters, db.dialect)
     with db.transaction() as s:
-        totals = _aggregate(s, filters, granularity)
+        scope = _scope(s, filters, granularity)
+        totals = _aggregate(s, scope)
         return Insights(
             filters=filters,
             figures=_figures(totals),
@@ -593,7 +573,7 @@ def insights(
             funnel=_funnel(totals),
             satisfaction=_satisfaction(totals),
             offers=_offers(totals),
-            prices=_prices(s, where),
+            prices=_prices(s, scope),
             by_plan=_by_plan(s, totals),
             by_tenure=_by_tenure(totals),
         )
@@ -604,7 +584,7 @@ def figures(db: Database, actor: CurrentUser | None, filters: Filters) -> Figure
     require_admin(actor)
     filters = _check(filters)
     with db.transaction() as s:
-        return _figures(_aggregate(s, filters))
+        return _figures(_aggregate(s, _scope(s, filters, "month")))
 
 
 def _answer_where(filters: Filters) -> list[ColumnElement[bool]]:
@@ -662,7 +642,7 @@ def comments(
     with db.transaction() as s:
         if not lookup_text(search).strip() and not reasons:  # the running total has it
             scope = _scope(s, filters, "month")
-            total = scope and s.scalar(select(func.sum(T.commented)).where(*scope[1]))
+            total = scope and s.scalar(select(func.sum(T.commented)).where(*scope.where(T)))
         else:
             total = s.scalar(select(func.count()).select_from(A).where(*where))
         newest = (

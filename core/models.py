@@ -334,13 +334,7 @@ class CancellationFlow(Base):
     """One visit to the cancellation flow. Survives a purge anonymised (account_id NULL)."""
 
     __tablename__ = "cancellation_flows"
-    __table_args__ = (
-        Index("ix_cancellation_flows_started_at", "started_at"),
-        # The churn insights read their running totals (InsightTotal), except the requested
-        # prices: those come from this covering index (the requested offers alone).
-        Index("ix_cancellation_flows_prices", "offer", "offer_price_cents", "reason",
-              "started_at", "plan_code", "country", "tenure_band"),
-    )  # fmt: skip
+    __table_args__ = (Index("ix_cancellation_flows_started_at", "started_at"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # uuid4
     account_id: Mapped[int | None] = mapped_column(
@@ -416,8 +410,30 @@ class InsightTotal(Base):
     tenure_band: Mapped[str] = mapped_column(String(10), primary_key=True)
 
 
-for _name in INSIGHT_COUNTS:  # one BigInteger column per count
-    setattr(InsightTotal, _name, mapped_column(BigInteger, default=0, server_default="0"))
+# The requested monthly prices' buckets (cents): from $98 (anything below $125), then $25
+# steps, then $500 and more.
+PRICE_LOWS = (9800, *range(12500, 50000, 2500), 50000)
+PRICE_COUNTS = tuple(f"price_from_{low}" for low in PRICE_LOWS)
+
+
+class InsightPrice(Base):
+    """Like InsightTotal, for the custom plans requested: how many flows, per survey reason
+    ("" when skipped or none named), asked for a monthly price in each bucket."""
+
+    __tablename__ = "insight_prices"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    period: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    plan_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenure_band: Mapped[str] = mapped_column(String(10), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(30), primary_key=True)
+
+
+for _table, _names in ((InsightTotal, INSIGHT_COUNTS), (InsightPrice, PRICE_COUNTS)):
+    for _name in _names:  # one BigInteger column per count
+        setattr(_table, _name, mapped_column(BigInteger, default=0, server_default="0"))
 
 
 class FlowStep(Base):

@@ -23,8 +23,10 @@ from core.db import Database
 from core.models import (
     FUNNEL,
     INSIGHT_COUNTS,
+    PRICE_COUNTS,
     CancellationFlow,
     FlowStep,
+    InsightPrice,
     InsightTotal,
     RetentionOffer,
     SurveyAnswer,
@@ -131,13 +133,25 @@ def cells(moment: dt.datetime, country: str) -> list[tuple[str, str, dt.date]]:
     return [(grain, where, period) for grain, period in dates for where in (country, "*")]
 
 
+def price_low(cents: int) -> int:
+    """The page's price buckets: $98-124.99, $125-149.99, ... $475-499.99, $500 and more."""
+    if cents < 12500:
+        return 9800
+    return min(cents - cents % 2500, 50000)
+
+
 def totals_from_base_tables(db: Database) -> dict[tuple, Counter]:
+    """InsightTotal rows by (grain, country, period, plan, band) and InsightPrice rows by the
+    same and the reason, worked out in Python from the flows and answers."""
     expected: dict[tuple, Counter] = defaultdict(Counter)
     with db.transaction() as s:
         for flow in s.scalars(select(CancellationFlow)):
             for grain, country, period in cells(flow.started_at, flow.country):
                 key = (grain, country, period, flow.plan_code, flow.tenure_band)
                 expected[key].update(flow_counts(flow))
+                if flow.offer == "requested" and flow.offer_price_cents is not None:
+                    price = f"price_from_{price_low(flow.offer_price_cents)}"
+                    expected[(*key, flow.reason or "")][price] += 1
         for answer in s.scalars(select(SurveyAnswer)):
             if answer.flow_started_at is None or not (answer.comment or answer.follow_up):
                 continue
@@ -148,20 +162,18 @@ def totals_from_base_tables(db: Database) -> dict[tuple, Counter]:
 
 
 def stored_totals(db: Database) -> dict[tuple, Counter]:
-    T = InsightTotal
-    columns = [getattr(T, name) for name in INSIGHT_COUNTS]
     stored = {}
-    with db.transaction() as s:
-        for *key, counts in (
-            (*row[:5], row[5:])
-            for row in s.execute(
-                select(T.grain, T.country, T.period, T.plan_code, T.tenure_band, *columns)
-            )
-        ):
-            kept = +Counter(dict(zip(INSIGHT_COUNTS, counts, strict=True)))
-            assert all(n >= 0 for n in counts), (key, counts)
-            if kept:
-                stored[tuple(key)] = kept
+    for table, names in ((InsightTotal, INSIGHT_COUNTS), (InsightPrice, PRICE_COUNTS)):
+        keys = [table.grain, table.country, table.period, table.plan_code, table.tenure_band]
+        if table is InsightPrice:
+            keys.append(table.reason)
+        with db.transaction() as s:
+            for row in s.execute(select(*keys, *(getattr(table, n) for n in names))):
+                key, counts = tuple(row[: len(keys)]), row[len(keys) :]
+                assert all(n >= 0 for n in counts), (key, counts)
+                kept = +Counter(dict(zip(names, counts, strict=True)))
+                if kept:
+                    stored[key] = kept
     return stored
 
 
@@ -374,6 +386,11 @@ def expected_insights(db: Database, filters: analytics.Filters, granularity: str
             and (not filters.tenures or a.tenure_band in filters.tenures)
         )
     total = sum((flow_counts(f) for f in flows), Counter())
+    prices = Counter(
+        (price_low(f.offer_price_cents), f.reason)
+        for f in flows
+        if f.offer == "requested" and f.offer_price_cents is not None
+    )
     trend = Counter()
     plans, bands = defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0])
     for f in flows:
@@ -398,6 +415,7 @@ def expected_insights(db: Database, filters: analytics.Filters, granularity: str
         "plans": {k: tuple(v) for k, v in plans.items()},
         "bands": {k: tuple(v) for k, v in bands.items()},
         "commented": commented,
+        "prices": dict(prices),
     }
 
 
@@ -418,6 +436,7 @@ def shown(db: Database, boss, filters: analytics.Filters, granularity: str) -> d
         "plans": {g.key: (g.completed, g.saved) for g in got.by_plan},
         "bands": {g.key: (g.completed, g.saved) for g in got.by_tenure},
         "commented": analytics.comments(db, boss, filters).total,
+        "prices": {(b.low_cents, b.reason): b.count for b in got.prices},
     }
 
 
@@ -460,3 +479,4 @@ def test_every_date_range_adds_up_to_the_flows_in_it(db: Database) -> None:
             assert got == want, (filters, granularity)
     everything = expected_insights(db, analytics.Filters(), "month")
     assert everything["started"] == 1500 and len(everything["trend"]) > 100
+    assert len(everything["prices"]) > 20

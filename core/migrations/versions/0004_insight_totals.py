@@ -9,7 +9,8 @@ adds `insight_totals`: per UTC day, Monday-based week and calendar month ("grain
 per plan, country and tenure band, how many flows started and what they came to (outcomes,
 revenue, survey, reasons, satisfaction, funnel stages, offers), plus how many survey answers
 have free text. Each period and plan and band also has a row for all countries (country "*"),
-which the page reads when no country is chosen. The page adds up a few dozen rows per period
+which the page reads when no country is chosen. `insight_prices` does the same for the
+monthly prices of the custom plans requested, in the page's $25 buckets, per survey reason. The page adds up a few dozen rows per period
 instead of reading a million flows: whole months from the m rows, the rest of a partial month
 from w and d rows.
 
@@ -17,14 +18,15 @@ The database keeps the totals itself: row triggers on `cancellation_flows` and
 `survey_answers` take the old row's counts out and put the new row's in (an UPSERT per grain),
 in the same transaction as the write, whichever code writes (the cancellation flow, support,
 the lifecycle job's bulk UPDATE, the seed's bulk INSERT, a hand-made fix in psql). The same
-counts are spelled out here once for SQLite and PostgreSQL; `tests/test_insight_facts.py`
+counts are spelled out here once for SQLite and PostgreSQL (`TALLIES`); `tests/test_insight_facts.py`
 works the totals out again from the flows after every writer and compares.
 
-Existing rows are added up by one INSERT ... SELECT per grain (on the benchmark copy, a million
-flows on SQLite: about 30 s).
+Existing rows are added up by one INSERT ... SELECT per grain and country level. The covering
+indexes that 0003 made for the insights go: nothing reads them any more.
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from alembic import op
@@ -39,6 +41,7 @@ TABLE = "insight_totals"
 # of periods. On SQLite the table is WITHOUT ROWID, so rows are stored in this order.
 KEYS = ("grain", "country", "period", "plan_code", "tenure_band")
 ALL_COUNTRIES = "*"  # the country of the rows that add up every country
+PRICES = "insight_prices"  # the same, for the requested prices, per survey reason
 # as of this revision (spelled out so the migration keeps meaning what it meant)
 REASONS = (
     "too_expensive", "missing_features", "not_using", "switching_tool", "one_campaign",
@@ -92,19 +95,68 @@ FLOW_COUNTS: tuple[tuple[str, str], ...] = (
 ANSWER_COUNTS: tuple[tuple[str, str], ...] = (
     ("commented", "CASE WHEN {r}.comment <> '' OR {r}.follow_up <> '' THEN 1 ELSE 0 END"),
 )
-COUNTS = FLOW_COUNTS + ANSWER_COUNTS
-# The columns the flow's revision fired on: any other change leaves the totals as they are.
-FLOW_COLUMNS = (
-    "started_at", "plan_code", "country", "tenure_band", "monthly_revenue_cents", "outcome",
-    "survey", "reason", "satisfaction", "stages", "offer",
-)  # fmt: skip
-ANSWER_COLUMNS = ("flow_started_at", "plan_code", "country", "tenure_band", "comment", "follow_up")
-SOURCES = (  # table, its counts, the column that dates it, the columns that change them,
-    # and when a row counts at all ({r}: its alias; an answer without free text adds nothing)
-    ("cancellation_flows", FLOW_COUNTS, "started_at", FLOW_COLUMNS, "TRUE"),
-    ("survey_answers", ANSWER_COUNTS, "flow_started_at", ANSWER_COLUMNS,
-     "({r}.comment <> '' OR {r}.follow_up <> '')"),
-)  # fmt: skip
+# The requested monthly prices of custom plans, in the page's buckets: from $98 (anything
+# below $125), then $25 steps, then $500 and more; one column per bucket, a row per reason.
+PRICE_LOWS = (9800, *range(12500, 50000, 2500), 50000)
+PRICE_COUNTS: tuple[tuple[str, str], ...] = tuple(
+    (
+        f"price_from_{low}",
+        "CASE WHEN "
+        + (
+            "{r}.offer_price_cents < 12500"
+            if low == 9800
+            else "{r}.offer_price_cents >= 50000"
+            if low == 50000
+            else f"{{r}}.offer_price_cents >= {low} AND {{r}}.offer_price_cents < {low + 2500}"
+        )
+        + " THEN 1 ELSE 0 END",
+    )
+    for low in PRICE_LOWS
+)
+# What the triggers fire on: any other change leaves the totals as they are.
+TRIGGER_COLUMNS = {
+    "cancellation_flows": (
+        "started_at", "plan_code", "country", "tenure_band", "monthly_revenue_cents", "outcome",
+        "survey", "reason", "satisfaction", "stages", "offer", "offer_price_cents",
+    ),
+    "survey_answers": (
+        "flow_started_at", "plan_code", "country", "tenure_band", "comment", "follow_up",
+    ),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Rows of `source` added up into `target`: per grain, period, plan, band and country
+    (and all countries), plus `keys` (column, SQL over the row), by the date column `date`;
+    only rows for which `counted` holds ({r}: the row's alias)."""
+
+    target: str
+    source: str
+    date: str
+    counts: tuple[tuple[str, str], ...]
+    counted: str = "TRUE"
+    keys: tuple[tuple[str, str], ...] = ()
+
+
+TALLIES = (
+    Tally(TABLE, "cancellation_flows", "started_at", FLOW_COUNTS),
+    Tally(
+        TABLE,
+        "survey_answers",
+        "flow_started_at",
+        ANSWER_COUNTS,
+        "({r}.comment <> '' OR {r}.follow_up <> '')",  # an answer without free text adds nothing
+    ),
+    Tally(
+        PRICES,
+        "cancellation_flows",
+        "started_at",
+        PRICE_COUNTS,
+        "{r}.offer = 'requested' AND {r}.offer_price_cents IS NOT NULL",
+        (("reason", "COALESCE({r}.reason, '')"),),  # '': skipped, or no reason named
+    ),
+)
 
 
 def _period(dialect: str, grain: str, column: str) -> str:
@@ -124,45 +176,45 @@ def _period(dialect: str, grain: str, column: str) -> str:
     }[grain]
 
 
-def _upsert(
-    dialect: str,
-    counts: Sequence[tuple[str, str]],
-    row: str,
-    date: str,
-    counted: str,
-    sign: str,
-) -> str:
+def _keys(tally: Tally, row: str, grain: str, country: str, dialect: str) -> dict[str, str]:
+    keys = {
+        "grain": f"'{grain}'",
+        "country": country,
+        "period": _period(dialect, grain, f"{row}.{tally.date}"),
+        "plan_code": f"{row}.plan_code",
+        "tenure_band": f"{row}.tenure_band",
+    }
+    keys.update((name, expr.format(r=row)) for name, expr in tally.keys)
+    return keys
+
+
+def _upsert(dialect: str, tally: Tally, row: str, sign: str) -> str:
     """The UPSERTs adding (sign '') or taking away (sign '-') the counts of `row` (NEW or OLD
     in a trigger) to its rows: per grain, its own country's and all countries'. A row whose
     date is NULL, or that does not count, changes nothing."""
-    names = [name for name, _ in counts]
-    values = [f"{sign}({expr.format(r=row)})" for _, expr in counts]
-    updates = ", ".join(f"{n} = {TABLE}.{n} + excluded.{n}" for n in names)
+    names = [name for name, _ in tally.counts]
+    values = [f"{sign}({expr.format(r=row)})" for _, expr in tally.counts]
+    updates = ", ".join(f"{n} = {tally.target}.{n} + excluded.{n}" for n in names)
     statements = []
     for grain in ("d", "w", "m"):
         for country in (f"{row}.country", f"'{ALL_COUNTRIES}'"):
-            keys = {
-                "grain": f"'{grain}'",
-                "country": country,
-                "period": _period(dialect, grain, f"{row}.{date}"),
-                "plan_code": f"{row}.plan_code",
-                "tenure_band": f"{row}.tenure_band",
-            }
+            keys = _keys(tally, row, grain, country, dialect)
             statements.append(
-                f"INSERT INTO {TABLE} ({', '.join(KEYS)}, {', '.join(names)}) "
-                f"SELECT {', '.join([keys[k] for k in KEYS] + values)} "
-                f"WHERE {row}.{date} IS NOT NULL AND {counted.format(r=row)} "
-                f"ON CONFLICT ({', '.join(KEYS)}) DO UPDATE SET {updates};"
+                f"INSERT INTO {tally.target} ({', '.join(keys)}, {', '.join(names)}) "
+                f"SELECT {', '.join([*keys.values(), *values])} "
+                f"WHERE {row}.{tally.date} IS NOT NULL AND {tally.counted.format(r=row)} "
+                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates};"
             )
     return "\n".join(statements)
 
 
 def _triggers(dialect: str) -> list[str]:
     ddl = []
-    for table, counts, date, columns, counted in SOURCES:
+    for table, columns in TRIGGER_COLUMNS.items():
         name = f"{table}_insight_totals"
-        take_old = _upsert(dialect, counts, "OLD", date, counted, "-")
-        add_new = _upsert(dialect, counts, "NEW", date, counted, "")
+        tallies = [tally for tally in TALLIES if tally.source == table]
+        take_old = "\n".join(_upsert(dialect, tally, "OLD", "-") for tally in tallies)
+        add_new = "\n".join(_upsert(dialect, tally, "NEW", "") for tally in tallies)
         if dialect == "postgresql":
             ddl.append(
                 f"""
@@ -197,60 +249,75 @@ def _triggers(dialect: str) -> list[str]:
 
 
 def _fill(dialect: str) -> list[str]:
-    """Add up the rows already there: per source, grain and country level, one statement."""
+    """Add up the rows already there: per tally, grain and country level, one statement."""
     out = []
-    for table, counts, date, _columns, counted in SOURCES:
-        names = [name for name, _ in counts]
-        sums = [f"SUM({expr.format(r='x')})" for _, expr in counts]
-        updates = ", ".join(f"{n} = {TABLE}.{n} + excluded.{n}" for n in names)
+    for tally in TALLIES:
+        names = [name for name, _ in tally.counts]
+        sums = [f"SUM({expr.format(r='x')})" for _, expr in tally.counts]
+        updates = ", ".join(f"{n} = {tally.target}.{n} + excluded.{n}" for n in names)
         for grain in ("d", "w", "m"):
             for country in ("x.country", f"'{ALL_COUNTRIES}'"):
-                keys = {
-                    "grain": f"'{grain}'",
-                    "country": country,
-                    "period": _period(dialect, grain, f"x.{date}"),
-                    "plan_code": "x.plan_code",
-                    "tenure_band": "x.tenure_band",
-                }
-                groups = [keys[k] for k in KEYS if k not in ("grain", "country")]
+                keys = _keys(tally, "x", grain, country, dialect)
+                groups = [expr for name, expr in keys.items() if name not in ("grain", "country")]
                 if country == "x.country":
                     groups.append(country)
                 out.append(
-                    f"INSERT INTO {TABLE} ({', '.join(KEYS)}, {', '.join(names)}) "
-                    f"SELECT {', '.join(keys[k] for k in KEYS)}, {', '.join(sums)} "
-                    f"FROM {table} AS x "
-                    f"WHERE x.{date} IS NOT NULL AND {counted.format(r='x')} "
+                    f"INSERT INTO {tally.target} ({', '.join(keys)}, {', '.join(names)}) "
+                    f"SELECT {', '.join(keys.values())}, {', '.join(sums)} "
+                    f"FROM {tally.source} AS x "
+                    f"WHERE x.{tally.date} IS NOT NULL AND {tally.counted.format(r='x')} "
                     f"GROUP BY {', '.join(groups)} "
-                    f"ON CONFLICT ({', '.join(KEYS)}) DO UPDATE SET {updates}"
+                    f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
                 )
     return out
+
+
+def _key_columns() -> list[sa.Column]:
+    return [
+        sa.Column("grain", sa.String(length=1), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("period", sa.Date(), nullable=False),
+        sa.Column("plan_code", sa.String(length=40), nullable=False),
+        sa.Column("tenure_band", sa.String(length=10), nullable=False),
+    ]
+
+
+def _count_columns(counts: Sequence[tuple[str, str]]) -> list[sa.Column]:
+    return [
+        sa.Column(name, sa.BigInteger(), server_default="0", nullable=False) for name, _ in counts
+    ]
 
 
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     op.create_table(
         TABLE,
-        sa.Column("grain", sa.String(length=1), nullable=False),
-        sa.Column("country", sa.String(length=2), nullable=False),
-        sa.Column("period", sa.Date(), nullable=False),
-        sa.Column("plan_code", sa.String(length=40), nullable=False),
-        sa.Column("tenure_band", sa.String(length=10), nullable=False),
-        *(
-            sa.Column(name, sa.BigInteger(), server_default="0", nullable=False)
-            for name, _ in COUNTS
-        ),
+        *_key_columns(),
+        *_count_columns(FLOW_COUNTS + ANSWER_COUNTS),
         sa.PrimaryKeyConstraint(*KEYS, name="pk_insight_totals"),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        PRICES,
+        *_key_columns(),
+        sa.Column("reason", sa.String(length=30), nullable=False),
+        *_count_columns(PRICE_COUNTS),
+        sa.PrimaryKeyConstraint(*KEYS, "reason", name="pk_insight_prices"),
         sqlite_with_rowid=False,
     )
     for statement in _fill(dialect):
         op.execute(statement)
     for statement in _triggers(dialect):
         op.execute(statement)
-    # The aggregate and the trend read the totals now: their covering indexes of 0003 go (the
-    # requested prices keep theirs).
-    op.drop_index("ix_cancellation_flows_insights", table_name="cancellation_flows")
-    op.drop_index("ix_cancellation_flows_trend", table_name="cancellation_flows")
+    # The insights read the totals now: the covering indexes of 0003 go.
+    for name in (
+        "ix_cancellation_flows_insights",
+        "ix_cancellation_flows_trend",
+        "ix_cancellation_flows_prices",
+    ):
+        op.drop_index(name, table_name="cancellation_flows")
     op.execute(f"ANALYZE {TABLE}")
+    op.execute(f"ANALYZE {PRICES}")
 
 
 def downgrade() -> None:
@@ -266,7 +333,13 @@ def downgrade() -> None:
         "cancellation_flows",
         ["survey", "reason", "started_at", "plan_code", "country", "tenure_band"],
     )
-    for table, *_rest in SOURCES:
+    op.create_index(
+        "ix_cancellation_flows_prices",
+        "cancellation_flows",
+        ["offer", "offer_price_cents", "reason", "started_at", "plan_code", "country",
+         "tenure_band"],
+    )  # fmt: skip
+    for table in TRIGGER_COLUMNS:
         name = f"{table}_insight_totals"
         if dialect == "postgresql":
             op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
@@ -274,4 +347,5 @@ def downgrade() -> None:
         else:
             for suffix in ("insert", "update", "delete"):
                 op.execute(f"DROP TRIGGER IF EXISTS {name}_{suffix}")
+    op.drop_table(PRICES)
     op.drop_table(TABLE)

@@ -343,6 +343,59 @@ def test_plain_sql_keeps_the_totals(db: Database) -> None:
     assert_totals_hold(db)
 
 
+def test_two_writers_of_several_flows_in_opposite_orders_both_succeed(db: Database) -> None:
+    """Two transactions each change two flows, one started early in October and one late, at
+    the same time: the first early then late, the other late then early. All four share the
+    month's rows (and all countries'), and each pair shares its day's and week's rows. Without
+    the totals' lock PostgreSQL finds them deadlocked and aborts one (as it would a lifecycle
+    sweep of many flows beside a customer's cancellation); both must go through."""
+    import threading
+
+    demo.seed(db, accounts=0, now=NOW)
+    demo.seed_large(db, influencers=10, answers=10, now=NOW)
+    F = CancellationFlow
+    early, late = dt.datetime(2026, 10, 5, tzinfo=dt.UTC), dt.datetime(2026, 10, 20, tzinfo=dt.UTC)
+    with db.transaction(write=True) as s:
+        a, b, c, d = s.scalars(select(F.id).order_by(F.id).limit(4)).all()
+        s.execute(update(F).where(F.id.in_((a, d))).values(started_at=early))
+        s.execute(update(F).where(F.id.in_((b, c))).values(started_at=late))
+        s.execute(
+            update(F)
+            .where(F.id.in_((a, b, c, d)))
+            .values(plan_code="pro", country="IT", tenure_band="1-2y", outcome="open")
+        )
+    first_done = threading.Event()
+    errors: list[BaseException] = []
+
+    def writer(order: tuple[str, str], outcome: str, first: bool) -> None:
+        try:
+            if not first:
+                first_done.wait(5)
+            with db.transaction(write=True) as s:
+                s.execute(update(F).where(F.id == order[0]).values(outcome=outcome))
+                if first:
+                    first_done.set()
+                    threading.Event().wait(0.5)  # the other writer starts meanwhile
+                s.execute(update(F).where(F.id == order[1]).values(outcome=outcome))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+            first_done.set()
+
+    threads = [
+        threading.Thread(target=writer, args=((a, b), "completed", True)),
+        threading.Thread(target=writer, args=((c, d), "abandoned", False)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors, errors
+    with db.transaction() as s:
+        outcomes = dict(s.execute(select(F.id, F.outcome).where(F.id.in_((a, b, c, d)))).all())
+    assert outcomes == {a: "completed", b: "completed", c: "abandoned", d: "abandoned"}
+    assert_totals_hold(db)
+
+
 def test_a_write_that_fails_leaves_the_totals_as_they_were(db: Database) -> None:
     demo.seed(db, accounts=0, now=NOW)
     demo.seed_large(db, influencers=10, answers=100, now=NOW)

@@ -42,6 +42,7 @@ TABLE = "insight_totals"
 KEYS = ("grain", "country", "period", "plan_code", "tenure_band")
 ALL_COUNTRIES = "*"  # the country of the rows that add up every country
 PRICES = "insight_prices"  # the same, for the requested prices, per survey reason
+TOTALS_LOCK = 7302  # PostgreSQL advisory lock of the writers of the totals (7301: migrations)
 # as of this revision (spelled out so the migration keeps meaning what it meant)
 REASONS = (
     "too_expensive", "missing_features", "not_using", "switching_tool", "one_campaign",
@@ -216,15 +217,28 @@ def _triggers(dialect: str) -> list[str]:
         take_old = "\n".join(_upsert(dialect, tally, "OLD", "-") for tally in tallies)
         add_new = "\n".join(_upsert(dialect, tally, "NEW", "") for tally in tallies)
         if dialect == "postgresql":
+            # Each tally only for the rows it counts (PL/pgSQL skips the rest), after taking
+            # the totals' lock: a transaction that writes flows or answers holds it until it
+            # ends, so two of them never update the shared rows (all countries, a month) in
+            # opposite orders and deadlock, whatever else they write (a sweep of many flows, a
+            # flow abandoned and another started). SQLite has one writer at a time anyway.
+            def only(row: str, sign: str) -> str:
+                return "\n".join(
+                    f"IF {row}.{tally.date} IS NOT NULL AND {tally.counted.format(r=row)} THEN\n"
+                    f"{_upsert(dialect, tally, row, sign)}\nEND IF;"
+                    for tally in tallies
+                )
+
             ddl.append(
                 f"""
                 CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
+                    PERFORM pg_advisory_xact_lock({TOTALS_LOCK});
                     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-                        {take_old}
+                        {only("OLD", "-")}
                     END IF;
                     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-                        {add_new}
+                        {only("NEW", "")}
                     END IF;
                     RETURN NULL;
                 END $$

@@ -4,7 +4,7 @@ import streamlit as st
 
 from app_pages.widgets import plots
 from app_pages.widgets.session import context
-from core import admin, analytics, auth, billing
+from core import admin, analytics, auth, billing, exports
 from core.analytics import Filters, Insights
 from core.errors import PortalError
 from core.i18n import fmt_datetime, fmt_money_short, fmt_number, fmt_percent
@@ -17,14 +17,6 @@ auth.require_admin(ctx.user)  # the cache below is shared by admins only
 def load(_db, _actor, database: str, filters: Filters, granularity: str) -> Insights:
     """The same for every admin: keyed by the database and the filters, kept a minute."""
     return analytics.insights(_db, _actor, filters, granularity)
-
-
-@st.cache_data(ttl=60, show_spinner=False, max_entries=20)
-def answers(_db, _actor, database: str, filters: Filters, lang: str) -> bytes:
-    """Every survey answer as CSV, kept a minute per filters and language like the figures.
-    Bytes, not a callable: Streamlit's deferred downloads lose their file to other sessions'
-    clean-ups (tests/test_download_buttons.py)."""
-    return analytics.answers_csv(_db, _actor, filters, lang)
 
 
 def fail(exc: PortalError) -> None:
@@ -287,15 +279,24 @@ with tabs[4]:
             )
         else:
             st.info(ctx.t("insights.comments.none"), icon=":material/search_off:")
-    st.download_button(
+    # A signed link that streams the file while it is written (core/http.py), not a download
+    # button: a million answers are 170 MB that Streamlit would hold for every session.
+    token = analytics.answers_download_token(ctx.db, ctx.user, filters, ctx.lang)
+    st.link_button(
         ctx.t("insights.download_answers"),
-        data=answers(ctx.db, ctx.user, str(ctx.db.engine.url), filters, ctx.lang),
-        file_name=f"survey-answers-{today:%Y-%m-%d}.csv",
-        mime="text/csv",
+        f"/download/{token}",
         icon=":material/download:",
         key="csv_answers",
     )
-    st.caption(ctx.t("insights.download_answers_help"))
+    st.caption(
+        ctx.t("insights.download_answers_help")
+        + " "
+        + ctx.t(
+            "insights.download_answers_note",
+            rows=fmt_number(fig.answered + fig.skipped, ctx.lang),
+            minutes=fmt_number(exports.DOWNLOAD_LINK_MINUTES, ctx.lang),
+        )
+    )
 
 # --- subscriptions now -----------------------------------------------------------------------
 st.divider()

@@ -645,10 +645,7 @@ def download_token(
     account_id = resolve_account_id(actor, account_id)
     actor = require_account(actor, account_id)
     req = _validate(request)
-    expires = _now(now) + dt.timedelta(minutes=DOWNLOAD_LINK_MINUTES)
     payload = {
-        "u": actor.id,
-        "s": actor.session_id,
         "a": account_id,
         "w": req.what,
         "f": req.fmt,
@@ -656,10 +653,61 @@ def download_token(
         "c": list(req.columns) if req.columns is not None else None,
         "o": req.scope,
         "l": lang,
-        "e": int(expires.timestamp()),
     }
-    body = _b64(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
+    return sign_download(actor, "export", payload, now=now)
+
+
+def sign_download(
+    user: CurrentUser, kind: str, payload: dict[str, Any], *, now: dt.datetime | None = None
+) -> str:
+    """A token for `/download/<token>` standing for `payload` (a download of `kind`), bound to
+    the user's signed-in session and valid for DOWNLOAD_LINK_MINUTES; HMAC-signed. It checks
+    nothing: its callers (`download_token`, `analytics.answers_download_token`) have checked
+    the user may have the file, and the opener checks again."""
+    expires = _now(now) + dt.timedelta(minutes=DOWNLOAD_LINK_MINUTES)
+    claims = {**payload, "k": kind, "u": user.id, "s": user.session_id}
+    claims["e"] = int(expires.timestamp())
+    body = _b64(json.dumps(claims, separators=(",", ":")).encode("utf-8"))
     return f"{body}.{_signature(body)}"
+
+
+def download_kind(token: str) -> str:
+    """What kind of download a token claims to be (not checked: `open_signed` checks it)."""
+    try:
+        return str(json.loads(_unb64((token or "").partition(".")[0])).get("k", "export"))
+    except (ValueError, TypeError, AttributeError):
+        return "export"
+
+
+def open_signed(
+    db: Database,
+    token: str,
+    session_token: str | None,
+    kind: str,
+    *,
+    now: dt.datetime | None = None,
+) -> tuple[CurrentUser, dict[str, Any]]:
+    """The signed-in user and the payload of a genuine, unexpired token of `kind`, opened by
+    the browser session it was made for."""
+    from core import auth
+
+    body, _, signature = (token or "").partition(".")
+    if not body or not hmac.compare_digest(signature.encode(), _signature(body).encode()):
+        raise DownloadLinkInvalid()
+    try:
+        payload = json.loads(_unb64(body))
+        expires, user_id, session_id = int(payload["e"]), int(payload["u"]), int(payload["s"])
+        claimed = str(payload.get("k", "export"))
+    except (ValueError, KeyError, TypeError):  # cannot happen with a genuine signature
+        raise DownloadLinkInvalid() from None
+    if claimed != kind:
+        raise DownloadLinkInvalid()
+    if _now(now).timestamp() >= expires:
+        raise DownloadLinkExpired()
+    user = auth.user_for_token(db, session_token, now=now)
+    if user is None or user.id != user_id or user.session_id != session_id:
+        raise DownloadLinkInvalid()
+    return user, payload
 
 
 @dataclass(frozen=True)
@@ -677,14 +725,8 @@ def open_download(
 ) -> DownloadGrant:
     """The export a link stands for, if the link is genuine, not expired, and opened by the
     browser session it was made for; the user must still be allowed to export it."""
-    from core import auth
-
-    body, _, signature = (token or "").partition(".")
-    if not body or not hmac.compare_digest(signature.encode(), _signature(body).encode()):
-        raise DownloadLinkInvalid()
+    user, payload = open_signed(db, token, session_token, "export", now=now)
     try:
-        payload = json.loads(_unb64(body))
-        expires = int(payload["e"])
         search_ids = payload["i"]
         columns = payload["c"]
         request = ExportRequest(
@@ -694,15 +736,10 @@ def open_download(
             tuple(str(c) for c in columns) if columns is not None else None,
             str(payload["o"]),
         )
-        user_id, session_id, account_id = int(payload["u"]), int(payload["s"]), int(payload["a"])
+        account_id = int(payload["a"])
         lang = str(payload["l"])
     except (ValueError, KeyError, TypeError):  # cannot happen with a genuine signature
         raise DownloadLinkInvalid() from None
-    if _now(now).timestamp() >= expires:
-        raise DownloadLinkExpired()
-    user = auth.user_for_token(db, session_token, now=now)
-    if user is None or user.id != user_id or user.session_id != session_id:
-        raise DownloadLinkInvalid()
     plan = plan_export(db, user, request, account_id, now=now)
     return DownloadGrant(user, account_id, lang, plan)
 
@@ -720,11 +757,20 @@ def stream_export(
     lang: str = "en",
     now: dt.datetime | None = None,
 ) -> Iterator[bytes]:
-    """The file of `write_export` as chunks of about STREAM_CHUNK bytes, while it is written.
+    """The file of `write_export` as chunks of about STREAM_CHUNK bytes, while it is written
+    (see `stream_writes`)."""
+    return stream_writes(
+        lambda sink: write_export(db, actor, request, sink, account_id, lang=lang, now=now)
+    )
 
-    `write_export` runs in a thread and hands its bytes over through a queue of a few chunks,
-    so memory stays flat whatever the size of the file; closing the iterator early (the
-    browser went away) stops the export."""
+
+def stream_writes(write: Callable[[BinaryIO], Any]) -> Iterator[bytes]:
+    """What `write` writes to the file it is given, as chunks of about STREAM_CHUNK bytes,
+    while it is written.
+
+    `write` runs in a thread and hands its bytes over through a queue of a few chunks, so
+    memory stays flat whatever the size of the file; closing the iterator early (the browser
+    went away) stops the writing at its next chunk."""
     chunks: queue.Queue[Any] = queue.Queue(maxsize=4)
     stop = threading.Event()
     done = object()
@@ -762,7 +808,7 @@ def stream_export(
     def run() -> None:
         sink = Sink()
         try:
-            write_export(db, actor, request, sink, account_id, lang=lang, now=now)
+            write(sink)  # type: ignore[arg-type]
             sink.hand_over()
             put(done)
         except _Stopped:

@@ -4,14 +4,16 @@ Streamlit talks to the browser over a WebSocket, which cannot set cookies; these
 routes can. `/auth/session` trades the one-time code from a fresh sign-in for an HttpOnly,
 SameSite=Lax cookie; `/auth/signout` ends the session and clears it.
 
-`/download/<token>` streams a large export (see `core.exports.stream_export`) to the signed-in
-browser whose session the short-lived token was made for; anyone else gets a short page that
-says why, in the reader's language, and no data.
+`/download/<token>` streams an export (see `core.exports.stream_export`), or the survey answers
+of the churn insights (`core.analytics.stream_answers`), to the signed-in browser whose session
+the short-lived token was made for; anyone else gets a short page that says why, in the
+reader's language, and no data.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import html
 import unicodedata
 from functools import cache
@@ -21,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from core import auth, exports
+from core import analytics, auth, exports
 from core.config import LANGUAGE_COOKIE, load_settings
 from core.db import Database, open_database
 from core.errors import DatabaseUnavailable, PortalError
@@ -94,7 +96,9 @@ def _attachment(file_name: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
 
 
-def _refused(status: int, key: str, lang: str) -> HTMLResponse:
+def _refused(status: int, key: str, lang: str, back: str = "export") -> HTMLResponse:
+    """A short page saying why there is no file, with a link back to the page (`back`:
+    "export" or "insights") where a new link is made."""
     title = html.escape(t("export.link.refused_title", lang))
     page = (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>'
@@ -102,7 +106,7 @@ def _refused(status: int, key: str, lang: str) -> HTMLResponse:
         '<body style="font-family: sans-serif; max-width: 40rem; margin: 4rem auto; '
         'line-height: 1.5">'
         f"<h1>{title}</h1><p>{html.escape(t(key, lang))}</p>"
-        f'<p><a href="/export">{html.escape(t("export.link.back", lang))}</a></p></body></html>'
+        f'<p><a href="/{back}">{html.escape(t(f"{back}.link.back", lang))}</a></p></body></html>'
     )
     return HTMLResponse(
         page,
@@ -117,26 +121,37 @@ def download_route(request: Request) -> Response:
     lang = request.cookies.get(LANGUAGE_COOKIE, "")  # else the browser's first language
     if lang not in LANGUAGES:
         lang = normalise_language(request.headers.get("accept-language", "")[:2].lower() or None)
+    token = request.path_params.get("token", "")
+    session = request.cookies.get(settings.cookie_name)
+    page = "insights" if exports.download_kind(token) == "answers" else "export"
     try:
         db = _db(settings.database_url)
-        grant = exports.open_download(
-            db, request.path_params.get("token", ""), request.cookies.get(settings.cookie_name)
-        )
-    except exports.DownloadLinkExpired as exc:
-        return _refused(410, exc.key, lang)
+        if page == "insights":  # the survey answers of the churn insights
+            answers = analytics.open_answers_download(db, token, session)
+            answers_lang = normalise_language(answers.lang)
+            chunks = analytics.stream_answers(db, answers.user, answers.filters, answers_lang)
+            mime = "text/csv"
+            file_name = analytics.answers_file_name(dt.datetime.now(dt.UTC).date())
+        else:
+            grant = exports.open_download(db, token, session)
+            plan = grant.plan
+            chunks = exports.stream_export(
+                db, grant.user, plan.request, grant.account_id, lang=normalise_language(grant.lang)
+            )
+            mime, file_name = plan.mime, plan.file_name
+    except exports.DownloadLinkExpired:
+        return _refused(410, f"{page}.link.expired", lang, page)
+    except exports.DownloadLinkInvalid:
+        return _refused(403, f"{page}.link.invalid", lang, page)
     except DatabaseUnavailable as exc:
-        return _refused(503, exc.key, lang)
-    except PortalError as exc:  # not genuine, someone else's, or no longer allowed
-        return _refused(403, exc.key, lang)
-    plan = grant.plan
-    chunks = exports.stream_export(
-        db, grant.user, plan.request, grant.account_id, lang=normalise_language(grant.lang)
-    )
+        return _refused(503, exc.key, lang, page)
+    except PortalError as exc:  # someone else's, or no longer allowed
+        return _refused(403, exc.key, lang, page)
     return StreamingResponse(
         chunks,
-        media_type=plan.mime,
+        media_type=mime,
         headers={
-            "Content-Disposition": _attachment(plan.file_name),
+            "Content-Disposition": _attachment(file_name),
             "Cache-Control": "no-store",
             "X-Content-Type-Options": "nosniff",
         },

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import io
 import pkgutil
 import shutil
 from collections.abc import Callable
@@ -320,6 +321,21 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
         lambda s, u: analytics.answers_csv(s.db, u, analytics.Filters(), "en"),
         ADMIN_ONLY,
     ),
+    "analytics.write_answers_csv": (
+        scheduled,
+        lambda s, u: analytics.write_answers_csv(s.db, u, analytics.Filters(), "en", io.BytesIO()),
+        ADMIN_ONLY,
+    ),
+    "analytics.stream_answers": (
+        scheduled,
+        lambda s, u: b"".join(analytics.stream_answers(s.db, u, analytics.Filters(), "en")),
+        ADMIN_ONLY,
+    ),
+    "analytics.answers_download_token": (
+        scheduled,
+        lambda s, u: analytics.answers_download_token(s.db, u, analytics.Filters(), "en"),
+        ADMIN_ONLY,
+    ),
     "admin.subscription_counts": (
         nothing,
         lambda s, u: admin.subscription_counts(s.db, u),
@@ -352,6 +368,10 @@ NO_ACTOR = {
     "accounts.overview_by_email": "the operator's command line (`python -m core account show`)",
     "exports.actor_for_email": "the operator's command line: the export itself is then checked",
     "exports.open_download": "authorised by a signed link bound to the browser's session cookie",
+    "exports.open_signed": "checks a signed link against the browser's session cookie",
+    "analytics.open_answers_download": (
+        "authorised by a signed link bound to the browser's session cookie; an admin's only"
+    ),
     "lifecycle.run": "the lifecycle job (cron), not a person",
     "lifecycle.purge_account": "part of the lifecycle job, inside its transaction",
     "lifecycle.add_invoice": "inside the lifecycle job's or reactivate's transaction",

@@ -32,6 +32,7 @@ from tests.test_exports import (
     expected_for,
     make_hostile,
     parse,
+    read_csv,
     stored_influencers,
     stored_search_results,
 )
@@ -358,3 +359,82 @@ def test_a_small_file_is_a_link_too_and_says_how_long_it_works(demo_site, lang):
     assert reply.status == 200
     rows = parse("csv", reply.body)
     assert len(rows) == len(stored_influencers(db, signed.user.account_id)) == 160
+
+
+# --- The survey answers of the churn insights: a streamed link too ---------------------------
+
+INSIGHTS_PAGE = str(ROOT / "app_pages" / "insights.py")
+
+
+@pytest.fixture
+def insights_site(tmp_path, monkeypatch):
+    """Demo data with cancellation flows and their survey answers, dated relative to now."""
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+    monkeypatch.setenv("PORTAL_DATABASE_URL", url)
+    monkeypatch.setenv("PORTAL_DEMO_MODE", "0")
+    from core.db import open_database
+
+    db = open_database(url)
+    demo.seed(db, accounts=60, influencers_per_account=2, now=dt.datetime.now(dt.UTC))
+    return db
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_the_insights_page_streams_every_survey_answer_to_the_admin_only(insights_site, lang):
+    """The raw answers (170 MB for a million) are a signed link, never a download button whose
+    file the server would hold for the session; the file is the one `answers_csv` writes for
+    the page's filters, and nobody else's browser gets it."""
+    from core import analytics
+
+    db = insights_site
+    signed = auth.sign_in(db, demo.DEMO_ADMIN_EMAIL, demo.DEMO_ADMIN_PASSWORD)
+    cookie = auth.exchange_code(db, signed.code)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.session_state["lang"] = lang
+    at.session_state["session_id"] = signed.user.session_id
+    at.run()
+    at.switch_page(INSIGHTS_PAGE).run()
+    assert not at.exception, at.exception
+    assert "csv_answers" not in [b.key for b in at.get("download_button")]
+    answers = {b.key: b for b in at.link_button}["csv_answers"]
+    assert answers.proto.label == i18n.t("insights.download_answers", lang)
+    url = answers.proto.url
+    grant = analytics.open_answers_download(db, url.removeprefix("/download/"), cookie)
+    reply = get(url, cookie)
+    assert reply.status == 200
+    assert reply.headers["content-type"].startswith("text/csv")
+    assert "survey-answers-" in reply.headers["content-disposition"]
+    expected = analytics.answers_csv(db, grant.user, grant.filters, lang)
+    assert reply.body == expected
+    header, rows = read_csv(reply.body)
+    assert header == list(analytics.ANSWER_COLUMNS)
+    with db.transaction() as s:
+        from sqlalchemy import func, select
+
+        from core.models import SurveyAnswer
+
+        stored = s.scalar(select(func.count()).select_from(SurveyAnswer))
+    assert len(rows) == stored > 10  # the demo's answers all lie in the page's two years
+    note = i18n.t(
+        "insights.download_answers_note",
+        lang,
+        rows=str(stored),
+        minutes=str(exports.DOWNLOAD_LINK_MINUTES),
+    )
+    assert any(note in c.value for c in at.caption)
+
+    customer = auth.sign_in(db, demo.DEMO_CUSTOMER_EMAIL, demo.DEMO_CUSTOMER_PASSWORD)
+    customer_cookie = auth.exchange_code(db, customer.code)
+    for who in (customer_cookie, None):  # a customer's browser, or nobody signed in
+        assert_refused(get(url, who, lang=lang), 403, "insights.link.invalid", lang)
+    with pytest.raises(NotAuthorized):  # and a customer cannot make such a link
+        analytics.answers_download_token(db, customer.user, analytics.Filters(), lang)
+    late = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=exports.DOWNLOAD_LINK_MINUTES, seconds=1)
+    old = analytics.answers_download_token(db, grant.user, grant.filters, lang, now=late)
+    assert_refused(get(f"/download/{old}", cookie, lang=lang), 410, "insights.link.expired", lang)
+    body, signature = url.removeprefix("/download/").split(".")
+    tampered = get(f"/download/{flip(body, 7)}.{signature}", cookie, lang=lang)
+    assert tampered.status == 403 and "content-disposition" not in tampered.headers
+    assert "answered_at" not in tampered.text
+    refused = get(f"/download/{old}", cookie, lang=lang)
+    assert 'href="/insights"' in refused.text  # back to where a new link is made

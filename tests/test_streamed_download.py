@@ -292,30 +292,41 @@ def test_without_a_configured_key_one_is_made_once_and_kept_private(tmp_path, mo
 # --- The page offers the link for a large file ----------------------------------------------
 
 
-@pytest.fixture
-def demo_site(tmp_path, monkeypatch):
+def seeded_site(tmp_path, monkeypatch, **seed: int) -> Database:
+    """The pages' database: a SQLite file with the demo data (`seed`: demo.seed's sizes),
+    dated relative to now."""
     url = f"sqlite:///{tmp_path / 'portal.db'}"
     monkeypatch.setenv("PORTAL_DATABASE_URL", url)
     monkeypatch.setenv("PORTAL_DEMO_MODE", "0")
     from core.db import open_database
 
     db = open_database(url)
-    demo.seed(db, accounts=0, now=dt.datetime.now(dt.UTC))
+    demo.seed(db, now=dt.datetime.now(dt.UTC), **seed)
     return db
 
 
-def export_page_as_demo_customer(db, lang: str):
-    """The demo customer signed in (with the browser cookie a download link needs) on the
-    Export data page, under AppTest."""
-    signed = auth.sign_in(db, demo.DEMO_CUSTOMER_EMAIL, demo.DEMO_CUSTOMER_PASSWORD)
+@pytest.fixture
+def demo_site(tmp_path, monkeypatch):
+    return seeded_site(tmp_path, monkeypatch, accounts=0)
+
+
+def page_as(db, email: str, password: str, page: str, lang: str):
+    """`email` signed in (with the browser cookie a download link needs) on `page`, under
+    AppTest."""
+    signed = auth.sign_in(db, email, password)
     cookie = auth.exchange_code(db, signed.code)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     at.session_state["lang"] = lang
     at.session_state["session_id"] = signed.user.session_id
     at.run()
-    at.switch_page(EXPORT_PAGE).run()
+    at.switch_page(page).run()
     assert not at.exception, at.exception
     return signed, cookie, at
+
+
+def export_page_as_demo_customer(db, lang: str):
+    """The demo customer on the Export data page."""
+    return page_as(db, demo.DEMO_CUSTOMER_EMAIL, demo.DEMO_CUSTOMER_PASSWORD, EXPORT_PAGE, lang)
 
 
 @pytest.mark.parametrize("lang", ["en", "it"])
@@ -368,15 +379,8 @@ INSIGHTS_PAGE = str(ROOT / "app_pages" / "insights.py")
 
 @pytest.fixture
 def insights_site(tmp_path, monkeypatch):
-    """Demo data with cancellation flows and their survey answers, dated relative to now."""
-    url = f"sqlite:///{tmp_path / 'portal.db'}"
-    monkeypatch.setenv("PORTAL_DATABASE_URL", url)
-    monkeypatch.setenv("PORTAL_DEMO_MODE", "0")
-    from core.db import open_database
-
-    db = open_database(url)
-    demo.seed(db, accounts=60, influencers_per_account=2, now=dt.datetime.now(dt.UTC))
-    return db
+    """Demo data with cancellation flows and their survey answers."""
+    return seeded_site(tmp_path, monkeypatch, accounts=60, influencers_per_account=2)
 
 
 @pytest.mark.parametrize("lang", ["en", "it"])
@@ -387,14 +391,9 @@ def test_the_insights_page_streams_every_survey_answer_to_the_admin_only(insight
     from core import analytics
 
     db = insights_site
-    signed = auth.sign_in(db, demo.DEMO_ADMIN_EMAIL, demo.DEMO_ADMIN_PASSWORD)
-    cookie = auth.exchange_code(db, signed.code)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.session_state["lang"] = lang
-    at.session_state["session_id"] = signed.user.session_id
-    at.run()
-    at.switch_page(INSIGHTS_PAGE).run()
-    assert not at.exception, at.exception
+    _signed, cookie, at = page_as(
+        db, demo.DEMO_ADMIN_EMAIL, demo.DEMO_ADMIN_PASSWORD, INSIGHTS_PAGE, lang
+    )
     assert "csv_answers" not in [b.key for b in at.get("download_button")]
     answers = {b.key: b for b in at.link_button}["csv_answers"]
     assert answers.proto.label == i18n.t("insights.download_answers", lang)

@@ -97,9 +97,18 @@ class Filters:
     tenures: tuple[str, ...] = ()
 
 
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)  # the dates a filter may name
+
+
 def _check(filters: Filters) -> Filters:
     if filters.start and filters.end and filters.start > filters.end:
         raise InvalidInput("insights.error.dates")
+    for day in (filters.start, filters.end):
+        if day is not None and not (
+            isinstance(day, dt.date) and not isinstance(day, dt.datetime)
+            and FIRST_DAY <= day <= LAST_DAY
+        ):  # fmt: skip
+            raise InvalidInput("insights.error.date_range")
     for values in (filters.plans, filters.countries, filters.tenures):
         if len(values) > MAX_FILTER_VALUES or not all(isinstance(v, str) for v in values):
             raise InvalidInput()
@@ -281,19 +290,19 @@ def _cells(first: dt.date, last: dt.date, granularity: str) -> dict[tuple[str, d
 
 
 def _range(s: Session, filters: Filters, granularity: str) -> tuple[dt.date, dt.date] | None:
-    """The days to count: the filter's, an open end taken to the whole bucket of the first (or
-    last) day on record, since nothing lies beyond it. None when there is nothing on record."""
-    first, last = filters.start, filters.end
-    if first is None or last is None:
-        days = select(T.period).where(T.grain == "d", T.country == ALL_COUNTRIES)
-        low = s.scalar(days.order_by(T.period).limit(1))
-        high = s.scalar(days.order_by(T.period.desc()).limit(1))
-        if low is None or high is None:
-            return None
-        if first is None:
-            first = _bucket_of(low, granularity)
-        if last is None:
-            last = _bucket_end(_bucket_of(high, granularity), granularity) - dt.timedelta(days=1)
+    """The days to count: the filter's, within the whole buckets of the first and the last day
+    on record (an open end is taken to them). None when there is nothing to count."""
+    days = select(T.period).where(T.grain == "d", T.country == ALL_COUNTRIES)
+    low = s.scalar(days.order_by(T.period).limit(1))
+    high = s.scalar(days.order_by(T.period.desc()).limit(1))
+    if low is None or high is None:
+        return None
+    # nothing lies outside the buckets of the first and the last day on record: a range that
+    # reaches beyond them reads no more periods than the data has
+    earliest = _bucket_of(low, granularity)
+    latest = _bucket_end(_bucket_of(high, granularity), granularity) - dt.timedelta(days=1)
+    first = max(filters.start or earliest, earliest)
+    last = min(filters.end or latest, latest)
     return (first, last) if first <= last else None
 
 

@@ -10,7 +10,7 @@ import io
 import pytest
 from sqlalchemy import event, select, update
 
-from core import analytics, auth, cancellation, lifecycle
+from core import analytics, auth, cancellation, i18n, lifecycle
 from core.analytics import Filters
 from core.cancellation import ALL_CONSENTS, Survey
 from core.errors import InvalidInput, NotAuthorized
@@ -362,6 +362,30 @@ def test_bad_filters_are_refused(db, shop):
         analytics.comments(db, boss, Q1, "x" * 201)
     with pytest.raises(InvalidInput):
         analytics.comments(db, boss, Q1, reasons=("hates_us",))
+    for start, end in (
+        (dt.date(1, 1, 1), dt.date(2026, 1, 1)),
+        (dt.date(2026, 1, 1), dt.date(9999, 12, 31)),
+    ):
+        for call in (analytics.insights, analytics.comments, analytics.answers_csv):
+            with pytest.raises(InvalidInput) as err:
+                args = ("en",) if call is analytics.answers_csv else ()
+                call(db, boss, Filters(start, end), *args)
+            assert err.value.key == "insights.error.date_range"
+            assert "2000" in i18n.t(err.value.key, "en") and "2100" in i18n.t(err.value.key, "it")
+
+
+def test_a_range_wider_than_the_data_counts_what_there_is(db, shop):
+    """From the first allowed day to the last: the figures of all the flows, and the trend
+    lists every bucket of the range (empty ones too), however far they reach."""
+    boss = shop["boss"]
+    widest = Filters(analytics.FIRST_DAY, analytics.LAST_DAY)
+    everything = analytics.insights(db, boss, Filters())
+    wide = analytics.insights(db, boss, widest)
+    assert wide.figures == everything.figures and wide.prices == everything.prices
+    assert wide.trend.points == everything.trend.points
+    assert len(wide.trend.buckets) == 101 * 12  # January 2000 to December 2100
+    all_comments = analytics.comments(db, boss, Filters()).total
+    assert analytics.comments(db, boss, widest).total == all_comments > 0
 
 
 def test_filter_options_offer_what_is_on_record(db, shop):

@@ -241,6 +241,10 @@ async def walk_to_consent(page, result: Result) -> None:
         go_on,
     )
     boxes = page.get_by_role("checkbox")
+    # as a person would: click once the page has settled (a click that lands while the dialog's
+    # closing run is still going can be dropped by Streamlit; one CI run under load waited
+    # the full step timeout for the consents after such a click)
+    await idle(page)
     await _timed(result, "continue", lambda: go_on.click(timeout=STEP_TIMEOUT_MS), boxes.nth(3))
     for i in range(4):
         await boxes.nth(i).check(force=True, timeout=STEP_TIMEOUT_MS)

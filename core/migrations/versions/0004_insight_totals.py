@@ -190,23 +190,33 @@ def _keys(tally: Tally, row: str, grain: str, country: str, dialect: str) -> dic
 
 
 def _upsert(dialect: str, tally: Tally, row: str, sign: str) -> str:
-    """The UPSERTs adding (sign '') or taking away (sign '-') the counts of `row` (NEW or OLD
-    in a trigger) to its rows: per grain, its own country's and all countries'. A row whose
-    date is NULL, or that does not count, changes nothing."""
+    """One UPSERT adding (sign '') or taking away (sign '-') the counts of `row` (NEW or OLD in
+    a trigger) to its six rows: per grain, its own country's and all countries'. One statement,
+    not six: each statement of a trigger is compiled into every statement that fires it. A row
+    whose date is NULL, or that does not count, changes nothing."""
     names = [name for name, _ in tally.counts]
     values = [f"{sign}({expr.format(r=row)})" for _, expr in tally.counts]
     updates = ", ".join(f"{n} = {tally.target}.{n} + excluded.{n}" for n in names)
-    statements = []
-    for grain in ("d", "w", "m"):
-        for country in (f"{row}.country", f"'{ALL_COUNTRIES}'"):
-            keys = _keys(tally, row, grain, country, dialect)
-            statements.append(
-                f"INSERT INTO {tally.target} ({', '.join(keys)}, {', '.join(names)}) "
-                f"SELECT {', '.join([*keys.values(), *values])} "
-                f"WHERE {row}.{tally.date} IS NOT NULL AND {tally.counted.format(r=row)} "
-                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates};"
-            )
-    return "\n".join(statements)
+    period = " ".join(
+        f"WHEN '{grain}' THEN {_period(dialect, grain, f'{row}.{tally.date}')}"
+        for grain in ("d", "w", "m")
+    )
+    keys = {
+        "grain": "g.grain",
+        "country": f"CASE WHEN k.own = 1 THEN {row}.country ELSE '{ALL_COUNTRIES}' END",
+        "period": f"CASE g.grain {period} END",
+        "plan_code": f"{row}.plan_code",
+        "tenure_band": f"{row}.tenure_band",
+    }
+    keys.update((name, expr.format(r=row)) for name, expr in tally.keys)
+    return (
+        f"INSERT INTO {tally.target} ({', '.join(keys)}, {', '.join(names)}) "
+        f"SELECT {', '.join([*keys.values(), *values])} "
+        "FROM (SELECT 'd' AS grain UNION ALL SELECT 'w' UNION ALL SELECT 'm') AS g "
+        "CROSS JOIN (SELECT 1 AS own UNION ALL SELECT 0) AS k "
+        f"WHERE {row}.{tally.date} IS NOT NULL AND {tally.counted.format(r=row)} "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates};"
+    )
 
 
 def _triggers(dialect: str) -> list[str]:

@@ -6,7 +6,7 @@ from app_pages.widgets.stepper import stepper
 from core import accounts, cancellation, receipt
 from core.cancellation import CONSENT, DECIDE, SURVEY, Consents, PlanConfig, Survey
 from core.errors import PortalError
-from core.i18n import fmt_date, fmt_datetime, fmt_money
+from core.i18n import fmt_date, fmt_money
 
 ctx = context()
 
@@ -23,9 +23,9 @@ def timeline(dates: cancellation.Dates) -> None:
     st.markdown(
         ctx.t(
             "cancel.timeline",
-            end=d(dates.effective_on),
-            deleted=d(dates.data_deleted_on),
-            reactivate=d(dates.reactivate_until),
+            end=dates.effective_on,
+            deleted=dates.data_deleted_on,
+            reactivate=dates.reactivate_until,
         )
     )
 
@@ -66,7 +66,7 @@ def show_scheduled(info: cancellation.Scheduled, just_done: bool) -> None:
         st.success(ctx.t("cancel.done_title"), icon=":material/check_circle:")
     else:
         st.warning(
-            ctx.t("cancel.already_scheduled", date=d(info.dates.effective_on)),
+            ctx.t("cancel.already_scheduled", date=info.dates.effective_on),
             icon=":material/event_busy:",
         )
     with st.container(border=True):
@@ -76,7 +76,7 @@ def show_scheduled(info: cancellation.Scheduled, just_done: bool) -> None:
         c3, c4 = st.columns(2)
         c3.metric(ctx.t("cancel.deleted_on"), d(info.dates.data_deleted_on))
         c4.metric(ctx.t("cancel.reactivate_until"), d(info.dates.reactivate_until))
-        st.caption(ctx.t("cancel.requested_at", when=fmt_datetime(info.requested_at, ctx.lang)))
+        st.caption(ctx.t("cancel.requested_at", when=info.requested_at))
         st.download_button(
             ctx.t("cancel.receipt"),
             data=receipt_bytes(info),
@@ -214,7 +214,7 @@ def configurator(flow: cancellation.FlowState) -> None:
 
 def decide_stage(flow: cancellation.FlowState) -> None:
     st.subheader(ctx.t("decide.title"))
-    st.markdown(ctx.t("decide.body", date=d(flow.dates.effective_on)))
+    st.markdown(ctx.t("decide.body", date=flow.dates.effective_on))
     keep_col, go_col = st.columns(2)
     if keep_col.button(
         ctx.t("decide.keep"),
@@ -244,7 +244,7 @@ def consent_stage(flow: cancellation.FlowState) -> None:
         "reports": st.checkbox(ctx.t("consent.reports", n=counts.reports), key="consent_reports"),
         "account": st.checkbox(ctx.t("consent.account"), key="consent_account"),
     }
-    st.info(ctx.t("consent.when", date=d(flow.dates.effective_on)), icon=":material/event:")
+    st.info(ctx.t("consent.when", date=flow.dates.effective_on), icon=":material/event:")
     consents = Consents(**ticks)
     keep_col, go_col = st.columns(2)
     if keep_col.button(ctx.t("decide.keep"), key="keep_at_consent", width="stretch"):

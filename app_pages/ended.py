@@ -4,7 +4,6 @@ from app_pages.widgets.session import context
 from app_pages.widgets.text import md
 from core import accounts, cancellation
 from core.errors import PortalError
-from core.i18n import fmt_date
 
 ctx = context()
 ov = accounts.overview(ctx.db, ctx.user, settings=ctx.settings)
@@ -13,9 +12,9 @@ dates = cancellation.dates_for(ov.period_end, ctx.settings)
 st.title(ctx.t("ended.title"))
 st.caption(md(ov.company))
 with st.container(border=True):
-    st.markdown(ctx.t("ended.body", date=fmt_date(dates.effective_on, ctx.lang)))
-    st.markdown(ctx.t("ended.kept", deleted=fmt_date(dates.data_deleted_on, ctx.lang)))
-    st.markdown(ctx.t("ended.reactivate", until=fmt_date(dates.reactivate_until, ctx.lang)))
+    st.markdown(ctx.t("ended.body", date=dates.effective_on))
+    st.markdown(ctx.t("ended.kept", deleted=dates.data_deleted_on))
+    st.markdown(ctx.t("ended.reactivate", until=dates.reactivate_until))
 
 with st.form("reactivate", clear_on_submit=True):
     st.markdown(f"**{ctx.t('ended.request')}**")

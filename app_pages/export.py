@@ -9,7 +9,7 @@ from app_pages.widgets.session import context
 from core import accounts, exports
 from core.errors import PortalError
 from core.exports import ExportPlan, ExportRequest
-from core.i18n import fmt_date, fmt_number
+from core.i18n import fmt_number
 from core.models import STATUS_SCHEDULED
 
 ctx = context()
@@ -22,7 +22,7 @@ except exports.ExportUnavailable as exc:
     st.error(ctx.t(exc.key, **exc.params), icon=":material/block:")
     st.stop()
 
-until = fmt_date(opts.available_until, lang)
+until = opts.available_until
 st.markdown(ctx.t("export.intro", date=until))
 if opts.status == STATUS_SCHEDULED:
     st.warning(ctx.t("export.available_scheduled", date=until), icon=":material/event_busy:")

@@ -20,15 +20,15 @@ st.title(md(ov.company))
 st.caption(ctx.t("overview.subtitle"))
 
 if ov.status == STATUS_ACTIVE:
-    st.success(ctx.t("status.active", date=d(ov.period_end)), icon=":material/check_circle:")
+    st.success(ctx.t("status.active", date=ov.period_end), icon=":material/check_circle:")
 elif ov.status == STATUS_SCHEDULED:
     st.warning(
-        ctx.t("status.scheduled", date=d(ov.period_end), deleted=d(ov.data_deleted_on)),
+        ctx.t("status.scheduled", date=ov.period_end, deleted=ov.data_deleted_on),
         icon=":material/event_busy:",
     )
 elif ov.status == STATUS_ENDED:
     st.error(
-        ctx.t("status.ended", date=d(ov.period_end), deleted=d(ov.data_deleted_on)),
+        ctx.t("status.ended", date=ov.period_end, deleted=ov.data_deleted_on),
         icon=":material/block:",
     )
 
@@ -128,5 +128,5 @@ with st.container(border=True):
 with st.container(border=True):
     st.markdown(f"**{ctx.t('billing.cancel_title')}**")
     if ov.status == STATUS_ACTIVE:
-        st.caption(ctx.t("billing.cancel_help", date=d(ov.period_end)))
+        st.caption(ctx.t("billing.cancel_help", date=ov.period_end))
     st.page_link("app_pages/cancel.py", label=ctx.t("nav.cancel"), icon=":material/cancel:")

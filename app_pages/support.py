@@ -88,7 +88,7 @@ def request_table(rows: list[Request], key: str, *, custom_plan: bool = False) -
     )
 
 
-def undo_control(key: str, target: tuple[int, str, str] | None) -> None:
+def undo_control(key: str, target: tuple[int, str, dt.date] | None) -> None:
     """Undo the cancellation of `target` (account id, company, effective date), once asked."""
     account = confirm_button(
         ctx,
@@ -214,13 +214,13 @@ with tabs[0]:
             format_func=lambda a: ctx.t(
                 "support.scheduled_option",
                 company=scheduled_by_id[a].company,
-                date=d(scheduled_by_id[a].effective_on),
+                date=scheduled_by_id[a].effective_on,
             ),
             key="scheduled_account",
         )
         if account is not None:
             chosen = scheduled_by_id[account]
-            target = (account, chosen.company, d(chosen.effective_on))
+            target = (account, chosen.company, chosen.effective_on)
     undo_control("undo", target)
 
 # --- undo requests ---------------------------------------------------------------------------
@@ -272,7 +272,7 @@ with tabs[3]:
             format_func=lambda a: ctx.t(
                 "support.ended_option",
                 company=ended_by_id[a].company,
-                date=d(ended_by_id[a].reactivate_until),
+                date=ended_by_id[a].reactivate_until,
             ),
             key="ended_account",
         )

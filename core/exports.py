@@ -57,7 +57,7 @@ from core.auth import CurrentUser, require_account
 from core.config import ROOT
 from core.db import Database
 from core.errors import InvalidInput, NotFound, PortalError
-from core.i18n import fmt_date, fmt_number, t
+from core.i18n import fmt_number, t
 from core.models import (
     STATUS_ENDED,
     STATUS_PURGED,
@@ -1591,7 +1591,7 @@ def _readme(meta: _Meta, counts: list[tuple[str, int]], pages: int) -> str:
 
     lines = [
         t("export.readme.title", lang, company=meta.company),
-        t("export.readme.date", lang, date=fmt_date(meta.now.date(), lang)),
+        t("export.readme.date", lang, date=meta.now.date()),
         "",
         t("export.readme.files", lang),
         "",

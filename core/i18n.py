@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import (
     format_compact_decimal,
     format_currency,
@@ -51,9 +51,21 @@ def normalise_language(value: str | None) -> str:
 
 
 def t(key: str, lang: str, **params: Any) -> str:
-    """The text for `key` in `lang`. A missing key raises KeyError: tests catch it early."""
-    text = catalog(normalise_language(lang))[key]
-    return text.format(**params) if params else text
+    """The text for `key` in `lang`. A missing key raises KeyError: tests catch it early.
+
+    A date or datetime passed as a parameter is written as running text in that language
+    (`TextDate`): the catalog says which article or preposition goes before it, `{end:al}`,
+    and the Italian elides it where the day begins with a vowel ("all'11 dicembre").
+    """
+    lang = normalise_language(lang)
+    text = catalog(lang)[key]
+    if not params:
+        return text
+    params = {
+        name: TextDate(value, lang) if isinstance(value, dt.date) else value
+        for name, value in params.items()
+    }
+    return text.format(**params)
 
 
 def has_key(key: str) -> bool:
@@ -66,6 +78,58 @@ def locale_of(lang: str) -> str:
 
 def fmt_date(value: dt.date, lang: str, style: str = "long") -> str:
     return format_date(value, format=style, locale=locale_of(lang))
+
+
+# Italian: the article or articulated preposition before a day number, plain and elided.
+# A day whose name begins with a vowel sound (uno, otto, undici) takes the elided form.
+_IT_BEFORE_DAY = {
+    "il": ("il ", "l'"),
+    "al": ("al ", "all'"),
+    "dal": ("dal ", "dall'"),
+    "del": ("del ", "dell'"),
+    "nel": ("nel ", "nell'"),
+    "sul": ("sul ", "sull'"),
+}
+_IT_ELIDED_DAYS = frozenset({1, 8, 11})
+
+
+def fmt_date_text(value: dt.date, lang: str, before: str = "") -> str:
+    """A date inside a sentence, with the word that goes before it.
+
+    Italian: `before` is the article or articulated preposition ("il", "al", "dal", "del",
+    "nel", "sul"), elided before 1, 8 and 11: "l'11 dicembre 2026", "fino all'8 gennaio 2027",
+    "il 3 dicembre 2026". English: `before` is ignored ("December 11, 2026"). A datetime adds
+    the time in UTC: "l'11 dicembre 2026 alle 20:15 (UTC)", "December 11, 2026 at 8:15 PM (UTC)".
+    """
+    lang = normalise_language(lang)
+    day = value.date() if isinstance(value, dt.datetime) else value
+    text = fmt_date(day, lang, "long")
+    if lang == "it" and before:
+        try:
+            plain, elided = _IT_BEFORE_DAY[before]
+        except KeyError:
+            raise ValueError(f"unknown word before a date: {before!r}") from None
+        text = (elided if day.day in _IT_ELIDED_DAYS else plain) + text
+    if isinstance(value, dt.datetime):
+        time = format_time(value, format="short", tzinfo=dt.UTC, locale=locale_of(lang))
+        text += f" alle {time} (UTC)" if lang == "it" else f" at {time} (UTC)"
+    return text
+
+
+class TextDate:
+    """A date as a catalog parameter: `{date}` is the bare long date, `{date:al}` puts the
+    Italian article or preposition before it (see `fmt_date_text`)."""
+
+    __slots__ = ("lang", "value")
+
+    def __init__(self, value: dt.date, lang: str) -> None:
+        self.value, self.lang = value, lang
+
+    def __format__(self, spec: str) -> str:
+        return fmt_date_text(self.value, self.lang, spec)
+
+    def __str__(self) -> str:
+        return fmt_date_text(self.value, self.lang)
 
 
 def fmt_datetime(value: dt.datetime, lang: str, style: str = "medium") -> str:

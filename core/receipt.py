@@ -49,7 +49,7 @@ def render(info: Scheduled, lang: str) -> bytes:
     doc.ln(6)
     pdf.write_line(
         doc,
-        t("receipt.access", lang, date=fmt_date(info.dates.effective_on, lang)),
+        t("receipt.access", lang, date=info.dates.effective_on),
         size=10,
         color=(70, 70, 80),
     )

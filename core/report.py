@@ -381,7 +381,7 @@ def _cover(pdf: Document, data: ReportData, lang: str) -> None:
                 "end": fmt_date(data.period_end, lang),
             },
         ),
-        ("report.prepared_on", {"date": fmt_date(data.generated_at.date(), lang)}),
+        ("report.prepared_on", {"date": data.generated_at.date()}),
     ):
         write_line(pdf, t(key, lang, **params), size=10.5, height=6, color=charts.MUTED)
 

@@ -65,7 +65,7 @@ def test_the_steps_to_a_scheduled_cancellation(site, lang):
     # step 3: four boxes; the button stays disabled until all four are ticked
     assert at.subheader[0].value == i18n.t("consent.title", lang)
     end = period_end(db)
-    assert i18n.t("consent.when", lang, date=fmt_date(end, lang)) in visible_text(at)
+    assert i18n.t("consent.when", lang, date=end) in visible_text(at)
     boxes = at.checkbox
     assert len(boxes) == 4
     for box in boxes[:3]:
@@ -91,7 +91,7 @@ def test_the_steps_to_a_scheduled_cancellation(site, lang):
     assert status == "cancellation_scheduled"
     # coming back later shows the scheduled cancellation instead of a new flow
     again = on_cancel_page(lang)
-    assert i18n.t("cancel.already_scheduled", lang, date=fmt_date(end, lang)) in visible_text(again)
+    assert i18n.t("cancel.already_scheduled", lang, date=end) in visible_text(again)
     assert "start" not in [b.key for b in again.button]
 
 
@@ -157,8 +157,8 @@ def test_the_overview_shows_a_scheduled_cancellation_with_its_dates(site, lang):
     expected = i18n.t(
         "status.scheduled",
         lang,
-        date=fmt_date(dates.effective_on, lang),
-        deleted=fmt_date(dates.data_deleted_on, lang),
+        date=dates.effective_on,
+        deleted=dates.data_deleted_on,
     )
     assert [w.value for w in at.warning] == [expected]
     assert i18n.t("overview.no_renewal", lang) in [m.value for m in at.metric]

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import demo, exports, i18n
 from core.db import open_database
-from core.i18n import fmt_date, fmt_number
+from core.i18n import fmt_number
 from core.models import STATUS_ENDED, STATUS_SCHEDULED, Influencer, Subscription
 from tests import factories
 from tests.conftest import ROOT
@@ -64,7 +64,7 @@ def test_the_page_says_what_each_file_holds_before_the_download(site, lang):
     opts = exports.export_options(site, actor)
     text = visible_text(at)
     assert at.title[0].value == i18n.t("export.title", lang)
-    until = fmt_date(opts.available_until, lang)
+    until = opts.available_until
     assert i18n.t("export.available_active", lang, date=until) in text
     searches = exports.plan_export(site, actor, exports.ExportRequest("search-results", "csv"))
     influencers = exports.plan_export(site, actor, exports.ExportRequest("influencers", "csv"))
@@ -161,7 +161,7 @@ def test_a_scheduled_cancellation_says_until_when(site, lang):
         )
     at = open_export(lang)
     opts = exports.export_options(site, exports.actor_for_email(site, demo.DEMO_CUSTOMER_EMAIL))
-    until = fmt_date(opts.available_until, lang)
+    until = opts.available_until
     assert [w.value for w in at.warning] == [i18n.t("export.available_scheduled", lang, date=until)]
     assert "dl_influencers" in downloads(at)
 

@@ -6,7 +6,7 @@ from core import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [ROOT / "app.py", *ROOT.glob("app_pages/**/*.py"), *ROOT.glob("core/*.py")]
-PLACEHOLDER = re.compile(r"\{(\w+)\}")
+PLACEHOLDER = re.compile(r"\{(\w+)(?::\w*)?\}")
 
 
 def test_both_languages_have_the_same_keys_and_placeholders():
@@ -73,3 +73,44 @@ def test_a_million_dollars_or_more_is_short_in_each_language():
     assert i18n.fmt_money_short(99_999_999, "USD", "en") is None  # $999,999.99 fits
     assert i18n.fmt_money_short(15_081_051_234, "USD", "en") == "$150.8M"
     assert i18n.fmt_money_short(15_081_051_234, "USD", "it") == "150,8\xa0Mln\xa0$"
+
+
+DAYS_ELIDED = {1, 8, 11}
+
+
+def test_italian_dates_in_running_text_elide_before_1_8_and_11():
+    for day in range(1, 32):
+        value = dt.date(2026, 12, day)
+        elided = day in DAYS_ELIDED
+        assert i18n.fmt_date_text(value, "it", "il") == (
+            f"l'{day} dicembre 2026" if elided else f"il {day} dicembre 2026"
+        )
+        for word in ("al", "dal", "del", "nel", "sul"):
+            assert i18n.fmt_date_text(value, "it", word) == (
+                f"{word}l'{day} dicembre 2026" if elided else f"{word} {day} dicembre 2026"
+            )
+        assert i18n.fmt_date_text(value, "en", "al") == f"December {day}, 2026"
+
+
+def test_a_date_parameter_takes_its_article_from_the_catalog(monkeypatch):
+    texts = {"x.until": "fino {end:al}", "x.on": "termina {end:il}", "x.bare": "{end}"}
+    monkeypatch.setitem(i18n.catalog("it"), "x.until", texts["x.until"])
+    monkeypatch.setitem(i18n.catalog("it"), "x.on", texts["x.on"])
+    monkeypatch.setitem(i18n.catalog("it"), "x.bare", texts["x.bare"])
+    assert i18n.t("x.until", "it", end=dt.date(2027, 1, 8)) == "fino all'8 gennaio 2027"
+    assert i18n.t("x.on", "it", end=dt.date(2026, 12, 11)) == "termina l'11 dicembre 2026"
+    assert i18n.t("x.on", "it", end=dt.date(2026, 12, 3)) == "termina il 3 dicembre 2026"
+    assert i18n.t("x.bare", "it", end=dt.date(2026, 12, 1)) == "1 dicembre 2026"
+    when = dt.datetime(2026, 12, 11, 20, 15, tzinfo=dt.UTC)
+    assert i18n.t("x.on", "it", end=when) == "termina l'11 dicembre 2026 alle 20:15 (UTC)"
+
+
+def test_italian_never_writes_an_article_by_hand_before_a_date():
+    """An article typed before a placeholder cannot elide ("il {date}" gives "il 11"); the
+    catalog names it in the placeholder instead ("{date:il}"). "in data" is bureaucratic."""
+    by_hand = re.compile(
+        r"\b(il|al|dal|del|nel|sul|l'|all'|dall'|dell')\s*\**\{(?!interval\})\w+\}"
+    )
+    for key, text in i18n.catalog("it").items():
+        assert not by_hand.search(text), (key, text)
+        assert "in data" not in text, (key, text)

@@ -47,6 +47,7 @@ from core.models import (
 STALE_FLOW_HOURS = 24
 EMAIL_LIKE = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
 REDACTED = "[removed]"
+ACCOUNT_PURGED = "account_purged"  # the audit entry of a purge: "Data erased for account #N"
 
 
 @dataclass
@@ -59,13 +60,19 @@ class LifecycleReport:
     abandoned_flows: int = 0
 
     def lines(self) -> list[str]:
+        ended, renewed, purged = len(self.ended), len(self.renewed), len(self.purged)
         return [
             f"lifecycle as of {self.as_of.isoformat()}:",
-            f"  ended:     {len(self.ended)} subscription(s) {self.ended or ''}".rstrip(),
-            f"  renewed:   {len(self.renewed)} subscription(s), {self.invoices} invoice(s)",
-            f"  purged:    {len(self.purged)} account(s) {self.purged or ''}".rstrip(),
-            f"  abandoned: {self.abandoned_flows} cancellation flow(s) left unfinished",
+            f"  ended:     {_count(ended, 'subscription')} {self.ended or ''}".rstrip(),
+            f"  renewed:   {_count(renewed, 'subscription')}, {_count(self.invoices, 'invoice')}",
+            f"  purged:    {_count(purged, 'account')} {self.purged or ''}".rstrip(),
+            f"  abandoned: {_count(self.abandoned_flows, 'cancellation flow')} left unfinished",
         ]
+
+
+def _count(n: int, noun: str) -> str:
+    """ "1 subscription", "2 subscriptions" (the command line speaks English)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def invoice_number(account_id: int, period_start: dt.date) -> str:
@@ -217,7 +224,9 @@ def purge_account(s: Session, account_id: int) -> None:
     account.company = ""  # the row stays (country and age feed the charts), the name goes
 
 
-def _purge(db: Database, sub_id: int, as_of: dt.date, settings: Settings) -> int | None:
+def _purge(
+    db: Database, sub_id: int, as_of: dt.date, settings: Settings, now: dt.datetime
+) -> int | None:
     with db.transaction(write=True) as s:
         sub = s.get(Subscription, sub_id)
         if sub is None or sub.status != STATUS_ENDED:
@@ -232,7 +241,19 @@ def _purge(db: Database, sub_id: int, as_of: dt.date, settings: Settings) -> int
         ).rowcount
         if changed != 1:
             return None
+        from core.auth import remember_erased  # sign-in can then explain (after the password)
+
+        remember_erased(s, sub.account_id, as_of)
         purge_account(s, sub.account_id)
+        # the log keeps that it happened, and nothing personal: the account's number only
+        _audit(
+            s,
+            ACCOUNT_PURGED,
+            sub.account_id,
+            {"status": STATUS_ENDED},
+            {"status": STATUS_PURGED},
+            now,
+        )
         return sub.account_id
 
 
@@ -291,7 +312,7 @@ def run(
         elif status == STATUS_ACTIVE and (renewed := _renew(db, sub_id, as_of)):
             report.renewed.append(renewed[0])
             report.invoices += renewed[1]
-        if status == STATUS_ENDED and (account_id := _purge(db, sub_id, as_of, settings)):
+        if status == STATUS_ENDED and (account_id := _purge(db, sub_id, as_of, settings, now)):
             report.purged.append(account_id)
     event_time = max(now, dt.datetime.combine(as_of, dt.time(), dt.UTC))
     report.abandoned_flows = _sweep_flows(db, event_time)

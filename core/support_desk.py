@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from core import cancellation
@@ -23,6 +23,7 @@ from core.auth import CurrentUser, require_admin
 from core.config import Settings, load_settings
 from core.db import Database
 from core.errors import InvalidInput, NotFound
+from core.i18n import fmt_date, fmt_money, fmt_number, has_key, t
 from core.models import (
     STATUS_ENDED,
     STATUS_SCHEDULED,
@@ -41,6 +42,7 @@ OPEN, HANDLED = "open", "handled"
 KINDS = ("undo_cancellation", "custom_plan", "reactivation", "other")
 MAX_AUDIT_ROWS = 500
 MAX_ACTOR_SEARCH = 254
+_UNITS = ("searches", "unlocks", "seats", "campaigns")  # a custom plan's configuration
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -177,14 +179,22 @@ class Request:
     # custom-plan requests: what was configured and its monthly price
     configuration: dict[str, Any] | None = None
     monthly_price_cents: int | None = None
+    # an ended subscription: the last day support can reactivate it (None otherwise)
+    reactivate_until: dt.date | None = None
 
 
 def requests(
-    db: Database, actor: CurrentUser | None, kind: str, *, include_handled: bool = False
+    db: Database,
+    actor: CurrentUser | None,
+    kind: str,
+    *,
+    include_handled: bool = False,
+    settings: Settings | None = None,
 ) -> list[Request]:
     """Requests of one kind: open ones first (oldest first, they waited longest), then handled
     ones (newest first) when asked for."""
     require_admin(actor)
+    settings = settings or load_settings()
     if kind not in KINDS:
         raise InvalidInput()
     admin = aliased(User)
@@ -199,6 +209,7 @@ def requests(
                 _owner_email(),
                 Subscription.status,
                 Subscription.current_period_end,
+                Subscription.ended_on,
                 admin.email,
                 RetentionOffer.configuration,
                 RetentionOffer.monthly_price_cents,
@@ -230,16 +241,35 @@ def requests(
             status=r.status,
             handled_at=r.handled_at,
             handled_by=handler or "",
-            configuration=_configuration(config),
-            monthly_price_cents=price,
+            configuration=_configuration(config) or _request_configuration(r),
+            monthly_price_cents=price or _request_price(r),
+            reactivate_until=(
+                cancellation.dates_for(ended or period_end, settings).reactivate_until
+                if status == STATUS_ENDED and (ended or period_end)
+                else None
+            ),
         )
-        for r, company, email, status, period_end, handler, config, price in rows
+        for r, company, email, status, period_end, ended, handler, config, price in rows
     ]
     open_ = sorted((r for r in out if r.status == OPEN), key=lambda r: (r.created_at, r.id))
     done = sorted(
         (r for r in out if r.status != OPEN), key=lambda r: (r.created_at, r.id), reverse=True
     )
     return open_ + done
+
+
+def _request_configuration(request: SupportRequest) -> dict[str, Any] | None:
+    """A custom-plan request keeps what was asked for in its message (JSON), flow or not."""
+    if request.kind != "custom_plan":
+        return None
+    value = _configuration(request.message)
+    return {k: v for k, v in value.items() if k in _UNITS} or None if value else None
+
+
+def _request_price(request: SupportRequest) -> int | None:
+    value = _configuration(request.message) if request.kind == "custom_plan" else None
+    price = value.get("monthly_price_cents") if value else None
+    return price if isinstance(price, int) and not isinstance(price, bool) else None
 
 
 def _configuration(raw: str | None) -> dict[str, Any] | None:
@@ -420,6 +450,9 @@ class AuditQuery:
     actions: tuple[str, ...] = ()
     actor: str = ""  # part of the actor's email (or "lifecycle")
     account_id: int | None = None
+    # the account: its number ("42" or "#42"), or part of its company name or of a customer's
+    # e-mail address
+    account: str = ""
 
 
 @dataclass(frozen=True)
@@ -448,6 +481,26 @@ def _json(raw: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"value": value}
 
 
+def _account_matches(text: str) -> ColumnElement[bool]:
+    """Entries about the account with this number, or whose company name or a customer's
+    e-mail contains the text (ignoring case). A purged account has neither any more: only its
+    number finds it."""
+    number = text.removeprefix("#").strip()
+    by_name = or_(
+        AuditEntry.account_id.in_(
+            select(Account.id).where(Account.company.icontains(text, autoescape=True))
+        ),
+        AuditEntry.account_id.in_(
+            select(User.account_id).where(
+                User.account_id.is_not(None), User.email.icontains(text, autoescape=True)
+            )
+        ),
+    )
+    if number.isdigit() and len(number) <= 12:
+        return or_(AuditEntry.account_id == int(number), by_name)
+    return by_name
+
+
 def audit_log(
     db: Database,
     actor: CurrentUser | None,
@@ -463,6 +516,9 @@ def audit_log(
     if len(query.actor) > MAX_ACTOR_SEARCH or len(query.actions) > 50:
         raise InvalidInput()
     lookup_text(query.actor, keep="")
+    if len(query.account) > MAX_ACTOR_SEARCH:
+        raise InvalidInput()
+    lookup_text(query.account, keep="")
     for action in query.actions:
         lookup_text(action, keep="")
     where: list[ColumnElement[bool]] = []
@@ -477,6 +533,8 @@ def audit_log(
         where.append(AuditEntry.actor.icontains(query.actor.strip(), autoescape=True))
     if query.account_id is not None:
         where.append(AuditEntry.account_id == query.account_id)
+    if query.account.strip():
+        where.append(_account_matches(query.account.strip()))
     with db.transaction() as s:
         total = s.scalar(select(func.count()).select_from(AuditEntry).where(*where))
         rows = s.execute(
@@ -509,3 +567,92 @@ def audit_actions(db: Database, actor: CurrentUser | None) -> list[str]:
     require_admin(actor)
     with db.transaction() as s:
         return list(s.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
+
+
+# --- The audit log in words ------------------------------------------------------------------
+
+# what an entry's before/after fields are called, and how their values are written
+_DATE_FIELDS = ("effective_on", "ended_on", "period_start", "period_end")
+_PURGED = "account_purged"  # core.lifecycle.ACCOUNT_PURGED (no import: lifecycle is above us)
+
+
+def action_name(action: str, lang: str) -> str:
+    """The action in words ("Cancellation undone"); an unknown code as it is."""
+    for key in (f"support.audit.action.{action}", f"desk.action.{action}"):
+        if has_key(key):
+            return t(key, lang)
+    return action
+
+
+def account_label(row: AuditRow, lang: str) -> str:
+    """ "#42 · Lumière Srl", or "#42" once the account's data is erased."""
+    if row.account_id is None:
+        return ""
+    number = t("desk.audit.account_number", lang, number=row.account_id)
+    return f"{number} · {row.company}" if row.company else number
+
+
+def _value(field: str, value: Any, lang: str) -> str:
+    if value is None or value == "":
+        return "–"
+    if field == "status" and value in (OPEN, HANDLED):  # a support request's
+        return t(f"support.request_status.{value}", lang)
+    if field == "status" and has_key(f"desk.status.{value}"):
+        return t(f"desk.status.{value}", lang)
+    if field in _DATE_FIELDS:
+        try:
+            day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+        except ValueError:
+            return str(value)
+        return fmt_date(day, lang, "medium")
+    if field == "price" and isinstance(value, int) and not isinstance(value, bool):
+        return t("offer.per_month", lang, price=fmt_money(value, "USD", lang))
+    if field == "kind" and has_key(f"desk.kind.{value}"):
+        return t(f"desk.kind.{value}", lang)
+    if field == "via":
+        return action_name(str(value), lang)
+    if field == "request":
+        return t("desk.audit.request_number", lang, number=value)
+    if field in _UNITS and has_key(f"offer.unit.{field}"):
+        return fmt_number(value, lang) if isinstance(value, int | float) else str(value)
+    if field == "from" and has_key(f"desk.audit.from.{value}"):
+        return t(f"desk.audit.from.{value}", lang)
+    return str(value)
+
+
+def _field(field: str, lang: str) -> str:
+    for key in (f"desk.audit.field.{field}", f"offer.unit.{field}"):
+        if has_key(key):
+            return t(key, lang)
+    return field
+
+
+def describe(row: AuditRow, lang: str) -> str:
+    """What an entry changed, in the admin's language, without codes: "Status: Cancellation
+    scheduled → Active", "Takes effect: Dec 11, 2026"; a purge: "Data erased for account #42"."""
+    if row.action == _PURGED:
+        return t("desk.audit.purged", lang, number=row.account_id or "?")
+    parts = []
+    for field in dict.fromkeys([*row.before, *row.after]):
+        if field == "request":  # "Request no. 5": the number names itself
+            parts.append(_value(field, row.after.get(field, row.before.get(field)), lang))
+            continue
+        before, after = row.before.get(field), row.after.get(field)
+        name = _field(field, lang)
+        if field in row.before and field in row.after and before != after:
+            parts.append(
+                t(
+                    "desk.audit.change",
+                    lang,
+                    field=name,
+                    before=_value(field, before, lang),
+                    after=_value(field, after, lang),
+                )
+            )
+        elif field in row.after:
+            parts.append(t("desk.audit.value", lang, field=name, value=_value(field, after, lang)))
+        elif before is not None:
+            parts.append(
+                t("desk.audit.value_before", lang, field=name, value=_value(field, before, lang))
+            )
+    return "; ".join(parts)

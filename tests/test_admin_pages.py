@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
-from core import auth, cancellation, i18n, support_desk
+from core import auth, cancellation, i18n
 from core.cancellation import ALL_CONSENTS, PlanConfig, Survey
 from core.db import open_database
-from core.i18n import fmt_money, fmt_percent
+from core.i18n import fmt_percent
 from core.models import Subscription
 from tests import factories
 from tests.conftest import ROOT
@@ -194,113 +194,7 @@ def test_the_comments_are_searched(shop_site):
     assert i18n.t("insights.comments.none", "en") in [i.value for i in at.info]
 
 
-# --- support desk ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("lang", ["en", "it"])
-def test_the_support_desk_lists_what_waits_for_support(shop_site, lang):
-    at = open_as("boss", lang, SUPPORT)
-    assert at.title[0].value == i18n.t("support.title", lang)
-    shown = metrics(at)
-    assert shown[i18n.t("request.custom_plan", lang)] == "1"
-    assert shown[i18n.t("request.reactivation", lang)] == "1"
-    tables = [d.value for d in at.dataframe]
-    column = i18n.t("support.col.company", lang)
-    companies = [set(t[column]) for t in tables if column in t.columns]
-    assert {"Lumière Srl"} in companies  # scheduled
-    assert {"Dave SpA"} in companies  # custom plan
-    assert {"Carol Srl"} in companies  # ended, and its reactivation request
-    plan = next(t for t in tables if i18n.t("support.col.price", lang) in t.columns)
-    assert list(plan[i18n.t("support.col.price", lang)]) == [
-        i18n.t("offer.per_month", lang, price=fmt_money(12800, "USD", lang))
-    ]
-    ended = next(t for t in tables if i18n.t("support.col.deadline", lang) in t.columns)
-    deadline = cancellation.dates_for(TODAY - dt.timedelta(days=5)).reactivate_until
-    assert list(ended[i18n.t("support.col.deadline", lang)]) == [
-        i18n.fmt_date(deadline, lang, "medium")
-    ]
-    assert_no_raw_keys(at)
-
-
-def test_undo_asks_first_then_undoes(shop_site):
-    db, made = shop_site
-    at = open_as("boss", "en", SUPPORT)
-    assert at.selectbox(key="scheduled_account").value == made["alice"].account_id
-    at.button(key="undo_ask").click().run()
-    assert status(db, made["alice"].account_id) == "cancellation_scheduled"  # asked only
-    [prompt] = at.warning
-    assert "Lumière Srl" in prompt.value
-    at.button(key="undo_no").click().run()
-    assert not at.warning and status(db, made["alice"].account_id) == "cancellation_scheduled"
-
-    at.button(key="undo_ask").click().run()
-    at.button(key="undo_yes").click().run()
-    assert [s.value for s in at.success] == [
-        i18n.t("support.done_undo", "en", company="Lumière Srl")
-    ]
-    assert status(db, made["alice"].account_id) == "active"
-    assert i18n.t("support.none_scheduled", "en") in [i.value for i in at.info]
-    # the audit log tab shows who did what
-    audit = next(d.value for d in at.dataframe if "What" in d.value.columns)
-    first = audit.iloc[0]
-    assert (first["Who"], first["What"]) == ("boss@example.com", "Cancellation undone")
-    assert first["Before"] == "status: cancellation_scheduled"
-    assert first["After"] == "status: active"
-
-
-def test_an_action_is_refused_when_the_state_changed_meanwhile(shop_site):
-    db, made = shop_site
-    at = open_as("boss", "it", SUPPORT)
-    at.button(key="undo_ask").click().run()
-    # another agent undoes it first
-    boss = auth.sign_in(db, "boss@example.com", factories.PASSWORD).user
-    support_desk.undo(db, boss, made["alice"].account_id)
-    at.button(key="undo_yes").click().run()
-    assert [e.value for e in at.error] == [i18n.t("support.error.not_scheduled", "it")]
-    assert not at.success
-
-    at.button(key="plan_requests_handle_ask").click().run()
-    [request] = support_desk.requests(db, boss, "custom_plan")
-    support_desk.mark_handled(db, boss, request.id)
-    at.button(key="plan_requests_handle_yes").click().run()
-    assert [e.value for e in at.error] == [i18n.t("support.error.already_handled", "it")]
-
-
-def test_reactivate_and_mark_handled(shop_site):
-    db, made = shop_site
-    at = open_as("boss", "en", SUPPORT)
-    assert at.selectbox(key="ended_account").value == made["carol"].account_id
-    at.button(key="reactivate_ask").click().run()
-    assert "Carol Srl" in at.warning[0].value
-    at.button(key="reactivate_yes").click().run()
-    assert [s.value for s in at.success] == [
-        i18n.t("support.done_reactivate", "en", company="Carol Srl")
-    ]
-    assert status(db, made["carol"].account_id) == "active"
-    assert metrics(at)["Open reactivation requests"] == "0"  # answered by the reactivation
-
-    at.button(key="plan_requests_handle_ask").click().run()
-    at.button(key="plan_requests_handle_yes").click().run()
-    assert metrics(at)["Open custom-plan requests"] == "0"
-    at.toggle(key="plan_requests_all").set_value(True).run()
-    plan = next(d.value for d in at.dataframe if "Configuration" in d.value.columns)
-    assert list(plan["Status"]) == ["Handled"]
-    [handled_by] = list(plan["Handled by"])
-    assert handled_by.startswith("boss@example.com")
-
-
-def test_the_audit_log_filters(shop_site):
-    at = open_as("boss", "en", SUPPORT)
-    at.multiselect(key="audit_actions").set_value(["custom_plan_requested"]).run()
-    audit = next(d.value for d in at.dataframe if "What" in d.value.columns)
-    assert list(audit["What"]) == ["Custom plan requested"]
-    assert list(audit["Who"]) == ["dave@example.com"]
-    at.multiselect(key="audit_actions").set_value([]).run()
-    at.text_input(key="audit_actor").input("alice").run()
-    audit = next(d.value for d in at.dataframe if "What" in d.value.columns)
-    assert list(audit["What"]) == ["Cancellation scheduled"]
-    at.text_input(key="audit_account").input("abc").run()
-    assert i18n.t("support.audit.account_invalid", "en") in [e.value for e in at.error]
+# --- support desk: tests/test_desk_support_page.py -------------------------------------------
 
 
 @pytest.mark.parametrize("page", [INSIGHTS, SUPPORT])

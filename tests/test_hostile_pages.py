@@ -147,6 +147,7 @@ def test_the_admins_searches_take_any_input(site):
         assert not at.exception, (text[:40], at.exception)
         assert {e.value for e in at.error} <= allowed, (text[:40], [e.value for e in at.error])
     support = open_as("boss", page=str(ROOT / "app_pages" / "support.py"))
+    support.segmented_control(key="support_section").set_value("audit").run()
     for text in TEXTS:
         support.text_input(key="audit_actor").set_value(text).run()
         support.text_input(key="audit_account").set_value(text[:12]).run()
@@ -167,10 +168,10 @@ def test_the_support_desk_names_a_hostile_company_as_typed(site):
     cancellation.go_on(db, user, flow.flow_id)
     cancellation.confirm(db, user, flow.flow_id, ALL_CONSENTS)
     at = open_as("boss", page=str(ROOT / "app_pages" / "support.py"))
-    at.button(key="undo_ask").click().run()
+    at.button(key=f"undo_{made.account_id}_ask").click().run()
     prompt = at.warning[0].value
     assert md(name) in prompt and "[x](" not in prompt
-    at.button(key="undo_yes").click().run()
+    at.button(key=f"undo_{made.account_id}_yes").click().run()
     assert not at.exception
     done = at.success[0].value
     assert md(name) in done and "![i](" not in done

@@ -225,9 +225,9 @@ def test_the_command_line_runs_the_lifecycle_and_refuses_impossible_dates(sqlite
     factories.customer(sqlite_db, "c@example.com", plan_id, now=NOW, start=dt.date(2026, 3, 10))
     out = run_cli(url, "lifecycle", "run", "--as-of", "2026-12-10")
     assert out.returncode == 0, out.stderr
-    assert "renewed:   1 subscription(s), 1 invoice(s)" in out.stdout
+    assert "renewed:   1 subscription, 1 invoice\n" in out.stdout  # no "(s)"
     again = run_cli(url, "lifecycle", "run", "--as-of", "2026-12-10")
-    assert "renewed:   0 subscription(s), 0 invoice(s)" in again.stdout
+    assert "renewed:   0 subscriptions, 0 invoices\n" in again.stdout
     bad = run_cli(url, "lifecycle", "run", "--as-of", "2026-02-30")
     assert bad.returncode == 2
     assert "'2026-02-30' is not a date" in bad.stderr

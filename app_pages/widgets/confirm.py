@@ -3,6 +3,7 @@ one-line result of the action, kept across the rerun that refreshes the page."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -53,6 +54,19 @@ def confirm_button(
     if no:
         st.rerun()
     return pending["target"] if yes else None
+
+
+def pending_keys(pattern: str) -> list[str]:
+    """The keys (matching the regular expression `pattern` whole) of the questions still
+    waiting for an answer, oldest first."""
+    return [
+        name.removeprefix("pending_")
+        for name in list(st.session_state)
+        if isinstance(name, str)
+        and name.startswith("pending_")
+        and st.session_state[name] is not None
+        and re.fullmatch(pattern, name.removeprefix("pending_"))
+    ]
 
 
 def act(ctx: PageContext, action: Callable[[], Any], success: str) -> None:

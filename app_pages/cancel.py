@@ -1,10 +1,12 @@
 import streamlit as st
 
+from app_pages.widgets.configurator import plan_configurator, pop_answer, show_request
 from app_pages.widgets.data_summary import show_counts
+from app_pages.widgets.resume import resume_offer, show_answer
 from app_pages.widgets.session import context
 from app_pages.widgets.stepper import stepper
-from core import accounts, cancellation, receipt
-from core.cancellation import CONSENT, DECIDE, SURVEY, Consents, PlanConfig, Survey
+from core import accounts, cancellation, custom_plan, receipt
+from core.cancellation import CONSENT, DECIDE, SURVEY, Consents, Survey
 from core.errors import PortalError
 from core.i18n import fmt_date, fmt_money
 
@@ -32,7 +34,7 @@ def timeline(dates: cancellation.Dates) -> None:
 
 def contact_form(key: str) -> None:
     with st.form(key, clear_on_submit=True):
-        st.markdown(f"**{ctx.t('cancel.contact_title')}**")
+        st.markdown(f"**{ctx.t('journey.resume.contact_title')}**")
         st.caption(ctx.t("cancel.contact_help"))
         message = st.text_area(
             ctx.t("cancel.contact_message"),
@@ -60,15 +62,21 @@ def receipt_bytes(info: cancellation.Scheduled) -> bytes:
     return kept[1]
 
 
+def resume_box(info: cancellation.Scheduled) -> None:
+    """Changed your mind? Resume it here (before it takes effect), or write to support."""
+    with st.container(border=True, key="resume_box"):
+        st.markdown(f"**{ctx.t('journey.resume.title')}**")
+        if info.resumable:
+            resume_offer(ctx, info.dates, "resume")
+
+
 def show_scheduled(info: cancellation.Scheduled, just_done: bool) -> None:
+    scheduled_text = ctx.t("cancel.already_scheduled", date=info.dates.effective_on)
     if just_done:
         stepper(ctx, 3)
-        st.success(ctx.t("cancel.done_title"), icon=":material/check_circle:")
+        st.success(f"{ctx.t('cancel.done_title')} {scheduled_text}", icon=":material/check_circle:")
     else:
-        st.warning(
-            ctx.t("cancel.already_scheduled", date=info.dates.effective_on),
-            icon=":material/event_busy:",
-        )
+        st.warning(scheduled_text, icon=":material/event_busy:")
     with st.container(border=True):
         c1, c2 = st.columns(2)
         c1.metric(ctx.t("cancel.confirmation"), info.confirmation_number)
@@ -85,34 +93,42 @@ def show_scheduled(info: cancellation.Scheduled, just_done: bool) -> None:
             icon=":material/receipt_long:",
         )
     st.page_link(
-        "app_pages/export.py", label=ctx.t("cancel.export_until"), icon=":material/download:"
+        "app_pages/export.py", label=ctx.t("cancel.save_first"), icon=":material/download:"
     )
+    resume_box(info)
     contact_form("contact_support")
 
 
 def before_start(ov: accounts.AccountOverview) -> None:
-    saved = st.session_state.pop("cancel_saved", None)
-    if saved == "kept":
+    show_answer(ctx)
+    if st.session_state.pop("cancel_saved", None) == "kept":
         st.success(ctx.t("cancel.kept"), icon=":material/favorite:")
-    elif saved:
-        st.success(ctx.t("cancel.plan_requested", price=saved), icon=":material/handshake:")
+    pop_answer(ctx, "plan")
+    request = custom_plan.open_plan_request(ctx.db, ctx.user)
+    if request is not None:
+        show_request(ctx, request)
     st.markdown(ctx.t("cancel.no_lock_in"))
+    dates = cancellation.dates_for(ov.period_end, ctx.settings)
     with st.container(border=True):
         st.markdown(f"**{ctx.t('cancel.what_happens')}**")
-        timeline(cancellation.dates_for(ov.period_end, ctx.settings))
+        timeline(dates)
     with st.container(border=True):
         st.markdown(f"**{ctx.t('cancel.save_first_title')}**")
-        st.caption(ctx.t("cancel.will_delete"))
+        st.caption(ctx.t("cancel.will_delete", deleted=dates.data_deleted_on))
         show_counts(ctx, accounts.data_counts(ctx.db, ctx.user))
         st.page_link(
             "app_pages/export.py", label=ctx.t("cancel.save_first"), icon=":material/download:"
         )
-    st.info(
-        ctx.t(
-            "cancel.further_options", price=fmt_money(ov.custom_plan_from_cents, "USD", ctx.lang)
-        ),
-        icon=":material/tune:",
-    )
+    if request is None:
+        st.info(
+            ctx.t(
+                "cancel.further_options",
+                price=fmt_money(ov.custom_plan_from_cents, "USD", ctx.lang),
+            ),
+            icon=":material/tune:",
+        )
+    else:
+        st.caption(ctx.t("journey.plan.still_cancel"))
     if st.button(ctx.t("cancel.start"), icon=":material/arrow_forward:", key="start"):
         try:
             cancellation.start(ctx.db, ctx.user, settings=ctx.settings)
@@ -142,8 +158,13 @@ def survey_body(flow_id: str) -> None:
     comment = st.text_area(
         ctx.t("survey.comment"), max_chars=cancellation.MAX_COMMENT, key="survey_comment"
     )
-    st.markdown(ctx.t("survey.satisfaction"))
-    stars = st.feedback("stars", key="survey_stars")
+    stars = st.radio(
+        ctx.t("survey.satisfaction"),
+        (1, 2, 3, 4, 5),
+        index=None,
+        format_func=lambda n: ctx.t(f"survey.stars.{n}"),
+        key="survey_stars",
+    )
     skip_col, send_col = st.columns(2)
     skip = skip_col.button(ctx.t("survey.skip"), key="survey_skip", width="stretch")
     send = send_col.button(ctx.t("survey.send"), type="primary", key="survey_send", width="stretch")
@@ -154,7 +175,7 @@ def survey_body(flow_id: str) -> None:
                 reason=reason,
                 follow_up=follow_up if reason else "",
                 comment=comment,
-                satisfaction=None if stars is None else stars + 1,
+                satisfaction=stars,
             )
         try:
             cancellation.answer_survey(ctx.db, ctx.user, flow_id, answer, settings=ctx.settings)
@@ -180,36 +201,19 @@ def survey_stage(flow: cancellation.FlowState) -> None:
 def configurator(flow: cancellation.FlowState) -> None:
     with st.container(border=True):
         st.markdown(f"**{ctx.t('offer.title')}**")
-        st.markdown(ctx.t("offer.body", price=fmt_money(9800, "USD", ctx.lang)))
+        pop_answer(ctx, "plan")
+        request = custom_plan.open_plan_request(ctx.db, ctx.user)
+        if request is not None:  # one open request per account: show it, ask for no other
+            show_request(ctx, request)
+            return
+        st.markdown(
+            ctx.t("offer.body", price=fmt_money(custom_plan.BASE_PRICE_CENTS, "USD", ctx.lang))
+        )
         if not st.toggle(ctx.t("offer.configure"), key="configure", value=flow.configurator_opened):
             return
         if not flow.configurator_opened:
             cancellation.open_configurator(ctx.db, ctx.user, flow.flow_id)
-        units = cancellation.CUSTOM_PLAN_UNITS
-        values = {}
-        cols = st.columns(2)
-        for i, (name, (included, step, _cents, most)) in enumerate(units.items()):
-            values[name] = cols[i % 2].number_input(
-                ctx.t(f"offer.unit.{name}"),
-                min_value=1 if name == "seats" else 0,
-                max_value=most,
-                value=included,
-                step=step,
-                key=f"unit_{name}",
-            )
-        config = PlanConfig(**{k: int(v) for k, v in values.items()})
-        price = cancellation.price_custom_plan(config)
-        st.metric(
-            ctx.t("offer.price"), ctx.t("offer.per_month", price=fmt_money(price, "USD", ctx.lang))
-        )
-        if st.button(ctx.t("offer.request"), icon=":material/handshake:", key="request_plan"):
-            try:
-                cancellation.request_plan(ctx.db, ctx.user, flow.flow_id, config)
-            except PortalError as exc:
-                fail(exc)
-            else:
-                st.session_state["cancel_saved"] = fmt_money(price, "USD", ctx.lang)
-                st.rerun()
+        plan_configurator(ctx, "plan", flow_id=flow.flow_id)
 
 
 def decide_stage(flow: cancellation.FlowState) -> None:
@@ -234,7 +238,7 @@ def decide_stage(flow: cancellation.FlowState) -> None:
 
 def consent_stage(flow: cancellation.FlowState) -> None:
     st.subheader(ctx.t("consent.title"))
-    st.markdown(ctx.t("consent.body"))
+    st.markdown(ctx.t("consent.body", deleted=flow.dates.data_deleted_on))
     counts = accounts.data_counts(ctx.db, ctx.user)
     ticks = {
         "lists": st.checkbox(ctx.t("consent.lists", n=counts.lists), key="consent_lists"),
@@ -244,7 +248,15 @@ def consent_stage(flow: cancellation.FlowState) -> None:
         "reports": st.checkbox(ctx.t("consent.reports", n=counts.reports), key="consent_reports"),
         "account": st.checkbox(ctx.t("consent.account"), key="consent_account"),
     }
-    st.info(ctx.t("consent.when", date=flow.dates.effective_on), icon=":material/event:")
+    st.info(
+        ctx.t(
+            "consent.when",
+            end=flow.dates.effective_on,
+            deleted=flow.dates.data_deleted_on,
+            reactivate=flow.dates.reactivate_until,
+        ),
+        icon=":material/event:",
+    )
     consents = Consents(**ticks)
     keep_col, go_col = st.columns(2)
     if keep_col.button(ctx.t("decide.keep"), key="keep_at_consent", width="stretch"):

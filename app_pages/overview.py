@@ -1,9 +1,10 @@
 import streamlit as st
 
+from app_pages.widgets.configurator import plan_configurator, pop_answer, show_request
+from app_pages.widgets.resume import resume_offer, show_answer
 from app_pages.widgets.session import context
 from app_pages.widgets.text import md
-from core import accounts, support
-from core.errors import PortalError
+from core import accounts, cancellation, custom_plan, customer_desk
 from core.i18n import fmt_date, fmt_money, fmt_number
 from core.models import STATUS_ACTIVE, STATUS_ENDED, STATUS_SCHEDULED
 
@@ -18,6 +19,7 @@ def d(value, style="long"):
 
 st.title(md(ov.company))
 st.caption(ctx.t("overview.subtitle"))
+show_answer(ctx)  # after "Resume my subscription"
 
 if ov.status == STATUS_ACTIVE:
     st.success(ctx.t("status.active", date=ov.period_end), icon=":material/check_circle:")
@@ -30,6 +32,12 @@ elif ov.status == STATUS_ENDED:
     st.error(
         ctx.t("status.ended", date=ov.period_end, deleted=ov.data_deleted_on),
         icon=":material/block:",
+    )
+notice = customer_desk.latest_notice(ctx.db, ctx.user) if ov.status == STATUS_ACTIVE else None
+if notice is not None:  # support undid the cancellation or reactivated (or the customer resumed)
+    st.info(
+        ctx.t(f"journey.notice.{notice.action}", date=notice.at.date(), renews=ov.period_end),
+        icon=":material/support_agent:",
     )
 
 interval = ctx.t(f"interval.{ov.billing_interval}")
@@ -109,24 +117,46 @@ with st.container(border=True):
 
 with st.container(border=True):
     st.markdown(f"**{ctx.t('offer.title')}**")
-    st.markdown(ctx.t("offer.body", price=fmt_money(ov.custom_plan_from_cents, "USD", lang)))
-    with (
-        st.popover(ctx.t("offer.button"), icon=":material/tune:"),
-        st.form("custom_plan", border=False),
-    ):
-        note = st.text_area(
-            ctx.t("offer.note"), max_chars=support.MAX_MESSAGE, placeholder=ctx.t("offer.hint")
-        )
-        if st.form_submit_button(ctx.t("offer.send"), type="primary"):
-            try:
-                support.request_custom_plan(ctx.db, ctx.user, note)
-            except PortalError as exc:
-                st.error(ctx.t(exc.key, **exc.params))
-            else:
-                st.success(ctx.t("offer.sent"))
+    pop_answer(ctx, "ov_plan")
+    plan_request = custom_plan.open_plan_request(ctx.db, ctx.user)
+    if plan_request is not None:  # one open request per account: show it, ask for no other
+        show_request(ctx, plan_request)
+    else:
+        st.markdown(ctx.t("offer.body", price=fmt_money(ov.custom_plan_from_cents, "USD", lang)))
+        if st.toggle(ctx.t("offer.button"), key="ov_configure"):
+            plan_configurator(ctx, "ov_plan")
 
 with st.container(border=True):
     st.markdown(f"**{ctx.t('billing.cancel_title')}**")
-    if ov.status == STATUS_ACTIVE:
+    if ov.status == STATUS_SCHEDULED:  # no second "Cancel subscription": the way back instead
+        dates = cancellation.dates_for(ov.period_end, ctx.settings)
+        st.markdown(ctx.t("cancel.already_scheduled", date=dates.effective_on))
+        resume_offer(ctx, dates, "ov_resume")
+        st.page_link(
+            "app_pages/cancel.py",
+            label=ctx.t("journey.scheduled.details"),
+            icon=":material/event_busy:",
+        )
+    else:
         st.caption(ctx.t("billing.cancel_help", date=ov.period_end))
-    st.page_link("app_pages/cancel.py", label=ctx.t("nav.cancel"), icon=":material/cancel:")
+        st.page_link("app_pages/cancel.py", label=ctx.t("nav.cancel"), icon=":material/cancel:")
+
+my_requests = customer_desk.my_requests(ctx.db, ctx.user)
+if my_requests:
+    st.subheader(ctx.t("journey.requests.title"))
+    st.markdown(
+        "\n".join(
+            "- "
+            + ctx.t(
+                "journey.requests.line",
+                number=r.number,
+                kind=ctx.t(f"journey.requests.kind.{r.kind}"),
+                date=r.created_at.date(),
+                status=ctx.t(
+                    f"journey.requests.status.{r.status}",
+                    date=(r.handled_at or r.created_at).date(),
+                ),
+            )
+            for r in my_requests
+        )
+    )

@@ -1,9 +1,11 @@
-"""The guided cancellation: survey -> keep or continue (with the custom-plan offer) -> consent
--> done. Each step is one use case; each records itself under the flow's id, so the admin funnel
-can be drawn from `flow_steps`.
+"""The guided cancellation: survey -> keep or continue (with the custom-plan offer, see
+`core.custom_plan`) -> consent -> done; and its way back: the customer resumes a scheduled
+cancellation (`resume`), support undoes it or reactivates an ended account.
+Each step is one use case; each records itself under the flow's id, so the admin funnel can be
+drawn from `flow_steps`.
 
-A flow is resumable: while it is open (and younger than a day) the customer comes back to the
-step they left. One open cancellation per subscription is enforced by the database: the UNIQUE
+A flow is picked up again: while it is open (and younger than a day) the customer comes back to
+the step they left. One open cancellation per subscription is enforced by the database: the UNIQUE
 column `cancellation_flows.open_subscription_id` is set when a cancellation is scheduled.
 """
 
@@ -80,6 +82,31 @@ class NotCancellable(PortalError):
     key = "cancel.error.not_cancellable"
 
 
+class NotResumable(PortalError):
+    """Nothing to resume: the subscription has ended (support can reactivate it)."""
+
+    key = "journey.error.resume_ended"
+
+
+class ResumeTooLate(PortalError):
+    """The cancellation has taken effect: only support can reactivate now."""
+
+    key = "journey.error.resume_too_late"
+
+
+# The custom plan lives in core.custom_plan (which uses this module's helpers); these names
+# are still reachable here, for callers that knew them from the flow.
+_FROM_CUSTOM_PLAN = ("PlanConfig", "price_custom_plan", "validate_plan", "request_plan")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_CUSTOM_PLAN:
+        from core import custom_plan
+
+        return getattr(custom_plan, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 @dataclass(frozen=True)
 class Dates:
     """What happens when: all computed from the billing period, never typed."""
@@ -87,6 +114,11 @@ class Dates:
     effective_on: dt.date  # the cycle ends; access ends with it
     data_deleted_on: dt.date  # personal and billing data are purged
     reactivate_until: dt.date  # the last day support can reactivate with data
+
+    @property
+    def resume_until(self) -> dt.date:
+        """The last day the customer can resume a scheduled cancellation themselves."""
+        return self.effective_on - dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -108,6 +140,7 @@ class Scheduled:
     dates: Dates
     company: str
     plan_name: str
+    resumable: bool = False  # the customer can still resume it themselves (before it ends)
 
 
 @dataclass(frozen=True)
@@ -116,25 +149,6 @@ class Survey:
     follow_up: str = ""
     comment: str = ""
     satisfaction: int | None = None  # 1..5
-
-
-@dataclass(frozen=True)
-class PlanConfig:
-    """What a custom plan holds, per month."""
-
-    searches: int = 100
-    unlocks: int = 50
-    seats: int = 1
-    campaigns: int = 2
-
-
-# name: (included in the base price, step, price per step in cents, max)
-CUSTOM_PLAN_UNITS: dict[str, tuple[int, int, int, int]] = {
-    "searches": (100, 100, 600, 5000),
-    "unlocks": (50, 50, 900, 3000),
-    "seats": (1, 1, 1500, 25),
-    "campaigns": (2, 1, 1000, 50),
-}
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -149,23 +163,6 @@ def dates_for(period_end: dt.date, settings: Settings | None = None) -> Dates:
         data_deleted_on=deleted,
         reactivate_until=deleted - dt.timedelta(days=1),
     )
-
-
-def price_custom_plan(config: PlanConfig) -> int:
-    """Monthly price in cents: $98 for the base, plus each step above what the base includes."""
-    validate_plan(config)
-    price = 9800
-    for name, (included, step, cents, _max) in CUSTOM_PLAN_UNITS.items():
-        extra = max(0, getattr(config, name) - included)
-        price += -(-extra // step) * cents  # whole steps, rounded up
-    return price
-
-
-def validate_plan(config: PlanConfig) -> None:
-    for name, (_included, _step, _cents, most) in CUSTOM_PLAN_UNITS.items():
-        value = getattr(config, name)
-        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= most:
-            raise InvalidInput("cancel.error.plan_range", what=name, most=most)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -289,10 +286,15 @@ def _abandon(s: Session, flow: CancellationFlow, at: dt.datetime) -> None:
 
 
 def scheduled(
-    db: Database, actor: CurrentUser | None, *, settings: Settings | None = None
+    db: Database,
+    actor: CurrentUser | None,
+    *,
+    now: dt.datetime | None = None,
+    settings: Settings | None = None,
 ) -> Scheduled | None:
     """The customer's scheduled cancellation, if there is one."""
     actor = _customer(actor)
+    now = _now(now)
     with db.transaction() as s:
         row = s.execute(
             select(CancellationFlow, Subscription, Account, Plan)
@@ -304,13 +306,15 @@ def scheduled(
         if row is None:
             return None
         flow, sub, account, plan = row
+        dates = dates_for(flow.effective_on or sub.current_period_end, settings)
         return Scheduled(
             flow_id=flow.id,
             confirmation_number=flow.confirmation_number or "",
             requested_at=sub.cancel_requested_at or flow.finished_at or flow.started_at,
-            dates=dates_for(flow.effective_on or sub.current_period_end, settings),
+            dates=dates,
             company=account.company,
             plan_name=plan.name,
+            resumable=sub.status == STATUS_SCHEDULED and now.date() < dates.effective_on,
         )
 
 
@@ -471,49 +475,6 @@ def open_configurator(
         _offer_facts(flow, offer)
 
 
-def request_plan(
-    db: Database,
-    actor: CurrentUser | None,
-    flow_id: str,
-    config: PlanConfig,
-    *,
-    now: dt.datetime | None = None,
-) -> int:
-    """Ask for the configured custom plan: the flow ends saved, support gets a request.
-
-    Returns the monthly price in cents that was requested.
-    """
-    actor = _customer(actor)
-    now = _now(now)
-    price = price_custom_plan(config)
-    with db.transaction(write=True) as s:
-        flow = _open_flow(s, actor, flow_id)
-        offer = s.scalar(select(RetentionOffer).where(RetentionOffer.flow_id == flow.id))
-        if offer is None:
-            offer = RetentionOffer(flow_id=flow.id, kind="custom_plan", shown_at=now)
-            s.add(offer)
-        offer.opened_at = offer.opened_at or now
-        offer.requested_at = now
-        offer.configuration = json.dumps(config.__dict__, sort_keys=True)
-        offer.monthly_price_cents = price
-        _offer_facts(flow, offer)
-        flow.outcome = "saved_offer"
-        flow.finished_at = now
-        _step(s, flow, "plan_requested", now, monthly_price_cents=price)
-        s.add(
-            SupportRequest(
-                account_id=actor.account_id,
-                user_id=actor.id,
-                flow_id=flow.id,
-                kind="custom_plan",
-                message=json.dumps({**config.__dict__, "monthly_price_cents": price}),
-                created_at=now,
-            )
-        )
-        _audit(s, actor, "custom_plan_requested", actor.account_id, {}, {"price": price}, now)
-    return price
-
-
 def keep(
     db: Database, actor: CurrentUser | None, flow_id: str, *, now: dt.datetime | None = None
 ) -> None:
@@ -611,13 +572,15 @@ def confirm(
                 done = _schedule(s, actor, flow, sub, now)
             account = s.get(Account, actor.account_id)
             assert account is not None
+            dates = dates_for(done.effective_on or sub.current_period_end, settings)
             return Scheduled(
                 flow_id=done.id,
                 confirmation_number=done.confirmation_number or "",
                 requested_at=sub.cancel_requested_at or now,
-                dates=dates_for(done.effective_on or sub.current_period_end, settings),
+                dates=dates,
                 company=account.company,
                 plan_name=sub.plan.name,
+                resumable=now.date() < dates.effective_on,
             )
     except IntegrityError as exc:  # another transaction scheduled one first
         raise CancellationAlreadyScheduled() from exc
@@ -690,6 +653,71 @@ def contact_support(
         s.add(request)
         s.flush()
         return request.id
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """The answer to "Resume my subscription"."""
+
+    changed: bool  # False: it was already active (a second click or tab), nothing changed
+    renews_on: dt.date
+    requests_closed: int = 0  # the customer's open undo requests, answered by the resume
+
+
+def resume(db: Database, actor: CurrentUser | None, *, now: dt.datetime | None = None) -> Resumed:
+    """The customer takes back their scheduled cancellation before it takes effect: the
+    subscription is active again and renews as before; their open undo requests are answered;
+    audited. Only the account's own customer; idempotent (already active: nothing changes)."""
+    actor = _customer(actor)
+    now = _now(now)
+    with db.transaction(write=True) as s:
+        sub = _subscription(s, actor.account_id, lock=True)
+        if sub.status == STATUS_ACTIVE:
+            return Resumed(changed=False, renews_on=sub.current_period_end)
+        if sub.status != STATUS_SCHEDULED:
+            raise NotResumable()
+        flow = s.scalar(
+            select(CancellationFlow).where(CancellationFlow.open_subscription_id == sub.id)
+        )
+        effective = (flow.effective_on if flow else None) or sub.current_period_end
+        if now.date() >= effective:
+            raise ResumeTooLate(date=effective)
+        if flow is not None:
+            flow.open_subscription_id = None
+            flow.outcome = "undone"
+            _step(s, flow, "resumed", now)
+        sub.status = STATUS_ACTIVE
+        sub.cancel_requested_at = None
+        undo_requests = s.scalars(
+            select(SupportRequest)
+            .where(
+                SupportRequest.account_id == actor.account_id,
+                SupportRequest.kind == "undo_cancellation",
+                SupportRequest.status == "open",
+            )
+            .order_by(SupportRequest.id)
+            .with_for_update()
+        ).all()
+        for request in undo_requests:
+            request.status = "handled"
+            request.handled_by = actor.id
+            request.handled_at = now
+        _audit(
+            s,
+            actor,
+            "cancellation_resumed",
+            actor.account_id,
+            {"status": STATUS_SCHEDULED, "effective_on": effective.isoformat()},
+            {
+                "status": STATUS_ACTIVE,
+                "confirmation": flow.confirmation_number if flow else None,
+                "requests_closed": [r.id for r in undo_requests],
+            },
+            now,
+        )
+        return Resumed(
+            changed=True, renews_on=sub.current_period_end, requests_closed=len(undo_requests)
+        )
 
 
 # --- support actions (admins) ----------------------------------------------------------------

@@ -30,7 +30,7 @@ def render(info: Scheduled, lang: str) -> bytes:
     doc.add_page()
     pdf.write_line(doc, t("receipt.title", lang), size=20, bold=True, color=(91, 61, 245))
     doc.ln(4)
-    pdf.write_line(doc, t("receipt.intro", lang), size=11)
+    pdf.write_line(doc, t("receipt.intro", lang, date=info.dates.effective_on), size=11)
     doc.ln(4)
     rows = (
         (t("cancel.confirmation", lang), info.confirmation_number),
@@ -54,5 +54,11 @@ def render(info: Scheduled, lang: str) -> bytes:
         color=(70, 70, 80),
     )
     doc.ln(2)
-    pdf.write_line(doc, t("receipt.undo", lang), size=10, color=(70, 70, 80))
+    undo = t(
+        "receipt.undo",
+        lang,
+        until=info.dates.resume_until,
+        reactivate=info.dates.reactivate_until,
+    )
+    pdf.write_line(doc, undo, size=10, color=(70, 70, 80))
     return bytes(doc.output())

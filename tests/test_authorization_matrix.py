@@ -41,6 +41,8 @@ from core import (
     analytics,
     auth,
     cancellation,
+    custom_plan,
+    customer_desk,
     exports,
     lifecycle,
     receipt,
@@ -202,10 +204,40 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
         lambda s, u: cancellation.open_configurator(s.db, u, s.flow_id, now=NOW),
         CUSTOMER_OWN,
     ),
-    "cancellation.request_plan": (
+    "custom_plan.request_plan": (
         at_decide,
-        lambda s, u: cancellation.request_plan(s.db, u, s.flow_id, PlanConfig(seats=2), now=NOW),
+        lambda s, u: custom_plan.request_plan(s.db, u, s.flow_id, PlanConfig(seats=2), now=NOW),
         CUSTOMER_OWN,
+    ),
+    "custom_plan.ask_for_plan": (
+        nothing,
+        lambda s, u: custom_plan.ask_for_plan(s.db, u, PlanConfig(seats=2), now=NOW),
+        CUSTOMER_SELF,
+    ),
+    "custom_plan.plan_start": (
+        nothing,
+        lambda s, u: custom_plan.plan_start(s.db, u),
+        CUSTOMER_SELF,
+    ),
+    "custom_plan.open_plan_request": (
+        nothing,
+        lambda s, u: custom_plan.open_plan_request(s.db, u),
+        CUSTOMER_SELF,
+    ),
+    "cancellation.resume": (
+        scheduled,
+        lambda s, u: cancellation.resume(s.db, u, now=NOW),
+        CUSTOMER_SELF,
+    ),
+    "customer_desk.my_requests": (
+        scheduled,
+        lambda s, u: customer_desk.my_requests(s.db, u),
+        CUSTOMER_SELF,
+    ),
+    "customer_desk.latest_notice": (
+        scheduled,
+        lambda s, u: customer_desk.latest_notice(s.db, u, now=NOW),
+        CUSTOMER_SELF,
     ),
     "cancellation.keep": (
         at_decide,

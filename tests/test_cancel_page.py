@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core import accounts, cancellation, i18n
+from core import accounts, cancellation, custom_plan, i18n
 from core.i18n import fmt_date
 from core.models import FlowStep, Subscription
 from tests.test_pages import assert_no_raw_keys, open_app, visible_text
@@ -65,7 +65,14 @@ def test_the_steps_to_a_scheduled_cancellation(site, lang):
     # step 3: four boxes; the button stays disabled until all four are ticked
     assert at.subheader[0].value == i18n.t("consent.title", lang)
     end = period_end(db)
-    assert i18n.t("consent.when", lang, date=end) in visible_text(at)
+    dates = cancellation.dates_for(end)
+    assert i18n.t(
+        "consent.when",
+        lang,
+        end=dates.effective_on,
+        deleted=dates.data_deleted_on,
+        reactivate=dates.reactivate_until,
+    ) in visible_text(at)
     boxes = at.checkbox
     assert len(boxes) == 4
     for box in boxes[:3]:
@@ -75,10 +82,13 @@ def test_the_steps_to_a_scheduled_cancellation(site, lang):
     at.checkbox[3].check().run()
     assert not button(at, "confirm").disabled
     button(at, "confirm").click().run()
-    # step 4: done, with the dates, the receipt and the contact form
+    # step 4: done: scheduled for the date (the same words as later), with the dates, the
+    # receipt, the resume button and the contact form
     assert not at.exception, at.exception
     text = visible_text(at)
-    assert i18n.t("cancel.done_title", lang) in text
+    scheduled = i18n.t("cancel.already_scheduled", lang, date=end)
+    assert [s.value for s in at.success] == [f"{i18n.t('cancel.done_title', lang)} {scheduled}"]
+    assert button(at, "resume").label == i18n.t("journey.resume.button", lang)
     number = next(m.value for m in at.metric if m.label == i18n.t("cancel.confirmation", lang))
     assert number.startswith("CX-")
     assert fmt_date(end, lang) in [m.value for m in at.metric]
@@ -114,13 +124,14 @@ def test_the_configurator_prices_and_requests_a_custom_plan(site):
     at.toggle(key="configure").set_value(True).run()
     price = next(m for m in at.metric if m.label == i18n.t("offer.price", "it"))
     assert price.value == i18n.t("offer.per_month", "it", price=i18n.fmt_money(9800, "USD", "it"))
-    at.number_input(key="unit_seats").set_value(3).run()
+    at.number_input(key="plan_seats").set_value(3)
+    button(at, "plan_update").click().run()
     price = next(m for m in at.metric if m.label == i18n.t("offer.price", "it"))
     assert price.value == i18n.t("offer.per_month", "it", price=i18n.fmt_money(12800, "USD", "it"))
-    button(at, "request_plan").click().run()
-    assert i18n.t(
-        "cancel.plan_requested", "it", price=i18n.fmt_money(12800, "USD", "it")
-    ) in visible_text(at)
+    button(at, "plan_request").click().run()
+    assert not at.exception, at.exception
+    number = custom_plan.open_plan_request(db, at.session_state["ctx"].user).number
+    assert i18n.t("journey.plan.sent", "it", number=number) in visible_text(at)
     with db.transaction() as s:
         steps = list(s.scalars(select(FlowStep.step).order_by(FlowStep.id)))
     assert steps[-2:] == ["configurator_opened", "plan_requested"]

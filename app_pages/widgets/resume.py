@@ -1,0 +1,38 @@
+"""Resume my subscription: the customer's own way back from a scheduled cancellation, on the
+overview and on the cancellation page. One core call (`cancellation.resume`); its answer is
+shown after a rerun, on whichever page the customer is then on."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages.widgets.session import PageContext
+from core import cancellation
+from core.cancellation import Dates
+from core.errors import PortalError
+
+ANSWER = "resumed"
+
+
+def resume_offer(ctx: PageContext, dates: Dates, key: str) -> None:
+    """Until when it can be resumed, what happens then, and the button."""
+    st.markdown(ctx.t("journey.resume.help", until=dates.resume_until, renews=dates.effective_on))
+    if st.button(ctx.t("journey.resume.button"), type="primary", icon=":material/undo:", key=key):
+        try:
+            done = cancellation.resume(ctx.db, ctx.user)
+        except PortalError as exc:
+            st.error(ctx.t(exc.key, **exc.params), icon=":material/error:")
+        else:
+            st.session_state[ANSWER] = done
+            st.rerun()
+
+
+def show_answer(ctx: PageContext) -> None:
+    """After a resume: it is active again, or it already was (a second click or tab)."""
+    done = st.session_state.pop(ANSWER, None)
+    if done is None:
+        return
+    key = "journey.resume.done" if done.changed else "journey.resume.already"
+    st.success(ctx.t(key, date=done.renews_on), icon=":material/check_circle:")
+    if done.requests_closed:
+        st.info(ctx.t("journey.resume.closed"), icon=":material/mark_email_read:")

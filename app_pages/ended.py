@@ -2,7 +2,7 @@ import streamlit as st
 
 from app_pages.widgets.session import context
 from app_pages.widgets.text import md
-from core import accounts, cancellation
+from core import accounts, auth, cancellation
 from core.errors import PortalError
 
 ctx = context()
@@ -15,6 +15,18 @@ with st.container(border=True):
     st.markdown(ctx.t("ended.body", date=dates.effective_on))
     st.markdown(ctx.t("ended.kept", deleted=dates.data_deleted_on))
     st.markdown(ctx.t("ended.reactivate", until=dates.reactivate_until))
+
+# The read-only export window after the end: its last day is computed once, in core.
+last_day = ctx.user.export_until if ctx.user else None
+if last_day is not None:
+    with st.container(border=True):
+        if auth.export_window_open(ctx.user):
+            st.markdown(ctx.t("ended.export_until", last_day=last_day))
+            st.page_link(
+                "app_pages/export.py", label=ctx.t("nav.export"), icon=":material/download:"
+            )
+        else:
+            st.markdown(ctx.t("ended.export_closed", last_day=last_day))
 
 with st.form("reactivate", clear_on_submit=True):
     st.markdown(f"**{ctx.t('ended.request')}**")

@@ -5,12 +5,13 @@ import streamlit as st
 
 from app_pages.widgets.data_summary import show_counts
 from app_pages.widgets.downloads import prepared_file, size_text
+from app_pages.widgets.invoice_links import invoice_download
 from app_pages.widgets.session import context
 from core import accounts, exports
 from core.errors import PortalError
 from core.exports import ExportPlan, ExportRequest
 from core.i18n import fmt_number
-from core.models import STATUS_SCHEDULED
+from core.models import STATUS_ENDED, STATUS_SCHEDULED
 
 ctx = context()
 lang = ctx.lang
@@ -22,12 +23,15 @@ except exports.ExportUnavailable as exc:
     st.error(ctx.t(exc.key, **exc.params), icon=":material/block:")
     st.stop()
 
-until = opts.available_until
-st.markdown(ctx.t("export.intro", date=until))
-if opts.status == STATUS_SCHEDULED:
-    st.warning(ctx.t("export.available_scheduled", date=until), icon=":material/event_busy:")
+# Every date below comes from core: the day access ends and the last day of the export window.
+dates = {"ends": opts.ends_on, "last_day": opts.available_until}
+st.markdown(ctx.t("export.intro"))
+if opts.status == STATUS_ENDED:
+    st.warning(ctx.t("export.available_ended", **dates), icon=":material/lock_clock:")
+elif opts.status == STATUS_SCHEDULED:
+    st.warning(ctx.t("export.available_scheduled", **dates), icon=":material/event_busy:")
 else:
-    st.info(ctx.t("export.available_active", date=until), icon=":material/event_available:")
+    st.info(ctx.t("export.available_active", **dates), icon=":material/event_available:")
 show_counts(ctx, accounts.data_counts(ctx.db, ctx.user))
 
 FORMATS = ("csv", "xlsx", "json")
@@ -252,6 +256,14 @@ with right, st.container(border=True):
             icon=":material/download:",
             key="dl_archive",
         )
+
+with st.container(border=True):
+    st.subheader(ctx.t("export.invoices.title"), anchor="invoices")
+    st.caption(ctx.t("export.invoices.help"))
+    if opts.invoice_list:
+        invoice_download(ctx, opts.invoice_list, "export_invoice")
+    else:
+        st.info(ctx.t("export.invoices.none"))
 
 if ready:
     with st.expander(ctx.t("export.report.preview"), expanded=True, icon=":material/preview:"):

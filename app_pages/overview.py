@@ -1,5 +1,6 @@
 import streamlit as st
 
+from app_pages.widgets import invoice_links
 from app_pages.widgets.configurator import plan_configurator, pop_answer, show_request
 from app_pages.widgets.resume import resume_offer, show_answer
 from app_pages.widgets.session import context
@@ -100,6 +101,7 @@ if ov.invoices:
         height=min(400, 38 + 35 * len(ov.invoices)),
     )
 else:
+    invoice_links.invoice_download(ctx, ov.invoices, "overview_invoice")  # each one as a PDF
     st.info(ctx.t("overview.no_invoices"))
 
 st.divider()

@@ -27,18 +27,19 @@ with left:
             st.rerun()
 
     if ctx.settings.demo_mode:
+        # Plain text to copy (st.code has a copy button), never links: in a table Streamlit
+        # turned the addresses into mailto links that opened a mail program.
         with st.container(border=True):
             st.markdown(f"**{ctx.t('signin.demo_title')}**")
             st.caption(ctx.t("signin.demo_help"))
-            st.table(
-                {
-                    ctx.t("signin.demo_role"): [ctx.t("role.customer"), ctx.t("role.admin")],
-                    ctx.t("signin.email"): [demo.DEMO_CUSTOMER_EMAIL, demo.DEMO_ADMIN_EMAIL],
-                    ctx.t("signin.password"): [
-                        demo.DEMO_CUSTOMER_PASSWORD,
-                        demo.DEMO_ADMIN_PASSWORD,
-                    ],
-                },
-                border="horizontal",
-                hide_index=True,
+            logins = (
+                ("role.customer", demo.DEMO_CUSTOMER_EMAIL, demo.DEMO_CUSTOMER_PASSWORD),
+                ("role.admin", demo.DEMO_ADMIN_EMAIL, demo.DEMO_ADMIN_PASSWORD),
             )
+            for role, address, secret in logins:
+                st.markdown(f"**{ctx.t(role)}**")
+                st.caption(ctx.t("signin.email"))
+                st.code(address, language=None)
+                st.caption(ctx.t("signin.password"))
+                st.code(secret, language=None)
+            st.caption(ctx.t("signin.demo_copy"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import re
 import secrets
 import unicodedata
@@ -20,14 +21,23 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core import billing
 from core.config import Settings, load_settings
 from core.db import Database
-from core.errors import AccountLocked, InvalidCredentials, InvalidInput, NotAuthorized
+from core.errors import (
+    AccountLocked,
+    InvalidCredentials,
+    InvalidInput,
+    NotAuthorized,
+    PortalError,
+)
 from core.i18n import LANGUAGES
 from core.models import (
     ROLE_ADMIN,
     ROLE_CUSTOMER,
     STATUS_ENDED,
+    STATUS_PURGED,
+    ErasedSignIn,
     SignInThrottle,
     Subscription,
     User,
@@ -39,6 +49,17 @@ MAX_EMAIL = 254
 MAX_PASSWORD = 1024
 CODE_SECONDS = 60
 EMAIL_RE = re.compile(r"^[^@\s`<>]+@[^@\s`<>]+\.[^@\s`<>]+$")
+# From this many tries left before the lockout, a failed sign-in says how many are left
+# (with the defaults of 5 failures and 15 minutes: from the third failure, "2 tries left").
+WARN_FROM_TRIES_LEFT = 2
+# How long the sign-in page remembers an erased account (see `remember_erased`).
+ERASED_NOTICE_DAYS = 365
+
+
+class AccountErased(PortalError):
+    """The right password of an account whose data was erased: when, and what it means."""
+
+    key = "signin.error.erased"
 
 
 @dataclass(frozen=True)
@@ -51,6 +72,8 @@ class CurrentUser:
     language: str | None
     session_id: int
     subscription_status: str | None = None  # customers: what their account may still do
+    # an ended subscription: the last day its data can still be exported (read-only)
+    export_until: dt.date | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -87,12 +110,27 @@ def _invisible(text: str) -> bool:
     return any(unicodedata.category(ch)[0] == "C" for ch in text)
 
 
+def export_last_day(ended_on: dt.date, settings: Settings | None = None) -> dt.date:
+    """The last day an ended subscription's data can be exported: the one rule behind every
+    sentence that states it (`billing.export_last_day` with the configured window)."""
+    settings = settings or load_settings()
+    return billing.export_last_day(
+        ended_on, settings.export_days_after_end, settings.reactivation_months
+    )
+
+
 def _current(s: Session, user: User, session_id: int) -> CurrentUser:
-    status = None
+    status = export_until = None
     if user.account_id is not None:
-        status = s.scalar(
-            select(Subscription.status).where(Subscription.account_id == user.account_id)
-        )
+        row = s.execute(
+            select(
+                Subscription.status, Subscription.ended_on, Subscription.current_period_end
+            ).where(Subscription.account_id == user.account_id)
+        ).first()
+        if row is not None:
+            status = row.status
+            if status == STATUS_ENDED:
+                export_until = export_last_day(row.ended_on or row.current_period_end)
     return CurrentUser(
         id=user.id,
         email=user.email,
@@ -102,6 +140,7 @@ def _current(s: Session, user: User, session_id: int) -> CurrentUser:
         language=user.language,
         session_id=session_id,
         subscription_status=status,
+        export_until=export_until,
     )
 
 
@@ -115,7 +154,10 @@ def sign_in(
 ) -> SignedIn:
     """Check the credentials; after too many failures the address is locked for a while.
 
-    Unknown address and wrong password give the same error, after the same hashing work.
+    Unknown address and wrong password give the same error, after the same hashing work; from
+    WARN_FROM_TRIES_LEFT tries left it says how many are left, and the failure that uses the
+    last one says the address is now paused. The right password of an erased account gets
+    `AccountErased` with the day of the erasure (see `remember_erased`).
     """
     settings = settings or load_settings()
     now = _now(now)
@@ -129,7 +171,11 @@ def sign_in(
     with db.transaction() as s:
         _raise_if_locked(s.get(SignInThrottle, email), now)
         found = s.execute(select(User.id, User.password_hash).where(User.email == email)).first()
-    ok = verify_password(found.password_hash if found else DUMMY_HASH, password)
+        erased = None if found else _erased(s, email, now.date())
+    checked = found.password_hash if found else erased.password_hash if erased else DUMMY_HASH
+    ok = verify_password(checked, password)
+    if erased is not None and ok:  # the person who had the account: say what became of it
+        raise AccountErased(date=erased.erased_on)
 
     # 2. write, holding SQLite's write lock from BEGIN (a deferred transaction that read first
     #    fails at once with "database is locked" when another sign-in wrote meanwhile). The
@@ -142,22 +188,33 @@ def sign_in(
         except IntegrityError:
             if attempt == 2:
                 raise
-    if result is None:  # raised after the commit, so the failure is counted
-        raise InvalidCredentials()
+    if isinstance(result, int):  # raised after the commit, so the failure is counted
+        raise _failure_error(result, settings)
     return result
+
+
+def _failure_error(tries_left: int, settings: Settings) -> PortalError:
+    """What a failed sign-in says: locked now, how many tries are left, or just "not right"."""
+    minutes = settings.lockout_minutes
+    if tries_left <= 0:
+        return AccountLocked(minutes=minutes)
+    if tries_left <= WARN_FROM_TRIES_LEFT:
+        key = "signin.error.tries_left_one" if tries_left == 1 else "signin.error.tries_left"
+        return InvalidCredentials(key, tries=tries_left, minutes=minutes)
+    return InvalidCredentials()
 
 
 def _record_sign_in(
     db: Database, email: str, found: Any, ok: bool, now: dt.datetime, settings: Settings
-) -> SignedIn | None:
-    """Count a failure (None), or open a session for the user whose hash was checked."""
+) -> SignedIn | int:
+    """Count a failure (the tries left before the lockout; 0: locked now), or open a session
+    for the user whose hash was checked."""
     with db.transaction(write=True) as s:
         throttle = s.get(SignInThrottle, email, with_for_update=True)
         _raise_if_locked(throttle, now)
         user = s.get(User, found.id) if found else None
         if not ok or user is None or user.password_hash != found.password_hash:
-            _record_failure(s, email, throttle, now, settings)
-            return None
+            return _record_failure(s, email, throttle, now, settings)
         if throttle:
             s.delete(throttle)
         code = secrets.token_urlsafe(32)
@@ -181,7 +238,7 @@ def _raise_if_locked(throttle: SignInThrottle | None, now: dt.datetime) -> None:
 
 def _record_failure(
     s: object, email: str, throttle: SignInThrottle | None, now: dt.datetime, settings: Settings
-) -> None:
+) -> int:
     window = dt.timedelta(minutes=settings.lockout_minutes)
     if throttle is None:
         throttle = SignInThrottle(email=email, failures=0)
@@ -193,6 +250,43 @@ def _record_failure(
     if throttle.failures >= settings.max_failed_sign_ins:
         throttle.locked_until = now + window
         throttle.failures = 0
+        return 0
+    return settings.max_failed_sign_ins - throttle.failures
+
+
+# --- Erased accounts: what the sign-in page may say about them -----------------------------
+
+
+def _email_digest(email: str) -> str:
+    """HMAC-SHA256 of the normalised address with the server's secret: the same address gives
+    the same digest on every app server, and the digest alone names nobody."""
+    from core.exports import _secret_key  # the download links' secret; a late import, no cycle
+
+    return hmac.new(_secret_key(), email.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _erased(s: Session, email: str, today: dt.date) -> ErasedSignIn | None:
+    row = s.get(ErasedSignIn, _email_digest(email))
+    return row if row is not None and row.forget_after >= today else None
+
+
+def remember_erased(s: Session, account_id: int, erased_on: dt.date) -> None:
+    """Inside the purge's transaction, before the users are deleted: for each user of the
+    account, the keyed digest of the address, the password's Argon2 hash and the day, so
+    that the sign-in page can tell the person who signs in with the right password that the
+    account was closed and its data erased on that day. Nothing else is kept, and the rows
+    are forgotten ERASED_NOTICE_DAYS later (stale rows go at the next purge)."""
+    s.execute(delete(ErasedSignIn).where(ErasedSignIn.forget_after < erased_on))
+    users = s.execute(
+        select(User.email, User.password_hash).where(User.account_id == account_id)
+    ).all()
+    for email, password_hash in users:
+        digest = _email_digest(email)
+        row = s.get(ErasedSignIn, digest) or ErasedSignIn(email_digest=digest)
+        row.password_hash = password_hash
+        row.erased_on = erased_on
+        row.forget_after = erased_on + dt.timedelta(days=ERASED_NOTICE_DAYS)
+        s.add(row)
 
 
 def exchange_code(db: Database, code: str, *, now: dt.datetime | None = None) -> str | None:
@@ -307,10 +401,18 @@ def require_account(actor: CurrentUser | None, account_id: int) -> CurrentUser:
 
 CUSTOMER_PAGES = ("overview", "export", "cancel")
 ENDED_PAGES = ("ended",)  # after the cycle: the status and how to reactivate, no data pages
+ENDED_EXPORT_PAGES = ("ended", "export")  # ... and, during the export window, Export data
 ADMIN_PAGES = ("insights", "support")
 
 
-def pages_for(actor: CurrentUser | None) -> tuple[str, ...]:
+def export_window_open(user: CurrentUser | None, today: dt.date | None = None) -> bool:
+    """Whether an ended customer may still export (read-only) today (the navigation only:
+    every export function checks again, `exports.open_for_export`)."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    return bool(user and user.export_until and today <= user.export_until)
+
+
+def pages_for(actor: CurrentUser | None, today: dt.date | None = None) -> tuple[str, ...]:
     """The screens this user may open; the router builds the navigation from it."""
     if actor is None:
         return ("sign_in",)
@@ -318,8 +420,8 @@ def pages_for(actor: CurrentUser | None) -> tuple[str, ...]:
         return ADMIN_PAGES
     if actor.role == ROLE_CUSTOMER and actor.account_id is not None:
         if actor.subscription_status == STATUS_ENDED:
-            return ENDED_PAGES
-        if actor.subscription_status is None or actor.subscription_status == "purged":
+            return ENDED_EXPORT_PAGES if export_window_open(actor, today) else ENDED_PAGES
+        if actor.subscription_status is None or actor.subscription_status == STATUS_PURGED:
             return ()
         return CUSTOMER_PAGES
     return ()

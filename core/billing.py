@@ -53,3 +53,12 @@ def monthly_equivalent_cents(price_cents: int, interval: str) -> int:
 def data_deletion_date(period_end: dt.date, reactivation_months: int = 2) -> dt.date:
     """The day personal data is purged: `reactivation_months` after the cycle ends."""
     return add_months(period_end, reactivation_months)
+
+
+def export_last_day(ended_on: dt.date, days: int = 30, reactivation_months: int = 2) -> dt.date:
+    """The last day an ended subscription's data can still be exported (read-only): the
+    window is the `days` days from the day the subscription ends (that day included), and
+    always closes before the purge. `days=0`: the day before the end (no window)."""
+    last = ended_on + dt.timedelta(days=days - 1)
+    purge = data_deletion_date(ended_on, reactivation_months)
+    return min(last, purge - dt.timedelta(days=1))

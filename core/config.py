@@ -26,6 +26,9 @@ class Settings:
     lockout_minutes: int = 15
     reactivation_months: int = 2
     custom_plan_from_cents: int = 9800
+    # After a subscription ends, its data can still be exported (read-only) for this many days,
+    # counted from the day it ends (the EU Data Act's retrieval period is 30 days); 0: no window.
+    export_days_after_end: int = 30
     cookie_name: str = "portal_session"
 
 
@@ -37,4 +40,15 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         database_url=url,
         demo_mode=_flag(env.get("PORTAL_DEMO_MODE"), True),
         session_days=int(env.get("PORTAL_SESSION_DAYS", "14")),
+        export_days_after_end=_days(env.get("PORTAL_EXPORT_DAYS_AFTER_END"), 30),
     )
+
+
+def _days(value: str | None, default: int) -> int:
+    """A whole number of days (0 or more); empty means the default."""
+    if value is None or value.strip() == "":
+        return default
+    days = int(value.strip())
+    if days < 0:
+        raise ValueError(f"a number of days cannot be negative: {value!r}")
+    return days

@@ -53,8 +53,10 @@ import pyarrow.csv as pacsv
 from sqlalchemy import Engine, String, case, func, literal_column, select, type_coerce, union
 from sqlalchemy.orm import Session
 
-from core.auth import CurrentUser, require_account
-from core.config import ROOT
+from core import billing
+from core.accounts import InvoiceLine
+from core.auth import CurrentUser, export_last_day, require_account
+from core.config import ROOT, Settings, load_settings
 from core.db import Database
 from core.errors import InvalidInput, NotFound, PortalError
 from core.i18n import fmt_number, t
@@ -80,12 +82,14 @@ SEARCH_RESULTS = "search-results"
 INFLUENCERS = "influencers"
 REPORT = "report"
 ARCHIVE = "archive"
-WHATS = (SEARCH_RESULTS, INFLUENCERS, REPORT, ARCHIVE)
+INVOICE = "invoice"  # one invoice as a PDF (`core.invoices`), named by its number
+WHATS = (SEARCH_RESULTS, INFLUENCERS, REPORT, ARCHIVE, INVOICE)
 FORMATS = {
     SEARCH_RESULTS: ("csv", "xlsx", "json"),
     INFLUENCERS: ("csv", "xlsx", "json"),
     REPORT: ("pdf",),
     ARCHIVE: ("zip",),
+    INVOICE: ("pdf",),
 }
 MIME = {
     "csv": "text/csv",
@@ -111,9 +115,16 @@ Progress = Callable[[float, str], None]  # (fraction done 0..1, i18n key of the 
 
 
 class ExportUnavailable(PortalError):
-    """The subscription has ended (or its data was purged): nothing can be exported."""
+    """The subscription's data was purged (or its export window has closed): nothing can be
+    exported."""
 
-    key = "export.error.ended"
+    key = "export.error.purged"
+
+
+class ExportWindowClosed(ExportUnavailable):
+    """The subscription ended, and the read-only export window after the end is over."""
+
+    key = "export.error.window_closed"
 
 
 class ExportTooLargeForExcel(PortalError):
@@ -202,7 +213,12 @@ class ExportOptions:
     account_id: int
     company: str
     status: str
-    available_until: dt.date  # the end of the billing cycle
+    # The day access ends (active: would end if cancelled today; scheduled: will end; ended:
+    # ended), and the last day the data can be exported: the window after that end
+    # (`auth.export_last_day`). Every sentence of the page takes its dates from these two.
+    ends_on: dt.date
+    available_until: dt.date
+    export_days: int  # the length of the window after the end, in days
     searches: tuple[SearchChoice, ...]
     search_results: int
     influencers: int
@@ -211,6 +227,7 @@ class ExportOptions:
     campaigns: int
     reports: int
     invoices: int
+    invoice_list: tuple[InvoiceLine, ...] = ()  # newest first
 
 
 @dataclass(frozen=True)
@@ -220,6 +237,7 @@ class ExportRequest:
     search_ids: tuple[int, ...] | None = None  # search results: None means every search
     columns: tuple[str, ...] | None = None  # influencers: None means the default columns
     scope: str = SCOPE_ALL  # influencers: all, or only those in lists or campaigns
+    invoice: str | None = None  # invoice: its number
 
 
 @dataclass(frozen=True)
@@ -272,17 +290,36 @@ def resolve_account_id(actor: CurrentUser | None, account_id: int | None) -> int
     return account_id
 
 
+def export_dates(sub: Subscription, settings: Settings | None = None) -> tuple[dt.date, dt.date]:
+    """(the day access ends, the last day of the export window after it) for a subscription:
+    when it ended, or will end, or would end if it were cancelled today."""
+    ends_on = sub.ended_on or sub.current_period_end
+    return ends_on, export_last_day(ends_on, settings)
+
+
 def open_for_export(
-    s: Session, actor: CurrentUser | None, account_id: int
+    s: Session, actor: CurrentUser | None, account_id: int, now: dt.datetime | None = None
 ) -> tuple[Account, Subscription]:
-    """Who may export what: the owner (or an admin), of an account that has not ended."""
+    """Who may export what: the owner (or an admin), of an account that is active, scheduled
+    for cancellation, or ended less than the export window ago (read-only: exports only).
+    After the window the export is refused with its last day; a purged account never exports."""
     require_account(actor, account_id)
     account = s.get(Account, account_id)
     sub = s.scalar(select(Subscription).where(Subscription.account_id == account_id))
     if account is None or sub is None:
         raise NotFound()
-    if sub.status in (STATUS_ENDED, STATUS_PURGED):
+    if sub.status == STATUS_PURGED:
         raise ExportUnavailable()
+    if sub.status == STATUS_ENDED:
+        settings = load_settings()
+        ended_on, last_day = export_dates(sub, settings)
+        if _now(now).date() > last_day:
+            deleted = billing.data_deletion_date(ended_on, settings.reactivation_months)
+            raise ExportWindowClosed(
+                ended=ended_on,
+                last_day=last_day,
+                until=deleted - dt.timedelta(days=1),
+            )
     return account, sub
 
 
@@ -309,12 +346,19 @@ def _listed(account_id: int) -> Any:
 
 
 def export_options(
-    db: Database, actor: CurrentUser | None, account_id: int | None = None
+    db: Database,
+    actor: CurrentUser | None,
+    account_id: int | None = None,
+    *,
+    now: dt.datetime | None = None,
 ) -> ExportOptions:
-    """What the export page offers: the saved searches, the counts, the last day."""
+    """What the export page offers: the saved searches, the counts, the invoices, and until
+    when the data can be exported."""
     account_id = resolve_account_id(actor, account_id)
+    settings = load_settings()
     with db.transaction() as s:
-        account, sub = open_for_export(s, actor, account_id)
+        account, sub = open_for_export(s, actor, account_id, now)
+        ends_on, last_day = export_dates(sub, settings)
         searches = tuple(
             SearchChoice(id=row[0], name=row[1], created_at=row[2], results=row[3])
             for row in s.execute(
@@ -334,7 +378,9 @@ def export_options(
             account_id=account_id,
             company=account.company,
             status=sub.status,
-            available_until=sub.current_period_end,
+            ends_on=ends_on,
+            available_until=last_day,
+            export_days=settings.export_days_after_end,
             searches=searches,
             search_results=sum(c.results for c in searches),
             influencers=_count(s, Influencer, Influencer.account_id == account_id),
@@ -345,6 +391,22 @@ def export_options(
             campaigns=_count(s, Campaign, Campaign.account_id == account_id),
             reports=_count(s, Report, Report.account_id == account_id),
             invoices=_count(s, Invoice, Invoice.account_id == account_id),
+            invoice_list=tuple(
+                InvoiceLine(
+                    number=i.number,
+                    issued_on=i.issued_on,
+                    period_start=i.period_start,
+                    period_end=i.period_end,
+                    amount_cents=i.amount_cents,
+                    currency=i.currency,
+                    status=i.status,
+                )
+                for i in s.scalars(
+                    select(Invoice)
+                    .where(Invoice.account_id == account_id)
+                    .order_by(Invoice.issued_on.desc(), Invoice.id.desc())
+                )
+            ),
         )
 
 
@@ -359,6 +421,11 @@ def file_name(company: str, what: str, fmt: str, now: dt.datetime | None = None)
 def _validate(request: ExportRequest) -> ExportRequest:
     if request.what not in WHATS or request.fmt not in FORMATS[request.what]:
         raise InvalidInput("export.error.format")
+    if request.what == INVOICE:
+        number = request.invoice.strip() if isinstance(request.invoice, str) else ""
+        if not number or len(number) > 40:
+            raise NotFound("invoice.error.not_found")
+        return ExportRequest(INVOICE, "pdf", invoice=number)
     if request.what == INFLUENCERS:
         columns = request.columns if request.columns is not None else INFLUENCER_DEFAULT_COLUMNS
         if not columns:
@@ -417,6 +484,24 @@ def _rows_for(s: Session, account_id: int, request: ExportRequest) -> int:
     return 0
 
 
+def _invoice(s: Session, account_id: int, number: str | None) -> Invoice:
+    """The account's own invoice of that number; another account's is not found."""
+    row = s.scalar(
+        select(Invoice).where(Invoice.account_id == account_id, Invoice.number == number)
+    )
+    if row is None:
+        raise NotFound("invoice.error.not_found")
+    return row
+
+
+def _name_for(account: Account, request: ExportRequest, now: dt.datetime | None) -> str:
+    if request.what == INVOICE:
+        from core import invoices
+
+        return invoices.file_name(request.invoice or "")
+    return file_name(account.company, request.what, request.fmt, now)
+
+
 def _columns_for(request: ExportRequest) -> tuple[Column, ...]:
     if request.what == SEARCH_RESULTS:
         return SEARCH_RESULT_COLUMNS
@@ -432,6 +517,7 @@ ARCHIVE_FILES = (
     ("influencers.json", ExportRequest(INFLUENCERS, "json", columns=INFLUENCER_DEFAULT_COLUMNS)),
 )
 ARCHIVE_REPORT = "report.pdf"
+ARCHIVE_INVOICES = "invoices/"  # one PDF per invoice: invoices/<number>.pdf
 ARCHIVE_ACCOUNT = "account.json"
 ARCHIVE_README = "README.txt"
 
@@ -448,9 +534,11 @@ def plan_export(
     request = _validate(request)
     account_id = resolve_account_id(actor, account_id)
     with db.transaction() as s:
-        account, _sub = open_for_export(s, actor, account_id)
+        account, _sub = open_for_export(s, actor, account_id, now)
         _check_searches(s, account_id, request.search_ids)
-        name = file_name(account.company, request.what, request.fmt, now)
+        if request.what == INVOICE:
+            _invoice(s, account_id, request.invoice)
+        name = _name_for(account, request, now)
         columns = tuple(c.key for c in _columns_for(request))
         if request.what == ARCHIVE:
             parts = tuple(
@@ -520,11 +608,18 @@ def write_export(
     step = progress or (lambda _fraction, _step: None)
     counter = _CountingStream(out)
     with db.transaction() as s:
-        account, _sub = open_for_export(s, actor, account_id)
+        account, sub = open_for_export(s, actor, account_id, now)
         _check_searches(s, account_id, request.search_ids)
-        name = file_name(account.company, request.what, request.fmt, now)
+        name = _name_for(account, request, now)
         meta = _Meta(account_id, account.company, now, lang)
-        if request.what == REPORT:
+        if request.what == INVOICE:
+            from core import invoices
+
+            row = _invoice(s, account_id, request.invoice)
+            doc = invoices.document(row, account.company, sub.plan.name, sub.billing_interval)
+            counter.write(invoices.render(doc, lang))
+            rows, pages = 0, 1
+        elif request.what == REPORT:
             from core import report
 
             step(0.0, "export.step.report")
@@ -652,6 +747,7 @@ def download_token(
         "i": list(req.search_ids) if req.search_ids is not None else None,
         "c": list(req.columns) if req.columns is not None else None,
         "o": req.scope,
+        "n": req.invoice,
         "l": lang,
     }
     return sign_download(actor, "export", payload, now=now)
@@ -735,6 +831,7 @@ def open_download(
             tuple(int(i) for i in search_ids) if search_ids is not None else None,
             tuple(str(c) for c in columns) if columns is not None else None,
             str(payload["o"]),
+            str(payload["n"]) if payload.get("n") is not None else None,
         )
         account_id = int(payload["a"])
         lang = str(payload["l"])
@@ -1391,9 +1488,28 @@ def _write_archive(s: Session, meta: _Meta, out: Any, progress: Progress) -> tup
         data = report.collect_in(s, meta.account_id, now=meta.now)
         pdf = report.render(data, meta.lang)
         archive.writestr(_zip_info(ARCHIVE_REPORT, meta.now), pdf.content)
-        readme = _readme(meta, counts, pdf.pages)
+        invoice_files = _write_invoices(s, meta, archive)
+        readme = _readme(meta, counts, pdf.pages, invoice_files)
         archive.writestr(_zip_info(ARCHIVE_README, meta.now), readme.encode("utf-8"))
     return counts[0][1] + counts[2][1], pdf.pages
+
+
+def _write_invoices(s: Session, meta: _Meta, archive: zipfile.ZipFile) -> list[str]:
+    """Every invoice of the account as `invoices/<number>.pdf`, in the archive's language."""
+    from core import invoices
+
+    sub = s.scalar(select(Subscription).where(Subscription.account_id == meta.account_id))
+    names = []
+    for row in s.scalars(
+        select(Invoice)
+        .where(Invoice.account_id == meta.account_id)
+        .order_by(Invoice.issued_on, Invoice.id)
+    ):
+        doc = invoices.document(row, meta.company, sub.plan.name, sub.billing_interval)
+        name = ARCHIVE_INVOICES + invoices.file_name(row.number)
+        archive.writestr(_zip_info(name, meta.now), invoices.render(doc, meta.lang))
+        names.append(name)
+    return names
 
 
 def _zip_info(name: str, now: dt.datetime) -> zipfile.ZipInfo:
@@ -1582,7 +1698,9 @@ def _write_account_json(s: Session, meta: _Meta, out: Any) -> None:
         text.detach()
 
 
-def _readme(meta: _Meta, counts: list[tuple[str, int]], pages: int) -> str:
+def _readme(
+    meta: _Meta, counts: list[tuple[str, int]], pages: int, invoice_files: Sequence[str] = ()
+) -> str:
     lang = meta.lang
     rows = dict(counts)
 
@@ -1604,6 +1722,9 @@ def _readme(meta: _Meta, counts: list[tuple[str, int]], pages: int) -> str:
     ):
         lines.append(f"- {member}: {t(key, lang, rows=n(rows[member]))}")
     lines.append(f"- {ARCHIVE_REPORT}: {t('export.readme.report', lang, pages=n(pages))}")
+    for name in invoice_files:
+        number = name.removeprefix(ARCHIVE_INVOICES).removesuffix(".pdf")
+        lines.append(f"- {name}: {t('export.readme.invoice', lang, number=number)}")
     lines.append(f"- {ARCHIVE_ACCOUNT}: {t('export.readme.account', lang)}")
     lines.append(f"- {ARCHIVE_README}: {t('export.readme.readme', lang)}")
     lines += ["", t("export.readme.formats", lang), "", t("export.readme.protection", lang), ""]

@@ -17,6 +17,7 @@ import datetime as dt
 import html
 import unicodedata
 from functools import cache
+from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -96,7 +97,7 @@ def _attachment(file_name: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
 
 
-def _refused(status: int, key: str, lang: str, back: str = "export") -> HTMLResponse:
+def _refused(status: int, key: str, lang: str, back: str = "export", **params: Any) -> HTMLResponse:
     """A short page saying why there is no file, with a link back to the page (`back`:
     "export" or "insights") where a new link is made."""
     title = html.escape(t("export.link.refused_title", lang))
@@ -105,7 +106,7 @@ def _refused(status: int, key: str, lang: str, back: str = "export") -> HTMLResp
         '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
         '<body style="font-family: sans-serif; max-width: 40rem; margin: 4rem auto; '
         'line-height: 1.5">'
-        f"<h1>{title}</h1><p>{html.escape(t(key, lang))}</p>"
+        f"<h1>{title}</h1><p>{html.escape(t(key, lang, **params))}</p>"
         f'<p><a href="/{back}">{html.escape(t(f"{back}.link.back", lang))}</a></p></body></html>'
     )
     return HTMLResponse(
@@ -145,8 +146,8 @@ def download_route(request: Request) -> Response:
         return _refused(403, f"{page}.link.invalid", lang, page)
     except DatabaseUnavailable as exc:
         return _refused(503, exc.key, lang, page)
-    except PortalError as exc:  # someone else's, or no longer allowed
-        return _refused(403, exc.key, lang, page)
+    except PortalError as exc:  # someone else's, or no longer allowed (with its dates)
+        return _refused(403, exc.key, lang, page, **exc.params)
     return StreamingResponse(
         chunks,
         media_type=mime,

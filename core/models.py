@@ -127,6 +127,21 @@ class SignInThrottle(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
+class ErasedSignIn(Base):
+    """What the sign-in page may say about an account whose data was erased (purged): no
+    email in clear, only an HMAC-SHA256 of it with the server's secret, the Argon2 hash the
+    person signed in with (so the explanation is only given to someone who knows the
+    password: the page never tells a stranger that an address had an account), and the day
+    of the erasure. Forgotten after `forget_after`."""
+
+    __tablename__ = "erased_sign_ins"
+
+    email_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    erased_on: Mapped[dt.date] = mapped_column(Date)
+    forget_after: Mapped[dt.date] = mapped_column(Date, index=True)
+
+
 class UserSession(Base):
     """A signed-in browser. Only hashes of the one-time code and the cookie token are stored."""
 

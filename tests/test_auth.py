@@ -73,9 +73,13 @@ def test_bad_input_gets_a_clear_message_and_counts_no_failure(db, people, email,
 
 def test_five_failures_lock_the_address_for_fifteen_minutes(db, people):
     settings = Settings()
-    for i in range(5):
+    for i in range(4):
         with pytest.raises(InvalidCredentials):
             auth.sign_in(db, "alice@example.com", "wrong", now=NOW + dt.timedelta(seconds=i))
+    # the fifth failure says at once that sign-in is paused (not "not right" once more)
+    with pytest.raises(AccountLocked) as fifth:
+        auth.sign_in(db, "alice@example.com", "wrong", now=NOW + dt.timedelta(seconds=5))
+    assert fifth.value.params["minutes"] == settings.lockout_minutes == 15
     with pytest.raises(AccountLocked) as locked:
         auth.sign_in(db, "alice@example.com", factories.PASSWORD, now=NOW + dt.timedelta(minutes=1))
     assert locked.value.params["minutes"] == 15
@@ -86,10 +90,54 @@ def test_five_failures_lock_the_address_for_fifteen_minutes(db, people):
     assert auth.sign_in(db, "alice@example.com", factories.PASSWORD, now=later)
 
 
+@pytest.mark.parametrize("email", ["alice@example.com", "ghost@example.com"])
+def test_from_the_third_failure_the_message_says_how_many_tries_are_left(db, people, email):
+    """Known or unknown address, the same words: failures 1-2 "not right", 3 "2 tries left",
+    4 "1 try left", 5 "paused for 15 minutes" (the numbers from the throttle's settings)."""
+    settings = Settings()
+    said = []
+    for i in range(settings.max_failed_sign_ins):
+        with pytest.raises((InvalidCredentials, AccountLocked)) as err:
+            auth.sign_in(db, email, "wrong", now=NOW + dt.timedelta(seconds=i))
+        said.append((err.value.key, err.value.params))
+    assert said == [
+        ("signin.error.invalid", {}),
+        ("signin.error.invalid", {}),
+        ("signin.error.tries_left", {"tries": 2, "minutes": 15}),
+        ("signin.error.tries_left_one", {"tries": 1, "minutes": 15}),
+        ("signin.error.locked", {"minutes": 15}),
+    ]
+    assert t(said[2][0], "en", **said[2][1]) == (
+        "The email address or the password is not right. "
+        "2 tries left before sign-in for this address is paused for 15 minutes."
+    )
+    assert t(said[3][0], "it", **said[3][1]).endswith(
+        "Ti resta 1 tentativo, poi l'accesso per questo indirizzo sarà sospeso per 15 minuti."
+    )
+    assert "2 tentativi" in t(said[2][0], "it", **said[2][1])
+
+
+def test_the_warning_follows_the_configured_limits(db, people):
+    settings = Settings(max_failed_sign_ins=4, lockout_minutes=30)
+    keys = []
+    for _ in range(4):
+        with pytest.raises((InvalidCredentials, AccountLocked)) as err:
+            auth.sign_in(db, "alice@example.com", "wrong", now=NOW, settings=settings)
+        keys.append((err.value.key, err.value.params.get("tries")))
+    assert keys == [
+        ("signin.error.invalid", None),
+        ("signin.error.tries_left", 2),
+        ("signin.error.tries_left_one", 1),
+        ("signin.error.locked", None),
+    ]
+
+
 def test_unknown_addresses_are_locked_too_so_they_reveal_nothing(db, people):
-    for _ in range(5):
+    for _ in range(4):
         with pytest.raises(InvalidCredentials):
             auth.sign_in(db, "ghost@example.com", "wrong", now=NOW)
+    with pytest.raises(AccountLocked):
+        auth.sign_in(db, "ghost@example.com", "wrong", now=NOW)
     with pytest.raises(AccountLocked):
         auth.sign_in(db, "ghost@example.com", "wrong", now=NOW)
 

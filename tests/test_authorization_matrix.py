@@ -123,6 +123,23 @@ def nothing(shop: Shop) -> None:
     return None
 
 
+INVOICE_START = NOW.date().replace(day=1)
+
+
+def invoiced(shop: Shop) -> None:
+    """Alice has one invoice (Bob has none)."""
+    with shop.db.transaction() as s:
+        sub = s.scalar(select(Subscription).where(Subscription.account_id == shop.alice_account))
+        lifecycle.add_invoice(s, sub, INVOICE_START, NOW.date())
+
+
+def _invoice_pdf(shop: Shop, actor: Any) -> Any:
+    from core import invoices
+
+    number = lifecycle.invoice_number(shop.alice_account, INVOICE_START)
+    return invoices.invoice_pdf(shop.db, actor, number, shop.alice_account, now=NOW)
+
+
 # --- the matrix -------------------------------------------------------------------------------
 
 CUSTOMER_OWN = {"anonymous": REFUSE, "other": REFUSE, "owner": ALLOW, "admin": REFUSE}
@@ -178,6 +195,7 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
     "exports.open_for_export": (nothing, lambda s, u: _open_for_export(s, u), ACCOUNT),
     "report.collect": (nothing, lambda s, u: report.collect(s.db, u, a(s), now=NOW), ACCOUNT),
     "report.build": (nothing, lambda s, u: report.build(s.db, u, a(s), now=NOW), ACCOUNT),
+    "invoices.invoice_pdf": (invoiced, lambda s, u: _invoice_pdf(s, u), ACCOUNT),
     # the cancellation flow: the customer's own, never an admin's
     "cancellation.scheduled": (
         scheduled,

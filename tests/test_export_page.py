@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
-from core import demo, exports, i18n
+from core import billing, demo, exports, i18n
 from core.db import open_database
 from core.i18n import fmt_number
 from core.models import STATUS_ENDED, STATUS_SCHEDULED, Influencer, Subscription
@@ -64,8 +64,9 @@ def test_the_page_says_what_each_file_holds_before_the_download(site, lang):
     opts = exports.export_options(site, actor)
     text = visible_text(at)
     assert at.title[0].value == i18n.t("export.title", lang)
-    until = opts.available_until
-    assert i18n.t("export.available_active", lang, date=until) in text
+    dates = {"ends": opts.ends_on, "last_day": opts.available_until}
+    assert i18n.t("export.available_active", lang, **dates) in text
+    assert i18n.t("export.intro", lang) in text
     searches = exports.plan_export(site, actor, exports.ExportRequest("search-results", "csv"))
     influencers = exports.plan_export(site, actor, exports.ExportRequest("influencers", "csv"))
     assert searches.rows == opts.search_results > 0 and influencers.rows == 160
@@ -86,6 +87,7 @@ def test_the_page_says_what_each_file_holds_before_the_download(site, lang):
     assert downloads(at) == {
         "dl_search_results": i18n.t("export.download.search", lang),
         "dl_influencers": i18n.t("export.download.influencers", lang),
+        "export_invoice_download": i18n.t("invoice.download", lang),
     }
     assert_no_raw_keys(at)
 
@@ -161,18 +163,21 @@ def test_a_scheduled_cancellation_says_until_when(site, lang):
         )
     at = open_export(lang)
     opts = exports.export_options(site, exports.actor_for_email(site, demo.DEMO_CUSTOMER_EMAIL))
-    until = opts.available_until
-    assert [w.value for w in at.warning] == [i18n.t("export.available_scheduled", lang, date=until)]
+    dates = {"ends": opts.ends_on, "last_day": opts.available_until}
+    assert [w.value for w in at.warning] == [i18n.t("export.available_scheduled", lang, **dates)]
     assert "dl_influencers" in downloads(at)
 
 
 @pytest.mark.parametrize("lang", ["en", "it"])
-def test_an_ended_account_is_told_and_offered_nothing(site, lang):
+def test_an_ended_account_after_its_export_window_is_told_and_offered_nothing(site, lang):
     from core import auth
 
+    ended = NOW.date() - dt.timedelta(days=31)  # the 30-day window closed yesterday
     with site.transaction() as s:
         s.execute(
-            update(Subscription).where(Subscription.account_id == 1).values(status=STATUS_ENDED)
+            update(Subscription)
+            .where(Subscription.account_id == 1)
+            .values(status=STATUS_ENDED, ended_on=ended)
         )
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     at.session_state["lang"] = lang
@@ -180,12 +185,19 @@ def test_an_ended_account_is_told_and_offered_nothing(site, lang):
         site, demo.DEMO_CUSTOMER_EMAIL, demo.DEMO_CUSTOMER_PASSWORD
     ).user.session_id
     at.run()
+    assert not at.exception
+    # the ended page says when the export window closed
+    last_day = ended + dt.timedelta(days=29)
+    assert i18n.t("ended.export_closed", lang, last_day=last_day) in visible_text(at)
     try:
         at.switch_page(EXPORT_PAGE).run()
-    except ValueError:  # the router no longer lists the page for an ended account
+    except ValueError:  # the router no longer lists the page for this account
         pass
     else:
-        assert [e.value for e in at.error] == [i18n.t("export.error.ended", lang)]
+        until = billing.data_deletion_date(ended) - dt.timedelta(days=1)
+        assert [e.value for e in at.error] == [
+            i18n.t("export.error.window_closed", lang, ended=ended, last_day=last_day, until=until)
+        ]
     assert not at.exception
     assert not downloads(at)
     assert not [b for b in at.button if b.key in ("prepare_report", "prepare_archive")]

@@ -548,22 +548,30 @@ def test_a_customer_exports_only_their_own_account(db, hostile):
 
 
 @pytest.mark.parametrize("status", [STATUS_ENDED, STATUS_PURGED])
-def test_an_ended_or_purged_account_exports_nothing(db, hostile, status):
+def test_after_the_export_window_or_a_purge_nothing_is_exported(db, hostile, status):
+    """Ended more than the window ago (30 days), or purged: every export is refused, and not
+    a byte is written. (Within the window an ended account exports: test_export_window.py.)"""
+    ended = NOW.date() - dt.timedelta(days=40)
     with db.transaction() as s:
         s.execute(
             update(Subscription)
             .where(Subscription.account_id == hostile.account_id)
-            .values(status=status)
+            .values(status=status, ended_on=ended)
         )
     alice = customer(db, hostile.email)
     with pytest.raises(exports.ExportUnavailable) as exc:
-        exports.export_options(db, alice)
-    assert exc.value.key == "export.error.ended"
+        exports.export_options(db, alice, now=NOW)
+    if status == STATUS_ENDED:
+        assert exc.value.key == "export.error.window_closed"
+        assert exc.value.params["last_day"] == ended + dt.timedelta(days=29)
+    else:
+        assert exc.value.key == "export.error.purged"
     for what, fmts in exports.FORMATS.items():
         for fmt in fmts:
             out = io.BytesIO()
+            request = ExportRequest(what, fmt, invoice="INV-1" if what == "invoice" else None)
             with pytest.raises(exports.ExportUnavailable):
-                exports.write_export(db, alice, ExportRequest(what, fmt), out)
+                exports.write_export(db, alice, request, out, now=NOW)
             assert out.getvalue() == b""
 
 
@@ -580,7 +588,8 @@ def test_a_scheduled_cancellation_still_exports_until_the_cycle_ends(db, hostile
             )
         )
     opts = exports.export_options(db, customer(db, hostile.email))
-    assert opts.status == STATUS_SCHEDULED and opts.available_until == end
+    assert opts.status == STATUS_SCHEDULED and opts.ends_on == end
+    assert opts.available_until == end + dt.timedelta(days=29)  # 30 days from the end
     assert parse("json", export(db, hostile.email, ExportRequest("influencers", "json")))
 
 
@@ -618,6 +627,7 @@ def test_the_archive_holds_everything_with_a_readme(demo_db):
         demo_db, alice, ExportRequest("archive", "zip"), lang="it", now=NOW
     )
     assert result.file_name == plan.file_name == "Lumière-Co-Agency_archive_2026-11-26.zip"
+    invoice_numbers = [i.number for i in exports.export_options(demo_db, alice).invoice_list]
     with zipfile.ZipFile(io.BytesIO(content)) as z:
         assert z.testzip() is None
         names = set(z.namelist())
@@ -629,10 +639,14 @@ def test_the_archive_holds_everything_with_a_readme(demo_db):
             "report.pdf",
             "account.json",
             "README.txt",
-        }
+        } | {f"invoices/{number}.pdf" for number in invoice_numbers}
+        assert len(invoice_numbers) >= 2
         readme = z.read("README.txt").decode("utf-8")
         for name in names:
             assert name in readme
+        for number in invoice_numbers:  # each invoice's PDF, in the archive's language
+            text = PdfReader(io.BytesIO(z.read(f"invoices/{number}.pdf"))).pages[0].extract_text()
+            assert "Fattura" in text and number in text
         assert "apostrofo" in readme  # in the user's language, with the protection rule
         for member, rows in plan.parts:
             fmt = member.rsplit(".", 1)[1]
@@ -685,16 +699,16 @@ def test_the_command_line_writes_the_same_file(db, hostile, tmp_path, what, fmt)
     assert f"{len(rows):,} rows" in done.stderr
 
 
-def test_the_command_line_refuses_an_ended_account(db, hostile, tmp_path):
+def test_the_command_line_refuses_an_ended_account_after_its_export_window(db, hostile, tmp_path):
     with db.transaction() as s:
         s.execute(
             update(Subscription)
             .where(Subscription.account_id == hostile.account_id)
-            .values(status=STATUS_ENDED)
+            .values(status=STATUS_ENDED, ended_on=dt.date.today() - dt.timedelta(days=31))
         )
     out = tmp_path / "out" / "report.pdf"
     out.parent.mkdir()
     done = run_cli(db, "--email", hostile.email, "--what", "report", "--out", str(out))
     assert done.returncode == 2
-    assert "no longer available" in done.stderr
+    assert "exports are no longer available" in done.stderr
     assert not list(out.parent.iterdir())  # no file, not even a partial one

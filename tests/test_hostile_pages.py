@@ -176,11 +176,19 @@ def test_brute_force_through_the_sign_in_page_is_locked_out(site):
     right password, is refused with the lockout message, and no session is opened."""
     db, _made = site
     at = open_app("en")
+    said = []
     for _ in range(5):
         at.text_input[0].set_value("alice@example.com")
         at.text_input[1].set_value("guess")
         at.button[0].click().run()
-        assert [e.value for e in at.error] == [i18n.t("signin.error.invalid", "en")]
+        said.append([e.value for e in at.error])
+    assert said == [  # warned from the third failure, paused at the fifth
+        [i18n.t("signin.error.invalid", "en")],
+        [i18n.t("signin.error.invalid", "en")],
+        [i18n.t("signin.error.tries_left", "en", tries=2, minutes=15)],
+        [i18n.t("signin.error.tries_left_one", "en", tries=1, minutes=15)],
+        [i18n.t("signin.error.locked", "en", minutes=15)],
+    ]
     at.text_input[0].set_value("alice@example.com")
     at.text_input[1].set_value(factories.PASSWORD)
     at.button[0].click().run()

@@ -94,7 +94,7 @@ def test_at_the_end_of_the_cycle_it_ends_and_the_data_is_kept(db, shop):
     assert count(db, Influencer, Influencer.account_id == alice.account_id) == 1
     # the customer can still sign in, and sees only the ended page
     user = auth.sign_in(db, "alice@example.com", factories.PASSWORD, now=NOW).user
-    assert auth.pages_for(user) == ("ended",)
+    assert auth.pages_for(user) == ("ended", "export")  # the 30-day export window
 
 
 def test_active_subscriptions_renew_with_one_invoice_per_cycle(db, shop):
@@ -164,7 +164,7 @@ def test_two_months_after_the_end_personal_data_is_purged_and_answers_stay_anony
         assert all("alice@example.com" not in (a.actor + a.before + a.after) for a in audit)
     # bob is untouched
     assert count(db, User, User.account_id == bob.account_id) == 1
-    with pytest.raises(auth.InvalidCredentials):
+    with pytest.raises(auth.AccountErased):  # the right password: told when it was erased
         auth.sign_in(db, "alice@example.com", factories.PASSWORD, now=NOW)
 
 

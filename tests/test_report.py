@@ -154,7 +154,7 @@ def test_only_the_owner_gets_the_report_and_not_after_the_end(db):
         s.execute(
             update(Subscription)
             .where(Subscription.account_id == alice.account_id)
-            .values(status=STATUS_ENDED)
+            .values(status=STATUS_ENDED, ended_on=dt.date(2026, 1, 1))  # export window over
         )
     with pytest.raises(exports.ExportUnavailable):
         report.build(db, exports.actor_for_email(db, alice.email))

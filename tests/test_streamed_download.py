@@ -248,9 +248,11 @@ def test_signing_out_or_the_end_of_the_subscription_ends_the_link(shop):
         s.execute(
             update(Subscription)
             .where(Subscription.account_id == hostile.account_id)
-            .values(status=STATUS_ENDED)
+            .values(status=STATUS_ENDED, ended_on=dt.date(2026, 1, 1))  # window long over
         )
-    assert_refused(get(url, alice.cookie), 403, "export.error.ended")
+    reply = get(url, alice.cookie)
+    assert reply.status == 403 and "content-disposition" not in reply.headers
+    assert "the time to export your data ended on January 30, 2026" in reply.text
     with db.transaction() as s:
         s.execute(
             update(Subscription)

@@ -114,3 +114,27 @@ def test_italian_never_writes_an_article_by_hand_before_a_date():
     for key, text in i18n.catalog("it").items():
         assert not by_hand.search(text), (key, text)
         assert "in data" not in text, (key, text)
+
+
+# shared/STYLE-it.md: one concept, one word, everywhere (pages, e-mails, PDFs, the admin side).
+ITALIAN_TO_AVOID = {
+    "su misura": "piano personalizzato",
+    "disdett": "annullamento",
+    "disdire": "annullare",
+    "questionario": "sondaggio",
+    "periodo di fatturazione": "ciclo di fatturazione",
+    "annullare questa azione": "revocare l'annullamento",
+    "in pausa": "sospendere / la sospensione",
+    "assistenza clienti": "Servizio clienti",
+    "servizio di assistenza": "Servizio clienti",
+    "supporto": "Servizio clienti",
+}
+
+
+def test_italian_uses_one_word_per_concept():
+    for key, text in i18n.catalog("it").items():
+        lowered = text.lower()
+        for avoid, use in ITALIAN_TO_AVOID.items():
+            assert avoid not in lowered, f"{key}: {avoid!r} -> use {use!r}: {text}"
+        spelled = re.findall(r"servizio clienti", text, flags=re.IGNORECASE)
+        assert all(s == "Servizio clienti" for s in spelled), f"{key}: {text}"

@@ -2,7 +2,7 @@ import streamlit as st
 
 from app_pages.widgets.configurator import plan_configurator, pop_answer, show_request
 from app_pages.widgets.data_summary import show_counts
-from app_pages.widgets.resume import resume_offer, show_answer
+from app_pages.widgets.resume import handle_click, resume_offer, show_answer
 from app_pages.widgets.session import context
 from app_pages.widgets.stepper import stepper
 from core import accounts, cancellation, custom_plan, receipt
@@ -289,6 +289,7 @@ def stop_if_scheduled() -> None:
 
 
 st.title(ctx.t("cancel.title"))
+handle_click(ctx, "resume")
 stop_if_scheduled()
 flow = cancellation.current(ctx.db, ctx.user, settings=ctx.settings)
 if flow is None:

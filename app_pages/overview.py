@@ -2,7 +2,7 @@ import streamlit as st
 
 from app_pages.widgets import invoice_links
 from app_pages.widgets.configurator import plan_configurator, pop_answer, show_request
-from app_pages.widgets.resume import resume_offer, show_answer
+from app_pages.widgets.resume import handle_click, resume_offer, show_answer
 from app_pages.widgets.session import context
 from app_pages.widgets.text import md
 from core import accounts, cancellation, custom_plan, customer_desk
@@ -11,6 +11,7 @@ from core.models import STATUS_ACTIVE, STATUS_ENDED, STATUS_SCHEDULED
 
 ctx = context()
 lang = ctx.lang
+handle_click(ctx, "ov_resume")  # before reading the account: a resume changes it
 ov = accounts.overview(ctx.db, ctx.user, settings=ctx.settings)
 
 

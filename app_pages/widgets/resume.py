@@ -15,16 +15,24 @@ ANSWER = "resumed"
 
 
 def resume_offer(ctx: PageContext, dates: Dates, key: str) -> None:
-    """Until when it can be resumed, what happens then, and the button."""
+    """Until when it can be resumed, what happens then, and the button (its click is handled
+    by `handle_click` at the top of the page)."""
     st.markdown(ctx.t("journey.resume.help", until=dates.resume_until, renews=dates.effective_on))
-    if st.button(ctx.t("journey.resume.button"), type="primary", icon=":material/undo:", key=key):
-        try:
-            done = cancellation.resume(ctx.db, ctx.user)
-        except PortalError as exc:
-            st.error(ctx.t(exc.key, **exc.params), icon=":material/error:")
-        else:
-            st.session_state[ANSWER] = done
-            st.rerun()
+    st.button(ctx.t("journey.resume.button"), type="primary", icon=":material/undo:", key=key)
+
+
+def handle_click(ctx: PageContext, key: str) -> None:
+    """Call first thing on the page: the click counts even when the page no longer shows the
+    button (another tab resumed first), so the second click is answered, never lost."""
+    if not st.session_state.get(key):
+        return
+    try:
+        done = cancellation.resume(ctx.db, ctx.user)
+    except PortalError as exc:
+        st.error(ctx.t(exc.key, **exc.params), icon=":material/error:")
+    else:
+        st.session_state[ANSWER] = done
+        st.rerun()
 
 
 def show_answer(ctx: PageContext) -> None:

@@ -4,13 +4,16 @@ import streamlit as st
 
 from app_pages.widgets import plots
 from app_pages.widgets.session import context
-from core import admin, analytics, auth, billing, exports
+from app_pages.widgets.text import md
+from core import analytics, auth, billing, exports
 from core.analytics import Filters, Insights
 from core.errors import PortalError
 from core.i18n import fmt_datetime, fmt_money_short, fmt_number, fmt_percent
 
 ctx = context()
 auth.require_admin(ctx.user)  # the cache below is shared by admins only
+SECTIONS = ("reasons", "funnel", "custom_plan", "segments", "comments")
+COMMENTS_PAGE = 25  # comments shown at first, and added by "Show more"
 
 
 @st.cache_data(ttl=60, show_spinner=False, max_entries=100)
@@ -43,6 +46,34 @@ def money_metric(col, key: str, cents: int) -> None:
     )
 
 
+def comment_list(rows) -> None:
+    """The comments as a list: the whole text, wrapped, under its full date and facts (a
+    table's cells cut both). The newest first, a page at a time."""
+    limit = st.session_state.get("insights_comments_shown", COMMENTS_PAGE)
+    for c in rows[:limit]:
+        facts = [
+            fmt_datetime(c.answered_at, ctx.lang, "medium") + " (UTC)",
+            plots.reason_name(ctx, c.reason),
+            ctx.t("insights.stars", n=c.satisfaction) if c.satisfaction else "",
+            plan_names.get(c.plan_code, c.plan_code),
+            plots.country_name(ctx, c.country),
+            ctx.t(f"insights.outcome.{c.outcome}"),
+        ]
+        with st.container(border=True):
+            st.caption(" · ".join(md(f) for f in facts if f))
+            if c.comment:
+                st.text(c.comment)  # as typed: no Markdown, wrapped
+            if c.follow_up:
+                st.text(f"{ctx.t('insights.col.follow_up')}: {c.follow_up}")
+    if len(rows) > limit and st.button(
+        ctx.t("desk.comments.more", n=fmt_number(min(COMMENTS_PAGE, len(rows) - limit), ctx.lang)),
+        key="insights_comments_more",
+        icon=":material/expand_more:",
+    ):
+        st.session_state["insights_comments_shown"] = limit + COMMENTS_PAGE
+        st.rerun()
+
+
 def rate(value: float | None) -> str:
     return "–" if value is None else fmt_percent(value, ctx.lang)
 
@@ -55,7 +86,8 @@ options = analytics.filter_options(ctx.db, ctx.user)
 today = dt.datetime.now(dt.UTC).date()
 earliest = billing.add_months(today, -24)
 default_start = max(options.first_day or today, earliest) if options.first_day else earliest
-f1, f2, f3, f4 = st.columns([1.3, 1, 1, 1])
+f1, f2 = st.columns(2)
+f3, f4 = st.columns(2)
 picked = f1.date_input(
     ctx.t("insights.filter.dates"),
     value=(min(default_start, today), today),
@@ -65,18 +97,22 @@ picked = f1.date_input(
     key="insights_dates",
 )
 plan_names = dict(options.plans)
+# no "Select all" (Streamlit writes it in English whatever the language): an empty choice
+# already means all, and says so in the placeholder
 plans = f2.multiselect(
     ctx.t("insights.filter.plans"),
     list(plan_names),
     format_func=plan_names.__getitem__,
     placeholder=ctx.t("insights.filter.all"),
+    select_all=False,
     key="insights_plans",
 )
 countries = f3.multiselect(
     ctx.t("insights.filter.countries"),
-    list(options.countries),
+    analytics.sort_countries(options.countries, ctx.lang),  # by name, in this language
     format_func=lambda c: plots.country_name(ctx, c),
     placeholder=ctx.t("insights.filter.all"),
+    select_all=False,
     key="insights_countries",
 )
 tenures = f4.multiselect(
@@ -84,6 +120,8 @@ tenures = f4.multiselect(
     list(options.tenures),
     format_func=lambda b: plots.tenure_name(ctx, b),
     placeholder=ctx.t("insights.filter.all"),
+    help=ctx.t("desk.filter.tenures_help"),
+    select_all=False,
     key="insights_tenures",
 )
 dates = tuple(picked) if isinstance(picked, tuple | list) else (picked,)
@@ -114,17 +152,18 @@ metric(row2[3], "undone", fmt_number(fig.undone, ctx.lang))
 
 # --- charts ----------------------------------------------------------------------------------
 empty = fig.started == 0
-tabs = st.tabs(
-    [
-        ctx.t("insights.tab.reasons"),
-        ctx.t("insights.tab.funnel"),
-        ctx.t("insights.tab.custom_plan"),
-        ctx.t("insights.tab.segments"),
-        ctx.t("insights.tab.comments"),
-    ],
-    key="insights_tabs",
+# A control that wraps onto a second line on a phone, instead of tabs that run off the screen
+section = st.segmented_control(
+    ctx.t("desk.section"),
+    SECTIONS,
+    default="reasons",
+    required=True,
+    format_func=lambda s: ctx.t(f"desk.insights.section.{s}"),
+    key="insights_section",
+    wrap=True,
+    width="stretch",
 )
-with tabs[0]:
+if section == "reasons":
     left, right = st.columns(2)
     with left:
         st.subheader(ctx.t("insights.chart.reasons"))
@@ -165,7 +204,7 @@ with tabs[0]:
         f"churn-reasons-by-{data.trend.granularity}",
     )
 
-with tabs[1]:
+elif section == "funnel":
     st.subheader(ctx.t("insights.chart.funnel"))
     st.caption(ctx.t("insights.chart.funnel_help"))
     plots.show(
@@ -176,7 +215,7 @@ with tabs[1]:
         "cancellation-funnel",
     )
 
-with tabs[2]:
+elif section == "custom_plan":
     left, right = st.columns([2, 3])
     with left:
         st.subheader(ctx.t("insights.chart.offers"))
@@ -199,7 +238,7 @@ with tabs[2]:
             "custom-plan-prices",
         )
 
-with tabs[3]:
+elif section == "segments":
     left, right = st.columns(2)
     with left:
         st.subheader(ctx.t("insights.chart.by_plan"))
@@ -222,7 +261,7 @@ with tabs[3]:
             "cancellations-by-tenure",
         )
 
-with tabs[4]:
+else:  # the comments
     st.subheader(ctx.t("insights.comments.title"))
     s1, s2 = st.columns([2, 1])
     search = s1.text_input(
@@ -236,6 +275,7 @@ with tabs[4]:
         list(analytics.REASONS),
         format_func=lambda r: plots.reason_name(ctx, r),
         placeholder=ctx.t("insights.filter.all"),
+        select_all=False,
         key="insights_comment_reasons",
     )
     try:
@@ -251,32 +291,7 @@ with tabs[4]:
             )
         )
         if found.rows:
-            st.dataframe(
-                [
-                    {
-                        ctx.t("insights.col.date"): fmt_datetime(c.answered_at, ctx.lang, "short"),
-                        ctx.t("insights.col.reason"): plots.reason_name(ctx, c.reason),
-                        ctx.t("insights.col.comment"): c.comment,
-                        ctx.t("insights.col.follow_up"): c.follow_up,
-                        ctx.t("insights.col.satisfaction"): (
-                            "★" * c.satisfaction if c.satisfaction else ""
-                        ),
-                        ctx.t("insights.col.plan"): plan_names.get(c.plan_code, c.plan_code),
-                        ctx.t("insights.col.country"): plots.country_name(ctx, c.country),
-                        ctx.t("insights.col.outcome"): ctx.t(f"insights.outcome.{c.outcome}"),
-                    }
-                    for c in found.rows
-                ],
-                hide_index=True,
-                width="stretch",
-                key="insights_comments",
-                column_config={
-                    ctx.t("insights.col.date"): st.column_config.Column(width="small"),
-                    ctx.t("insights.col.comment"): st.column_config.Column(width="large"),
-                    ctx.t("insights.col.follow_up"): st.column_config.Column(width="medium"),
-                    ctx.t("insights.col.satisfaction"): st.column_config.Column(width="small"),
-                },
-            )
+            comment_list(found.rows)
         else:
             st.info(ctx.t("insights.comments.none"), icon=":material/search_off:")
     # A signed link that streams the file while it is written (core/http.py), not a download
@@ -301,6 +316,7 @@ with tabs[4]:
 # --- subscriptions now -----------------------------------------------------------------------
 st.divider()
 st.subheader(ctx.t("insights.subscriptions"))
-counts = admin.subscription_counts(ctx.db, ctx.user)
+st.caption(ctx.t("desk.subscriptions_help"))
+counts = analytics.subscriptions_by_status(ctx.db, ctx.user, filters, today=today)
 for col, (status, n) in zip(st.columns(len(counts)), counts.items(), strict=True):
     col.metric(ctx.t(f"status_name.{status}"), fmt_number(n, ctx.lang), border=True)

@@ -27,10 +27,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from babel import Locale
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -39,17 +41,20 @@ from core.auth import CurrentUser, require_admin
 from core.db import Database
 from core.errors import InvalidInput
 from core.exports import protect
-from core.i18n import t
+from core.i18n import locale_of, t
 from core.models import (
     ALL_COUNTRIES,
     INSIGHT_COUNTS,
     INSIGHT_REASONS,
     PRICE_COUNTS,
     PRICE_LOWS,
+    SUBSCRIPTION_STATUSES,
+    Account,
     CancellationFlow,
     InsightPrice,
     InsightTotal,
     Plan,
+    Subscription,
     SurveyAnswer,
 )
 from core.models import FUNNEL as MODEL_FUNNEL
@@ -840,3 +845,82 @@ def stream_answers(
 ) -> Iterator[bytes]:
     """The file of `write_answers_csv` in chunks, while it is written (`exports.stream_writes`)."""
     return exports.stream_writes(lambda out: write_answers_csv(db, actor, filters, lang, out))
+
+
+# --- Subscriptions by status, and country names ----------------------------------------------
+
+
+def _month_start(day: dt.date, months_back: int) -> dt.datetime:
+    """Midnight UTC of the first day of the month `months_back` months before `day`'s."""
+    return _utc_midnight(billing.add_months(day.replace(day=1), -months_back))
+
+
+def _tenure_where(bands: Sequence[str], at: dt.date) -> ColumnElement[bool]:
+    """Accounts whose time as a customer on `at` falls in one of the bands, as
+    `cancellation.tenure_band` counts it (whole calendar months: under 6, 6-11, 12-23, 24 or
+    more), as ranges of `Account.created_at`: an index range each, no per-row arithmetic."""
+    six, twelve, twenty_four = (_month_start(at, n) for n in (5, 11, 23))
+    created = Account.created_at
+    ranges = {
+        "<6m": created >= six,
+        "6-12m": and_(created >= twelve, created < six),
+        "1-2y": and_(created >= twenty_four, created < twelve),
+        "2y+": created < twenty_four,
+    }
+    return or_(*(ranges[band] for band in bands))
+
+
+def subscriptions_by_status(
+    db: Database,
+    actor: CurrentUser | None,
+    filters: Filters,
+    *,
+    today: dt.date | None = None,
+) -> dict[str, int]:
+    """Subscriptions by their status today, of the chosen plans, countries and tenure bands,
+    that ran at some time in the date range (started by its end, not ended before its start).
+    Tenure is the time as a customer on the range's last day (today at the latest). Every
+    status is present, zeros included. One GROUP BY over the subscriptions."""
+    require_admin(actor)
+    filters = _check(filters)
+    today = today or dt.datetime.now(dt.UTC).date()
+    where: list[ColumnElement[bool]] = []
+    if filters.plans:
+        where.append(Plan.code.in_(filters.plans))
+    if filters.countries:
+        where.append(Account.country.in_(filters.countries))
+    if filters.tenures:
+        where.append(_tenure_where(filters.tenures, min(filters.end or today, today)))
+    if filters.end:
+        where.append(Subscription.started_at < _utc_midnight(filters.end + dt.timedelta(days=1)))
+    if filters.start:
+        where.append(or_(Subscription.ended_on.is_(None), Subscription.ended_on >= filters.start))
+    with db.transaction() as s:
+        rows = s.connection().execute(
+            select(Subscription.status, func.count())
+            .join(Plan, Plan.id == Subscription.plan_id)
+            .join(Account, Account.id == Subscription.account_id)
+            .where(*where)
+            .group_by(Subscription.status)
+        )
+        counts = dict.fromkeys(SUBSCRIPTION_STATUSES, 0)
+        counts.update({status: int(n) for status, n in rows})
+    return counts
+
+
+def country_name(code: str, lang: str) -> str:
+    """The country's name in the language (CLDR, through Babel); an unknown code as it is."""
+    return Locale.parse(locale_of(lang)).territories.get(code, code)
+
+
+def _collation_key(text: str) -> str:
+    """A sort key that reads as people expect: case and accents ignored first ("Åland" with
+    the A's, "Österreich" with the O's), then as written, for a stable order."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return plain.casefold()
+
+
+def sort_countries(codes: Iterable[str], lang: str) -> list[str]:
+    """Country codes in the order of their names in the language ("Argentina, Australia,
+    Austria"; Italian "Germania" among the G's), not of their ISO codes."""
+    return sorted(codes, key=lambda c: (_collation_key(country_name(c, lang)), c))

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
+from app_pages.widgets.text import md
 from core import auth, cancellation, i18n
 from core.cancellation import ALL_CONSENTS, PlanConfig, Survey
 from core.db import open_database
@@ -91,8 +92,26 @@ def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
+SECTIONS = ("reasons", "funnel", "custom_plan", "segments")  # the sections with charts
+
+
 def charts(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    """The charts of every section, in order (the page shows one section at a time)."""
+    out = []
+    for section in SECTIONS:
+        at.segmented_control(key="insights_section").set_value(section).run()
+        assert not at.exception, at.exception
+        out += [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    at.segmented_control(key="insights_section").set_value("reasons").run()
+    return out
+
+
+def downloads(at: AppTest) -> list[str]:
+    out = []
+    for section in SECTIONS:
+        at.segmented_control(key="insights_section").set_value(section).run()
+        out += [b.label for b in at.get("download_button")]
+    return out
 
 
 def status(db, account_id: int) -> str:
@@ -134,8 +153,8 @@ def test_the_admin_sees_the_figures_and_every_chart_in_their_language(shop_site,
     legend = {t["name"] for s in specs for t in s["data"] if t.get("name")}
     assert i18n.t("insights.series.completed", lang) in legend
     assert i18n.t("reason.too_expensive", lang) in legend
-    downloads = [b.label for b in at.get("download_button")]
-    assert downloads.count(i18n.t("insights.download_csv", lang)) == 8
+    assert downloads(at).count(i18n.t("insights.download_csv", lang)) == 8
+    at.segmented_control(key="insights_section").set_value("comments").run()
     links = {b.key: b.proto for b in at.link_button}  # the answers: a streamed link
     assert links["csv_answers"].label == i18n.t("insights.download_answers", lang)
     assert links["csv_answers"].url.startswith("/download/")
@@ -170,27 +189,30 @@ def test_the_filters_change_the_figures_and_the_charts(shop_site):
 
 def test_the_trend_groups_by_week_or_month(shop_site):
     at = open_as("boss", "it")
-    trend = charts(at)[2]
+    trend = json.loads(at.get("plotly_chart")[2].proto.spec)
     assert trend["layout"]["barmode"] == "stack"
     assert trend["data"][0]["x"] == [i18n.fmt_date(TODAY, "it", "LLL yyyy")]
     at.segmented_control(key="insights_granularity").set_value("week").run()
-    trend = charts(at)[2]
+    trend = json.loads(at.get("plotly_chart")[2].proto.spec)
     monday = TODAY - dt.timedelta(days=TODAY.weekday())
     assert trend["data"][0]["x"][0].startswith(i18n.t("insights.week_of", "it", day="")[:5])
     assert str(monday.day) in trend["data"][0]["x"][0]
 
 
-def test_the_comments_are_searched(shop_site):
+def test_the_comments_are_searched_and_shown_whole(shop_site):
     at = open_as("boss")
-    table = at.dataframe[0].value
-    assert sorted(table["Reason"]) == ["Missing features", "Too expensive"]
+    at.segmented_control(key="insights_section").set_value("comments").run()
+    shown = [t.value for t in at.text]
+    assert "Troppo caro per il nostro team" in shown
+    assert f"{i18n.t('insights.col.follow_up', 'en')}: TikTok" in shown
     at.text_input(key="insights_search").input("CARO").run()
-    [table] = [d.value for d in at.dataframe]
-    assert list(table["Comment"]) == ["Troppo caro per il nostro team"]
-    assert list(table["Outcome"]) == [i18n.t("insights.outcome.completed", "en")]
+    assert [t.value for t in at.text] == ["Troppo caro per il nostro team"]
+    [facts] = [c.value for c in at.caption if "UTC" in c.value]
+    assert md(i18n.t("insights.outcome.completed", "en")) in facts
+    assert md(i18n.t("reason.too_expensive", "en")) in facts
     assert i18n.t("insights.comments.count", "en", shown="1", total="1") in visible_text(at)
     at.text_input(key="insights_search").input("nothing like this").run()
-    assert at.dataframe.len == 0
+    assert at.text.len == 0
     assert i18n.t("insights.comments.none", "en") in [i.value for i in at.info]
 
 

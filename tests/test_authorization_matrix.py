@@ -356,6 +356,11 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
         lambda s, u: analytics.insights(s.db, u, analytics.Filters()),
         ADMIN_ONLY,
     ),
+    "analytics.subscriptions_by_status": (
+        scheduled,
+        lambda s, u: analytics.subscriptions_by_status(s.db, u, analytics.Filters()),
+        ADMIN_ONLY,
+    ),
     "analytics.figures": (
         scheduled,
         lambda s, u: analytics.figures(s.db, u, analytics.Filters()),

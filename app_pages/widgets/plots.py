@@ -16,9 +16,10 @@ from babel.dates import format_date
 from babel.numbers import format_currency
 
 from app_pages.widgets.session import PageContext
+from app_pages.widgets.text import md
 from core import analytics
 from core.analytics import GroupCounts, Insights, PriceBucket, Trend
-from core.i18n import fmt_number, fmt_percent, locale_of
+from core.i18n import fmt_date, fmt_number, fmt_percent, locale_of
 
 REASON_COLOURS = {
     "too_expensive": "#5B3DF5",
@@ -34,7 +35,9 @@ COMPLETED_COLOUR = "#EF4444"
 SAVED_COLOUR = "#10B981"
 PRIMARY = "#5B3DF5"
 SEPARATORS = {"en": ".,", "it": ",."}  # decimal, thousands: as Babel writes them
-CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+# No toolbar: on a phone it covers the bars, and every chart's numbers are in a table under it
+# ("Show as table") and in its CSV. Scrolling the page must not zoom the chart.
+CONFIG = {"displayModeBar": False, "displaylogo": False, "scrollZoom": False, "responsive": True}
 
 
 # --- labels ----------------------------------------------------------------------------------
@@ -50,7 +53,7 @@ def tenure_name(ctx: PageContext, band: str) -> str:
 
 
 def country_name(ctx: PageContext, code: str) -> str:
-    return Locale.parse(locale_of(ctx.lang)).territories.get(code, code)
+    return analytics.country_name(code, ctx.lang)
 
 
 def dollars(ctx: PageContext, cents: int) -> str:
@@ -364,6 +367,8 @@ def show(
         st.info(ctx.t("insights.empty"), icon=":material/filter_alt_off:")
         return
     st.plotly_chart(figure, key=f"chart_{key}", config=CONFIG, width="stretch")
+    with st.expander(ctx.t("desk.chart.table"), icon=":material/table_rows:"):
+        shown_table(ctx, header, rows)
     st.download_button(
         ctx.t("insights.download_csv"),
         data=analytics.csv_bytes(header, rows),
@@ -373,4 +378,30 @@ def show(
         key=f"csv_{key}",
         type="tertiary",
         on_click="ignore",
+    )
+
+
+def _shown(ctx: PageContext, header: str, value: Any) -> str:
+    """A cell of a chart's table as people read it: numbers and dates in the locale, shares
+    as percentages; text escaped (a table's cells are Markdown)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, float) and header in _share_headers(ctx):
+        return fmt_percent(value, ctx.lang)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return fmt_number(value, ctx.lang)
+    if isinstance(value, dt.date):
+        return fmt_date(value, ctx.lang, "medium")
+    return md(str(value))
+
+
+def _share_headers(ctx: PageContext) -> set[str]:
+    return {ctx.t("insights.col.share"), ctx.t("insights.col.share_of_started")}
+
+
+def shown_table(ctx: PageContext, header: list[str], rows: list[list[Any]]) -> None:
+    """The chart's numbers as a real table (a text alternative a screen reader can walk)."""
+    st.table(
+        [{md(h): _shown(ctx, h, v) for h, v in zip(header, row, strict=True)} for row in rows],
+        hide_index=True,
     )

@@ -97,6 +97,11 @@ def test_a_customer_who_types_an_admin_url_gets_no_admin_page(server, page_for):
     for path in ("insights", "support"):
         page.goto(f"{server.url}/{path}")
         expect(page.get_by_role("heading", name=company)).to_be_visible()
-        for title in ("Churn insights", "Analisi degli annullamenti", "Support desk", "Assistenza"):
+        for title in (
+            "Churn insights",
+            "Analisi degli annullamenti",
+            "Support desk",
+            "Servizio clienti",
+        ):
             expect(page.get_by_role("heading", name=title)).to_have_count(0)
             expect(page.get_by_role("link", name=title)).to_have_count(0)

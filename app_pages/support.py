@@ -363,7 +363,7 @@ else:  # the audit log
                 [
                     {
                         ctx.t("support.col.when"): when(e.at),
-                        ctx.t("support.col.actor"): e.actor,
+                        ctx.t("support.col.actor"): support_desk.actor_label(e, ctx.lang),
                         ctx.t("support.col.action"): support_desk.action_name(e.action, ctx.lang),
                         ctx.t("support.col.account"): support_desk.account_label(e, ctx.lang),
                         ctx.t("desk.audit.details"): support_desk.describe(e, ctx.lang),

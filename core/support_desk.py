@@ -584,6 +584,16 @@ def action_name(action: str, lang: str) -> str:
     return action
 
 
+_ACTORS = {"lifecycle": "lifecycle", "customer (deleted)": "erased", "system": "system"}
+
+
+def actor_label(row: AuditRow, lang: str) -> str:
+    """Who acted: an e-mail address, or in words the lifecycle job, the system, a customer
+    whose data is erased."""
+    name = _ACTORS.get(row.actor)
+    return t(f"desk.actor.{name}", lang) if name else row.actor
+
+
 def account_label(row: AuditRow, lang: str) -> str:
     """ "#42 · Lumière Srl", or "#42" once the account's data is erased."""
     if row.account_id is None:

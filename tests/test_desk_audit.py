@@ -108,6 +108,13 @@ def test_every_entry_is_told_in_words(entry, en, it):
         assert support_desk.action_name(entry.action, lang) != entry.action
 
 
+def test_who_acted_is_an_email_or_words():
+    assert support_desk.actor_label(row("x", {}, {}), "it") == "boss@example.com"
+    lifecycle_row = AuditRow(1, NOW, "lifecycle", "account_purged", 7, "", {}, {})
+    assert support_desk.actor_label(lifecycle_row, "en") == "Lifecycle job"
+    assert support_desk.actor_label(lifecycle_row, "it") == "Ciclo di vita (automatico)"
+
+
 def test_an_account_is_named_by_number_and_company_or_number_alone_once_erased():
     assert support_desk.account_label(row("x", {}, {}), "en") == "#7 · Acme"
     assert support_desk.account_label(row("x", {}, {}, company=""), "it") == "n. 7"

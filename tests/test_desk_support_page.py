@@ -238,6 +238,7 @@ def test_a_purge_shows_in_the_audit_log_without_personal_data(shop_site):  # noq
         assert words in list(audit.iloc[:, 4])
         row = audit[audit.iloc[:, 4] == words].iloc[0]
         assert "carol" not in " ".join(str(v) for v in row).lower()
+        assert row.iloc[1] == i18n.t("desk.actor.lifecycle", lang)
         assert "Carol Srl" not in " ".join(str(v) for v in row)
 
 

@@ -8,7 +8,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from core import auth, cancellation, receipt
+from core import auth, cancellation, i18n, receipt
 from core.errors import NotFound
 from core.i18n import fmt_date
 from tests import factories
@@ -41,3 +41,23 @@ def test_the_receipt_names_the_cancellation_in_the_users_language(sqlite_db, lan
     assert (
         receipt.file_name(done) == "Lumière-Co-Агентство-佐藤_cancellation-receipt_2026-11-26.pdf"
     )
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_the_receipt_says_scheduled_and_until_when_it_can_be_resumed(sqlite_db, lang):
+    """The same words as the pages: scheduled for the date (not "complete"), resumable by the
+    customer until the day before, reactivation by support until its deadline."""
+    db = sqlite_db
+    plan_id = factories.plan(db)
+    factories.customer(db, "a@example.com", plan_id, now=NOW, start=dt.date(2026, 3, 10))
+    user = auth.sign_in(db, "a@example.com", factories.PASSWORD, now=NOW).user
+    flow = cancellation.start(db, user, now=NOW)
+    cancellation.go_on(db, user, flow.flow_id, now=NOW)
+    done = cancellation.confirm(db, user, flow.flow_id, cancellation.ALL_CONSENTS, now=NOW)
+    reader = PdfReader(io.BytesIO(receipt.receipt_pdf(db, user, lang)))
+    text = " ".join(reader.pages[0].extract_text().split())
+    dates = done.dates
+    assert dates.resume_until == dt.date(2026, 12, 9)
+    assert " ".join(i18n.t("receipt.intro", lang, date=dates.effective_on).split()) in text
+    undo = i18n.t("receipt.undo", lang, until=dates.resume_until, reactivate=dates.reactivate_until)
+    assert " ".join(undo.split()) in text

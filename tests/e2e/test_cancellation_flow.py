@@ -1,5 +1,6 @@
 """The demo customer cancels in Italian, in a real browser: survey pop-up, continue, consents,
-done window with the right dates, the receipt; and a second customer stays on a custom plan."""
+done window with the right dates, the receipt, then resumes the subscription; and a customer
+asks for a custom plan (an out-of-range value refused, the shown price requested)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,16 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from core import cancellation
-from core.i18n import fmt_date, fmt_money
+from core.i18n import fmt_date, fmt_money, fmt_number, t
 from tests.e2e.conftest import ROOT
 from tests.e2e.test_sign_in_overview import account_show, sign_in
 
 
 def open_cancel_page(page, server) -> None:
-    """Sign in as the demo customer (Italian) and open the page from the top navigation (the
-    overview has a "Cancel subscription" link too, so a bare role query can find two)."""
+    """Sign in as the demo customer (Italian) and open the page by its link (the navigation
+    and the overview both have one; the first is taken, both lead to the same page)."""
     sign_in(page, server, "customer@demo.test", "demo-customer", "Accedi")
-    link = page.get_by_test_id("stTopNav").get_by_role("link", name="Annulla abbonamento")
+    link = page.get_by_role("link", name="Annulla abbonamento", exact=True).first
     expect(link).to_be_visible()
     link.click()
     expect(page.get_by_role("heading", name="Annulla abbonamento", exact=True)).to_be_visible()
@@ -40,6 +41,10 @@ def test_the_demo_customer_cancels_in_italian_and_keeps_the_receipt(own_server, 
     dialog.get_by_text("Mancano delle funzioni").click()
     dialog.get_by_role("textbox", name="Quali funzioni mancavano?").fill("Report per TikTok")
     dialog.get_by_role("textbox", name="Vuoi dirci qualcos'altro?").fill("Ottimo servizio ✨ 谢谢")
+    # satisfaction: a labelled choice in Italian (no "1 out of 5 stars" read out in English)
+    satisfaction = dialog.get_by_role("radiogroup", name="Quanto sei soddisfatto nel complesso?")
+    satisfaction.get_by_text("4 – soddisfatto", exact=True).click()
+    expect(dialog.get_by_text("out of 5")).to_have_count(0)
     dialog.get_by_role("button", name="Invia e continua").click()
     expect(dialog).to_have_count(0)
 
@@ -52,9 +57,16 @@ def test_the_demo_customer_cancels_in_italian_and_keeps_the_receipt(own_server, 
 
     # step 3: four boxes; confirm stays disabled at three of four
     confirm = page.get_by_role("button", name="Annulla il mio abbonamento")
-    expect(
-        page.get_by_text(f"fine del tuo ciclo di fatturazione, il {fmt_date(end, 'it')}")
-    ).to_be_visible()
+    when = t(
+        "consent.when",
+        "it",
+        end=dates.effective_on,
+        deleted=dates.data_deleted_on,
+        reactivate=dates.reactivate_until,
+    )
+    expect(page.get_by_text(when)).to_be_visible()
+    consent = t("consent.body", "it", deleted=dates.data_deleted_on).replace("**", "")
+    expect(page.get_by_text(consent)).to_be_visible()
     boxes = page.get_by_role("checkbox")
     expect(boxes).to_have_count(4)
     for i in range(3):
@@ -64,8 +76,9 @@ def test_the_demo_customer_cancels_in_italian_and_keeps_the_receipt(own_server, 
     expect(confirm).to_be_enabled()
     confirm.click()
 
-    # step 4: done, with the dates
-    expect(page.get_by_text("L'annullamento è ora completato.")).to_be_visible()
+    # step 4: done: scheduled for the date, in the same words as on every later visit
+    scheduled = t("cancel.already_scheduled", "it", date=end)
+    expect(page.get_by_text(f"{t('cancel.done_title', 'it')} {scheduled}")).to_be_visible()
     for day in (dates.effective_on, dates.data_deleted_on, dates.reactivate_until):
         expect(page.get_by_text(fmt_date(day, "it"), exact=True).first).to_be_visible()
     number = page.get_by_test_id("stMetricValue").first.inner_text()
@@ -93,8 +106,14 @@ def test_the_demo_customer_cancels_in_italian_and_keeps_the_receipt(own_server, 
 
     # a reload shows the scheduled cancellation, never a new flow
     page.reload()
-    expect(page.get_by_text(f"programmato per il {fmt_date(end, 'it')}")).to_be_visible()
+    expect(page.get_by_text(scheduled)).to_be_visible()
     expect(page.get_by_role("button", name="Inizia l'annullamento")).to_have_count(0)
+
+    # changed their mind: the customer resumes the subscription themselves
+    page.get_by_role("button", name="Riprendi il mio abbonamento").click()
+    expect(page.get_by_text(t("journey.resume.done", "it", date=end))).to_be_visible()
+    expect(page.get_by_role("button", name="Inizia l'annullamento")).to_be_visible()
+    assert account_show(server, "customer@demo.test")["status"] == "active"
 
 
 def test_a_customer_takes_the_custom_plan_and_stays_active(own_server, page_for):
@@ -105,11 +124,25 @@ def test_a_customer_takes_the_custom_plan_and_stays_active(own_server, page_for)
     page.get_by_role("dialog").get_by_role("button", name="Salta il sondaggio").click()
     expect(page.get_by_role("dialog")).to_have_count(0)
     page.get_by_text("Configura un piano personalizzato").click()
+    searches = page.get_by_role("spinbutton", name="Ricerche al mese")
+    searches.fill("99999")
+    page.get_by_role("button", name="Aggiorna il prezzo").click()
+    refused = t(
+        "journey.plan.out_of_range",
+        "it",
+        what="Ricerche al mese",
+        least=fmt_number(0, "it"),
+        most=fmt_number(5000, "it"),
+    )
+    expect(page.get_by_text(refused)).to_be_visible()
+    expect(page.get_by_text("Press Enter")).to_have_count(0)
+    searches.fill("100")
     seats = page.get_by_role("spinbutton", name="Utenti")
     seats.fill("3")
-    seats.press("Enter")
+    page.get_by_role("button", name="Aggiorna il prezzo").click()
     price = fmt_money(12800, "USD", "it")
     expect(page.get_by_text(f"{price} / mese")).to_be_visible()
     page.get_by_role("button", name="Richiedi questo piano").click()
-    expect(page.get_by_text(f"piano personalizzato a {price} al mese")).to_be_visible()
+    expect(page.get_by_text("Grazie: la tua richiesta n.")).to_be_visible()
+    expect(page.get_by_text(f"Utenti: 3 · Campagne attive: 2: {price} al mese.")).to_be_visible()
     assert account_show(server, "customer@demo.test")["status"] == "active"

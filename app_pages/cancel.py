@@ -33,7 +33,7 @@ def timeline(dates: cancellation.Dates) -> None:
 
 
 def contact_form(key: str) -> None:
-    with st.form(key, clear_on_submit=True):
+    with st.form(key, clear_on_submit=True, enter_to_submit=False):  # no English hint
         st.markdown(f"**{ctx.t('journey.resume.contact_title')}**")
         st.caption(ctx.t("cancel.contact_help"))
         message = st.text_area(
@@ -140,6 +140,12 @@ def before_start(ov: accounts.AccountOverview) -> None:
 
 
 def survey_body(flow_id: str) -> None:
+    # Streamlit's own "Press Enter to apply" under the two text fields is English on every
+    # screen and cannot be given a label: hidden (the buttons below apply the answers).
+    st.html(
+        "<style>.st-key-survey_follow_up [data-testid='InputInstructions'],"
+        ".st-key-survey_comment [data-testid='InputInstructions']{display:none}</style>"
+    )
     reasons = cancellation.REASONS
     st.caption(ctx.t("survey.intro"))
     reason = st.radio(

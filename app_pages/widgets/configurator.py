@@ -16,7 +16,7 @@ from app_pages.widgets.session import PageContext
 from core import custom_plan
 from core.custom_plan import UNITS, PlanConfig, PlanRequest
 from core.errors import PortalError
-from core.i18n import fmt_date, fmt_money, fmt_number
+from core.i18n import fmt_money, fmt_number
 
 
 def describe(ctx: PageContext, config: PlanConfig) -> str:
@@ -135,7 +135,3 @@ def pop_answer(ctx: PageContext, key: str) -> PlanRequest | None:
     else:
         st.success(ctx.t("journey.plan.sent", number=made.number), icon=":material/handshake:")
     return made
-
-
-def bare_date(ctx: PageContext, made: PlanRequest) -> str:
-    return fmt_date(made.created_at.date(), ctx.lang, "medium")

@@ -141,6 +141,8 @@ class ReportData:
 class RenderedReport:
     content: bytes
     pages: int
+    # characters no shipped font has, printed as U+FFFD (core.pdf logs which)
+    replaced: int = 0
 
 
 # --- Figures -------------------------------------------------------------------------------
@@ -345,7 +347,7 @@ def render(data: ReportData, lang: str) -> RenderedReport:
     _top_influencers(pdf, data, lang)
     _saved_reports(pdf, data, lang)
     content = bytes(pdf.output())
-    return RenderedReport(content, pdf.pages_count)
+    return RenderedReport(content, pdf.pages_count, pdf.replaced)
 
 
 def _heading(pdf: Document, text: str) -> None:

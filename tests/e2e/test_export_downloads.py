@@ -98,6 +98,15 @@ def test_every_download_arrives_with_the_rows_the_page_announced(server, page_fo
         assert len(parse("csv", archive.read("search_results.csv"))) == search_rows
         assert len(parse("json", archive.read("influencers.json"))) == influencer_rows
         assert "README.txt" in archive.namelist() and "account.json" in archive.namelist()
+        in_zip = sorted(n for n in archive.namelist() if n.startswith("invoices/"))
+        assert in_zip == sorted(f"invoices/{i.number}.pdf" for i in opts.invoice_list)
+
+    # each invoice as a PDF: the newest is chosen, its link downloads it
+    newest = opts.invoice_list[0]
+    name, content = download(page, "export_invoice_download")
+    assert name == f"{newest.number}.pdf"
+    text = PdfReader(io.BytesIO(content)).pages[0].extract_text()
+    assert newest.number in text and demo.DEMO_COMPANY in text
     page.screenshot(path=str(ARTIFACTS / "export-en.png"), full_page=True)
 
 

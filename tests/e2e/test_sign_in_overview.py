@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -38,6 +39,8 @@ def test_demo_customer_reads_the_account_in_both_languages_and_stays_signed_in(s
     page.goto(server.url)
     expect(page.get_by_role("heading", name="Sign in to your account")).to_be_visible()
     expect(page.get_by_text("customer@demo.test")).to_be_visible()
+    # the demo sign-ins are text to copy, not links that open a mail program
+    expect(page.locator("a[href^='mailto:']")).to_have_count(0)
 
     sign_in(page, server, "customer@demo.test", "demo-customer", "Sign in")
     account = account_show(server, "customer@demo.test")
@@ -77,6 +80,12 @@ def test_an_italian_browser_opens_in_italian_and_a_wrong_password_is_explained(s
     page = page_for("it-IT")
     sign_in(page, server, "customer@demo.test", "sbagliata", "Accedi")
     expect(page.get_by_text("L'indirizzo email o la password non sono corretti.")).to_be_visible()
+    # from the third failure the page says how many tries are left before the pause (an
+    # address of its own, so that no other test finds the demo customer paused)
+    for failure in (1, 2, 3):
+        sign_in(page, server, "tre.tentativi@demo.test", f"sbagliata-{failure}", "Accedi")
+        expect(page.get_by_text(re.compile("non sono corretti"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Ti restano 2 tentativi, poi l'accesso"))).to_be_visible()
 
 
 def test_the_admin_sees_admin_pages_and_no_customer_pages(server, page_for):

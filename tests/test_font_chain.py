@@ -16,7 +16,7 @@ import unicodedata
 import pytest
 from pypdf import PdfReader
 
-from core import exports, pdf
+from core import exports, pdf, report
 from core.models import Campaign, CampaignInfluencer, Influencer, InfluencerList, ListMember
 from tests import factories
 from tests.conftest import NOW
@@ -263,3 +263,30 @@ def test_lines_that_start_in_a_fallback_font_keep_a_font_across_pages(tmp_path):
     assert doc.pages_count >= 3
     run = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
     assert run.stderr == "", run.stderr[:2000]
+
+
+def test_the_report_says_how_many_characters_it_replaced(db, caplog):
+    email = account_with_naughty_names(db)
+    actor = exports.actor_for_email(db, email)
+    clean = report.build(db, actor, lang="it", now=NOW)
+    # the naughty shapes have three characters no font has (U+070F, U+F8FF, U+110BD)
+    assert clean.replaced == len(NO_FONT & set("".join(NAUGHTY.values()))) == 3
+    with db.transaction() as s:
+        s.add(
+            Influencer(
+                account_id=actor.account_id,
+                handle="pharaoh",
+                name="Ramses \U00013000\U00013050",
+                platform="tiktok",
+                followers=50_000_000,
+                engagement_rate=4.0,
+                country="EG",
+                unlocked_at=NOW,
+            )
+        )
+    with caplog.at_level(logging.WARNING, logger="core.pdf"):
+        rendered = report.build(db, actor, lang="it", now=NOW)
+    assert rendered.replaced == 5
+    assert "U+110BD U+13000 U+13050" in caplog.text
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(rendered.content)).pages)
+    assert "Ramses ��" in text

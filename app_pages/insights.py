@@ -13,6 +13,7 @@ from core.i18n import fmt_datetime, fmt_money_short, fmt_number, fmt_percent
 ctx = context()
 auth.require_admin(ctx.user)  # the cache below is shared by admins only
 SECTIONS = ("reasons", "funnel", "custom_plan", "segments", "comments")
+CARD_WIDTH, CARD_GAP = 165, 16  # px: two cards a row at 390 px, four on a desktop
 COMMENTS_PAGE = 25  # comments shown at first, and added by "Show more"
 
 
@@ -26,23 +27,33 @@ def fail(exc: PortalError) -> None:
     st.error(ctx.t(exc.key, **exc.params), icon=":material/error:")
 
 
-def metric(col, key: str, value: str) -> None:
-    col.metric(
-        ctx.t(f"insights.fig.{key}"), value, help=ctx.t(f"insights.fig_help.{key}"), border=True
-    )
+def card(
+    box, label: str, value: str, help_text: str | None = None, *, width: int = CARD_WIDTH
+) -> None:
+    """A figure in a bordered card of a fixed width, so that cards sit side by side and wrap
+    (two a row on a phone); its label wraps too (a metric's own label is cut with an ellipsis
+    at that width), the metric carries it for assistive technology."""
+    with box.container(border=True, width=width, gap="small"):
+        st.markdown(md(label), help=help_text)
+        st.metric(label, value, label_visibility="collapsed")
 
 
-def money_metric(col, key: str, cents: int) -> None:
+def metric(box, key: str, value: str) -> None:
+    card(box, ctx.t(f"insights.fig.{key}"), value, ctx.t(f"insights.fig_help.{key}"))
+
+
+def money_metric(box, key: str, cents: int) -> None:
     """An amount; a million or more is shown short (it would not fit the card), the full
     amount under the definition in the card's help."""
     full = plots.dollars(ctx, cents)
     short = fmt_money_short(cents, "USD", ctx.lang)
     help_text = ctx.t(f"insights.fig_help.{key}")
-    col.metric(
+    card(
+        box,
         ctx.t(f"insights.fig.{key}"),
         short or full,
-        help=f"{help_text}\n\n{full}" if short else help_text,
-        border=True,
+        f"{help_text}\n\n{full}" if short else help_text,
+        width=2 * CARD_WIDTH + CARD_GAP,  # an amount needs the room of two cards
     )
 
 
@@ -138,17 +149,17 @@ except PortalError as exc:
 
 # --- figures ---------------------------------------------------------------------------------
 fig = data.figures
-row1 = st.columns(4)
-metric(row1[0], "started", fmt_number(fig.started, ctx.lang))
-metric(row1[1], "completed", fmt_number(fig.completed, ctx.lang))
-metric(row1[2], "saved", fmt_number(fig.saved, ctx.lang))
-metric(row1[3], "save_rate", rate(fig.save_rate))
-row2 = st.columns(4)
-metric(row2[0], "response_rate", rate(fig.response_rate))
-# whole dollars on the cards (cents in the CSV of the answers' flows); a card is narrow
-money_metric(row2[1], "revenue_lost", fig.revenue_lost_cents)
-money_metric(row2[2], "revenue_saved", fig.revenue_saved_cents)
-metric(row2[3], "undone", fmt_number(fig.undone, ctx.lang))
+# cards side by side that wrap: two a row on a phone, not eight stacked before the charts
+cards = st.container(horizontal=True, gap="small")
+metric(cards, "started", fmt_number(fig.started, ctx.lang))
+metric(cards, "completed", fmt_number(fig.completed, ctx.lang))
+metric(cards, "saved", fmt_number(fig.saved, ctx.lang))
+metric(cards, "save_rate", rate(fig.save_rate))
+metric(cards, "response_rate", rate(fig.response_rate))
+metric(cards, "undone", fmt_number(fig.undone, ctx.lang))
+# whole dollars on the cards (cents in the CSV of the answers' flows)
+money_metric(cards, "revenue_lost", fig.revenue_lost_cents)
+money_metric(cards, "revenue_saved", fig.revenue_saved_cents)
 
 # --- charts ----------------------------------------------------------------------------------
 empty = fig.started == 0
@@ -318,5 +329,6 @@ st.divider()
 st.subheader(ctx.t("insights.subscriptions"))
 st.caption(ctx.t("desk.subscriptions_help"))
 counts = analytics.subscriptions_by_status(ctx.db, ctx.user, filters, today=today)
-for col, (status, n) in zip(st.columns(len(counts)), counts.items(), strict=True):
-    col.metric(ctx.t(f"status_name.{status}"), fmt_number(n, ctx.lang), border=True)
+status_cards = st.container(horizontal=True, gap="small")
+for status, n in counts.items():
+    card(status_cards, ctx.t(f"status_name.{status}"), fmt_number(n, ctx.lang))

@@ -1,7 +1,7 @@
 """From a customer's survey answer to support undoing the cancellation, in a real browser:
 the customer cancels (in Italian) with a comment; the admin finds that comment in the churn
 insights and undoes the cancellation from the support desk; the customer signs in again and
-sees an active subscription."""
+sees an active subscription. A phone-wide admin gets a chart and its table, no toolbar."""
 
 from __future__ import annotations
 
@@ -48,23 +48,21 @@ def test_support_finds_the_comment_and_undoes_the_cancellation(own_server, page_
     expect(admin.get_by_role("heading", name="Churn insights")).to_be_visible()
     expect(admin.locator(".js-plotly-plot").first).to_be_visible()
     admin.screenshot(path=str(ROOT / "test-artifacts" / "insights-en.png"), full_page=True)
-    admin.get_by_role("tab", name="Comments").click()
+    admin.get_by_role("radio", name="Comments", exact=True).click()
     search = admin.get_by_role("textbox", name="Search the comments")
     search.fill(word)
     search.press("Enter")
     expect(admin.get_by_text("Showing 1 of 1 answers with a comment.")).to_be_visible()
-    expect(admin.get_by_text(comment, exact=True)).to_have_count(1)  # the table's cell
-    expect(admin.get_by_text("Too expensive", exact=True).first).to_be_attached()
+    expect(admin.get_by_text(comment, exact=True)).to_have_count(1)  # the whole comment
+    expect(admin.get_by_text("Too expensive").first).to_be_attached()
 
-    # ... and undoes the cancellation from the support desk, confirming first
+    # ... and undoes the cancellation from its row on the support desk, confirming first
     admin.get_by_role("link", name="Support desk").click()
     expect(admin.get_by_role("heading", name="Support desk")).to_be_visible()
-    expect(admin.get_by_text(company, exact=True).first).to_be_attached()  # scheduled list
-    picker = admin.get_by_role("combobox", name="Account")
-    picker.click()
-    admin.get_by_role("option", name=f"{company} (ends {fmt_date(end, 'en', 'medium')})").click()
-    admin.get_by_role("button", name="Undo the cancellation…").click()
-    expect(admin.get_by_text(f"Undo the cancellation of {company}")).to_be_visible()
+    expect(admin.get_by_text(company, exact=True).first).to_be_attached()  # its row
+    expect(admin.get_by_role("combobox")).to_have_count(0)  # nothing to pick from a list
+    admin.get_by_role("button", name=f"Undo the cancellation of {company}…").click()
+    expect(admin.get_by_text(f"(scheduled for {fmt_date(end, 'en')})")).to_be_visible()
     admin.get_by_role("button", name="Yes, do it").click()
     expect(
         admin.get_by_text(
@@ -83,3 +81,28 @@ def test_support_finds_the_comment_and_undoes_the_cancellation(own_server, page_
             f"Your subscription is active. It renews automatically on {fmt_date(end, 'en')}."
         )
     ).to_be_visible()
+
+
+def test_the_insights_fit_a_phone(server, browser):
+    context = browser.new_context(locale="it-IT", viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        sign_in(page, server, "admin@demo.test", "demo-admin", "Accedi")
+        expect(page.get_by_role("heading", name="Analisi degli annullamenti")).to_be_visible()
+        chart = page.locator(".js-plotly-plot").first
+        expect(chart).to_be_visible()
+        expect(page.locator(".modebar")).to_have_count(0)  # no toolbar over the bars
+        assert chart.bounding_box()["width"] <= 390
+        # the sections wrap instead of running off the screen
+        for name in ("Motivi", "Percorso", "Piano personalizzato", "Commenti"):
+            box = page.get_by_role("radio", name=name, exact=True).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, name
+        # two figure cards a row, not eight stacked before the charts
+        first, second = (page.get_by_test_id("stMetric").nth(i).bounding_box() for i in (0, 1))
+        assert abs(first["y"] - second["y"]) < 2, (first, second)
+        page.get_by_text("Mostra come tabella").first.click()
+        expect(page.get_by_role("table").first).to_be_visible()
+        assert page.get_by_text("Select all").count() == 0
+        page.screenshot(path=str(ROOT / "test-artifacts" / "insights-it-390.png"), full_page=True)
+    finally:
+        context.close()

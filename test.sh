@@ -10,6 +10,12 @@ if [[ ! -x .venv/bin/python ]]; then
   python3 -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+# axe-core for the accessibility test, from the npm registry at the version pinned in
+# tests/e2e/package-lock.json (installed again when the lock changes; skipped without npm)
+if command -v npm >/dev/null && ! cmp -s tests/e2e/package-lock.json tests/e2e/node_modules/.portal-lock; then
+  npm ci --prefix tests/e2e --no-audit --no-fund --silent
+  cp tests/e2e/package-lock.json tests/e2e/node_modules/.portal-lock
+fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 exec .venv/bin/python -m pytest -ra "$@"

@@ -16,6 +16,9 @@ def show_counts(ctx: PageContext, counts: DataCounts) -> None:
         ("data.reports", counts.reports),
         ("data.invoices", counts.invoices),
     ]
-    for col, (key, value) in zip(st.columns(len(items)), items, strict=True):
-        shown, exact = fmt_count(value, ctx.lang)  # a million does not fit a sixth of the page
-        col.metric(ctx.t(key), shown, help=exact, border=True)
+    # A grid (portal.css): six in a row on a desktop, three per row on a phone, where columns
+    # would stack six cards 700 px deep before any control
+    with st.container(key="data_counts"):
+        for key, value in items:
+            shown, exact = fmt_count(value, ctx.lang)  # a million does not fit a sixth of a row
+            st.metric(ctx.t(key), shown, help=exact, border=True)

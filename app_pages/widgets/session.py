@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -82,6 +84,87 @@ def _language_switcher(ctx: PageContext) -> str:
     return ctx.lang
 
 
+_STYLE = Path(__file__).with_name("portal.css")
+# Runs in the page (st.html with JavaScript): the page's language, a label on the sidebar's
+# toggle (on a phone the navigation is behind it), focusable scrolling regions (the PDF
+# preview), and the focus moved to the page's heading when a page or a step has replaced the
+# element that had it (otherwise it drops to <body>). Only the fixed values of `_a11y_script`
+# go in: the language code and catalog texts, never text from a user.
+_A11Y_JS = """
+(() => {
+  window.__portalA11yConfig = CONFIG;
+  if (window.__portalA11y) { window.__portalA11y(); return; }
+  const doc = document;
+  let last = null;
+  const toggles = [
+    '[data-testid="stExpandSidebarButton"]',
+    '[data-testid="stSidebarCollapsedControl"] button',
+  ].join(', ');
+  const fix = () => {
+    const c = window.__portalA11yConfig;
+    if (doc.documentElement.lang !== c.lang) doc.documentElement.lang = c.lang;
+    doc.querySelectorAll(toggles).forEach((b) => {
+      if (b.getAttribute('aria-label') !== c.menu) b.setAttribute('aria-label', c.menu);
+      if (b.dataset.portalLabel !== c.menu) b.dataset.portalLabel = c.menu;
+    });
+    const nav = doc.querySelector('[data-testid="stSidebarNav"]');
+    if (nav && nav.getAttribute('aria-label') !== c.nav) nav.setAttribute('aria-label', c.nav);
+    doc.querySelectorAll('[data-testid="stBidiComponentIsolated"]').forEach((host) => {
+      const root = host.shadowRoot || host;
+      root.querySelectorAll('div').forEach((el) => {
+        if (el.hasAttribute('tabindex') || el.scrollHeight <= el.clientHeight + 1) return;
+        const style = getComputedStyle(el);
+        if (!/(auto|scroll)/.test(style.overflowY + style.overflowX)) return;
+        el.setAttribute('tabindex', '0');
+        el.setAttribute('role', 'region');
+        el.setAttribute('aria-label', c.scroll);
+      });
+    });
+    const main = doc.querySelector('[data-testid="stMain"]');
+    const h1 = main && main.querySelector('h1');
+    if (!h1) return;
+    const sub = main.querySelector('h2, h3');
+    const view = [location.pathname, h1.textContent, sub ? sub.textContent : ''].join('|');
+    if (view === last) return;
+    last = view;
+    const active = doc.activeElement;
+    const lost = !active || active === doc.body || !active.isConnected;
+    if (lost && !doc.querySelector('[role="dialog"]')) {
+      h1.setAttribute('tabindex', '-1');
+      h1.focus();
+    }
+  };
+  let timer = null;
+  new MutationObserver(() => {
+    clearTimeout(timer);
+    timer = setTimeout(fix, 80);
+  }).observe(doc.body, { subtree: true, childList: true, characterData: true });
+  setInterval(fix, 1000);
+  window.__portalA11y = fix;
+  fix();
+})();
+"""
+
+
+def _a11y_script(ctx: PageContext) -> None:
+    config = {
+        "lang": ctx.lang,
+        "menu": ctx.t("a11y.menu"),
+        "nav": ctx.t("a11y.nav"),
+        "scroll": ctx.t("a11y.scroll_region"),
+    }
+    # json.dumps of fixed texts; "</" escaped so no text can close the script element
+    body = _A11Y_JS.replace("CONFIG", json.dumps(config).replace("</", "<\\/"))
+    st.html(f"<script>{body}</script>", unsafe_allow_javascript=True)
+
+
+def _style() -> None:
+    """The portal's CSS (contrast, focus ring, target sizes, phone layout) and the label shown
+    beside the sidebar toggle."""
+    css = _STYLE.read_text(encoding="utf-8")
+    st.html(f"<style>{css}</style>")
+
+
 def _redirect(path: str) -> None:
     """Send the browser to one of our own HTTP routes (fixed paths and server-made codes only)."""
     st.html(f"<script>window.location.replace({path!r});</script>", unsafe_allow_javascript=True)
@@ -102,7 +185,8 @@ def context() -> PageContext:
 
 def run_router() -> None:
     settings = load_settings()
-    st.set_page_config(page_title="Portal", page_icon=":material/hub:", layout="wide")
+    st.set_page_config(page_title="Portal", page_icon=":material/hub:", layout="wide")  # until
+    # the language is known; then every page is named in its title (below)
     try:
         db = _database(settings.database_url, settings.demo_mode)
         user = _current_user(db, settings)
@@ -119,6 +203,7 @@ def run_router() -> None:
     lang = normalise_language(lang if isinstance(lang, str) else _browser_language())
     ctx = PageContext(db=db, user=user, lang=lang, settings=settings)
     st.session_state["ctx"] = ctx
+    _style()
 
     if st.session_state.pop("pending_signout", False):
         _redirect(f"/auth/signout?lang={lang}")
@@ -131,22 +216,27 @@ def run_router() -> None:
         st.link_button(ctx.t("signin.continue"), target)
         st.stop()
 
-    with st.sidebar:
-        st.markdown(f"### :material/hub: {ctx.t('app.name')}")
-        _language_switcher(ctx)
-        if user is not None:
-            st.caption(ctx.t("nav.signed_in_as", email=f"`{user.email}`"))
-            if st.button(ctx.t("nav.sign_out"), icon=":material/logout:", key="sign_out"):
-                sign_out(ctx)
-
     pages = [
         st.Page(path, title=ctx.t(title), icon=icon, url_path=url)
         for path, title, icon, url in (PAGE_FILES[key] for key in auth.pages_for(user))
     ]
     if not pages:
+        st.set_page_config(page_title=ctx.t("app.name"))
         st.error(ctx.t("error.not_authorized"))
         st.stop()
+    # The navigation in the sidebar: open on a desktop; on a phone it is one tap away behind
+    # the labelled toggle (a top navigation folds into an unlabelled "»" at 390 px)
+    page = st.navigation(pages, position="sidebar")
+    st.set_page_config(page_title=ctx.t("a11y.page_title", page=page.title, app=ctx.t("app.name")))
+    with st.sidebar:
+        st.markdown(f"**:material/hub: {ctx.t('app.name')}**")
+        _language_switcher(ctx)
+        if user is not None:
+            st.caption(ctx.t("nav.signed_in_as", email=f"`{user.email}`"))
+            if st.button(ctx.t("nav.sign_out"), icon=":material/logout:", key="sign_out"):
+                sign_out(ctx)
+        _a11y_script(ctx)
     try:
-        st.navigation(pages, position="top").run()
+        page.run()
     except PortalError as exc:
         st.error(ctx.t(exc.key, **exc.params))

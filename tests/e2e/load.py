@@ -216,7 +216,7 @@ async def sign_in(page, url: str, customer: Customer, result: Result) -> None:
 
 
 async def open_nav(page, label: str, heading: str, result: Result, step: str) -> None:
-    link = page.get_by_test_id("stTopNav").get_by_role("link", name=label)
+    link = page.get_by_test_id("stSidebarNav").get_by_role("link", name=label)
     await _timed(
         result,
         step,

@@ -71,6 +71,8 @@ FALLBACKS = (
 # The longest text (in UTF-16 units) one glyph of a ToUnicode map stands for: poppler reads
 # at most 256 characters per token, and each unit takes four hex digits.
 MAX_TO_UNICODE = 60
+# fit() measures at most this many characters of a text.
+_FIT_LIMIT = 500
 # What a character without a font prints as: visible, and in Noto Sans.
 REPLACEMENT = "\ufffd"
 # Default-ignorable code points (Unicode's DerivedCoreProperties): invisible by design, so
@@ -355,7 +357,11 @@ def write_line(
 def fit(pdf: FPDF, text: Any, width: float, *, ellipsis: str = "…") -> str:
     """`text` on one line no wider than `width` (in the current font), cut with an ellipsis."""
     value = clean(text)
-    if pdf.get_string_width(value) <= width:
+    # No line shows more than a few hundred characters, and fpdf2's bidi algorithm recurses
+    # once per character of a run of punctuation or spaces (RecursionError past about 1,000).
+    cut = len(value) > _FIT_LIMIT
+    value = value[:_FIT_LIMIT]
+    if not cut and pdf.get_string_width(value) <= width:
         return value
     low, high = 0, len(value)
     while low < high:  # the longest prefix that fits with the ellipsis

@@ -171,6 +171,9 @@ def test_the_shared_pdf_helper_prints_any_text_safely():
     cut = pdf.fit(doc, "Nome molto lungo " * 20, 40)
     assert cut.endswith("…") and doc.get_string_width(cut) <= 40
     assert pdf.fit(doc, "breve", 40) == "breve"
+    for run in ("-" * 5000, " " * 3000 + "x", "😀" * 3000):  # fpdf2's bidi recursed per character
+        cut = pdf.fit(doc, run, 40)
+        assert cut.endswith("…") and doc.get_string_width(cut) <= 40
     assert pdf.clean("a\x00b\nc\td") == "a b c d"
     reader, pages = pdf_text(bytes(doc.output()))
     text = "\n".join(pages)

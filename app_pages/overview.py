@@ -30,6 +30,9 @@ elif ov.status == STATUS_SCHEDULED:
         ctx.t("status.scheduled", date=ov.period_end, deleted=ov.data_deleted_on),
         icon=":material/event_busy:",
     )
+    with st.container(border=True, key="ov_resume_box"):  # the way back, next to the status
+        st.markdown(f"**{ctx.t('journey.resume.title')}**")
+        resume_offer(ctx, cancellation.dates_for(ov.period_end, ctx.settings), "ov_resume")
 elif ov.status == STATUS_ENDED:
     st.error(
         ctx.t("status.ended", date=ov.period_end, deleted=ov.data_deleted_on),
@@ -131,10 +134,8 @@ with st.container(border=True):
 
 with st.container(border=True):
     st.markdown(f"**{ctx.t('billing.cancel_title')}**")
-    if ov.status == STATUS_SCHEDULED:  # no second "Cancel subscription": the way back instead
-        dates = cancellation.dates_for(ov.period_end, ctx.settings)
-        st.markdown(ctx.t("cancel.already_scheduled", date=dates.effective_on))
-        resume_offer(ctx, dates, "ov_resume")
+    if ov.status == STATUS_SCHEDULED:  # no second "Cancel subscription" (Resume is at the top)
+        st.markdown(ctx.t("cancel.already_scheduled", date=ov.period_end))
         st.page_link(
             "app_pages/cancel.py",
             label=ctx.t("journey.scheduled.details"),

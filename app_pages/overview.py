@@ -21,7 +21,7 @@ def d(value, style="long"):
 
 st.title(md(ov.company))
 st.caption(ctx.t("overview.subtitle"))
-show_answer(ctx)  # after "Resume my subscription"
+answered = show_answer(ctx)  # after "Resume my subscription"
 
 if ov.status == STATUS_ACTIVE:
     st.success(ctx.t("status.active", date=ov.period_end), icon=":material/check_circle:")
@@ -38,7 +38,9 @@ elif ov.status == STATUS_ENDED:
         ctx.t("status.ended", date=ov.period_end, deleted=ov.data_deleted_on),
         icon=":material/block:",
     )
-notice = customer_desk.latest_notice(ctx.db, ctx.user) if ov.status == STATUS_ACTIVE else None
+notice = None
+if ov.status == STATUS_ACTIVE and not answered:  # (just resumed: said once, above)
+    notice = customer_desk.latest_notice(ctx.db, ctx.user)
 if notice is not None:  # support undid the cancellation or reactivated (or the customer resumed)
     st.info(
         ctx.t(f"journey.notice.{notice.action}", date=notice.at.date(), renews=ov.period_end),

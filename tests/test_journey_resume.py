@@ -171,12 +171,15 @@ def test_the_overview_offers_resume_not_a_second_cancel_and_resumes(site, lang):
     assert status(db, made.account_id) == "active"
     assert i18n.t("nav.cancel", lang) in [p.label for p in at.page_link]
     assert "ov_resume" not in [b.key for b in at.button]
-    assert i18n.t(
+    resumed = i18n.t(
         "journey.notice.cancellation_resumed",
         lang,
         date=dt.datetime.now(dt.UTC).date(),
         renews=done.dates.effective_on,
-    ) in visible_text(at)
+    )
+    assert resumed not in visible_text(at)  # said once, by the answer above
+    at = open_app(lang, as_user="alice@example.com")  # a later visit remembers it
+    assert resumed in [i.value for i in at.info]
     assert_no_raw_keys(at)
 
 

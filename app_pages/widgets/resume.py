@@ -35,12 +35,14 @@ def handle_click(ctx: PageContext, key: str) -> None:
         st.rerun()
 
 
-def show_answer(ctx: PageContext) -> None:
-    """After a resume: it is active again, or it already was (a second click or tab)."""
+def show_answer(ctx: PageContext) -> bool:
+    """After a resume: it is active again, or it already was (a second click or tab).
+    Returns whether there was an answer to show."""
     done = st.session_state.pop(ANSWER, None)
     if done is None:
-        return
+        return False
     key = "journey.resume.done" if done.changed else "journey.resume.already"
     st.success(ctx.t(key, date=done.renews_on), icon=":material/check_circle:")
     if done.requests_closed:
         st.info(ctx.t("journey.resume.closed"), icon=":material/mark_email_read:")
+    return True

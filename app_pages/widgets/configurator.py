@@ -37,12 +37,9 @@ def show_request(ctx: PageContext, made: PlanRequest) -> None:
         st.markdown(f"**{ctx.t('journey.plan.open_title', number=made.number)}**")
         lines = [ctx.t("journey.plan.open_sent", date=made.created_at.date())]
         if made.config is not None and made.monthly_price_cents is not None:
+            lines.append(describe(ctx, made.config))
             lines.append(
-                ctx.t(
-                    "journey.plan.open_config",
-                    config=describe(ctx, made.config),
-                    price=money(ctx, made.monthly_price_cents),
-                )
+                ctx.t("journey.plan.open_price", price=money(ctx, made.monthly_price_cents))
             )
         lines.append(ctx.t("journey.plan.open_next"))
         st.markdown("  \n".join(lines))

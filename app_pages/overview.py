@@ -128,7 +128,7 @@ with st.container(border=True):
     pop_answer(ctx, "ov_plan")
     plan_request = custom_plan.open_plan_request(ctx.db, ctx.user)
     if plan_request is not None:  # one open request per account: show it, ask for no other
-        show_request(ctx, plan_request)
+        show_request(ctx, plan_request, "ov_plan")
     else:
         st.markdown(ctx.t("offer.body", price=fmt_money(ov.custom_plan_from_cents, "USD", lang)))
         if st.toggle(ctx.t("offer.button"), key="ov_configure"):

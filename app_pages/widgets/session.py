@@ -96,6 +96,11 @@ _A11Y_JS = """
   if (window.__portalA11y) { window.__portalA11y(); return; }
   const doc = document;
   let last = null;
+  let pendingUntil = 0;
+  let pageChanged = false;
+  let focusText = null;
+  const textOf = (el) => (el.innerText || el.getAttribute('aria-label') || '').trim();
+  doc.addEventListener('focusin', (e) => { focusText = textOf(e.target); });
   const toggles = [
     '[data-testid="stExpandSidebarButton"]',
     '[data-testid="stSidebarCollapsedControl"] button',
@@ -125,13 +130,23 @@ _A11Y_JS = """
     if (!h1) return;
     const sub = main.querySelector('h2, h3');
     const view = [location.pathname, h1.textContent, sub ? sub.textContent : ''].join('|');
-    if (view === last) return;
-    last = view;
+    if (view !== last) {
+      // a page or step has changed: for a few seconds (the rerun may still be replacing the
+      // elements), move the focus to the heading once it is lost or its control replaced
+      if (!last || last.split('|')[0] !== location.pathname) pageChanged = true;
+      last = view;
+      pendingUntil = Date.now() + 3000;
+    }
+    if (Date.now() > pendingUntil || doc.querySelector('[role="dialog"]')) return;
     const active = doc.activeElement;
     const lost = !active || active === doc.body || !active.isConnected;
-    if (lost && !doc.querySelector('[role="dialog"]')) {
+    // Streamlit may reuse the focused button's element for another control of the next step
+    const replaced = Boolean(active) && focusText !== null && textOf(active) !== focusText;
+    if (pageChanged || lost || replaced) {
       h1.setAttribute('tabindex', '-1');
       h1.focus();
+      pendingUntil = 0;
+      pageChanged = false;
     }
   };
   let timer = null;

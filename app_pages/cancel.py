@@ -106,7 +106,7 @@ def before_start(ov: accounts.AccountOverview) -> None:
     pop_answer(ctx, "plan")
     request = custom_plan.open_plan_request(ctx.db, ctx.user)
     if request is not None:
-        show_request(ctx, request)
+        show_request(ctx, request, "plan")
     st.markdown(ctx.t("cancel.no_lock_in"))
     dates = cancellation.dates_for(ov.period_end, ctx.settings)
     with st.container(border=True):
@@ -210,7 +210,7 @@ def configurator(flow: cancellation.FlowState) -> None:
         pop_answer(ctx, "plan")
         request = custom_plan.open_plan_request(ctx.db, ctx.user)
         if request is not None:  # one open request per account: show it, ask for no other
-            show_request(ctx, request)
+            show_request(ctx, request, "plan")
             return
         st.markdown(
             ctx.t("offer.body", price=fmt_money(custom_plan.BASE_PRICE_CENTS, "USD", ctx.lang))

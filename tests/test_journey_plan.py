@@ -221,6 +221,7 @@ def test_the_overview_uses_the_same_configurator_once(site):
     assert (row.kind, row.flow_id, json.loads(row.message)["seats"]) == ("custom_plan", None, 2)
     text = visible_text(at)
     assert i18n.t("journey.plan.sent", "en", number=row.id) in text
+    assert i18n.t("journey.plan.existing", "en", number=row.id) not in text
     assert i18n.t("journey.plan.open_title", "en", number=row.id) in text
     # no second configurator while the request is open; the request is on the list
     assert "ov_configure" not in [t.key for t in at.toggle]
@@ -259,3 +260,17 @@ def test_the_start_values_follow_the_seats_in_use(site):
         most="25",
     )
     assert message in [e.value for e in at.error]
+
+
+def test_a_second_tab_requesting_is_told_its_request_exists(site):
+    db, _made = site
+    first = open_app("en", as_user="alice@example.com")
+    second = open_app("en", as_user="alice@example.com")
+    for at in (first, second):
+        at.toggle(key="ov_configure").set_value(True).run()
+    first.button(key="ov_plan_request").click().run()
+    [row] = requests(db)
+    second.button(key="ov_plan_request").click().run()
+    assert not second.exception, second.exception
+    assert i18n.t("journey.plan.existing", "en", number=row.id) in [i.value for i in second.info]
+    assert len(requests(db)) == 1

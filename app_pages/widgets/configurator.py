@@ -31,8 +31,14 @@ def money(ctx: PageContext, cents: int) -> str:
     return fmt_money(cents, "USD", ctx.lang)
 
 
-def show_request(ctx: PageContext, made: PlanRequest) -> None:
-    """An open custom-plan request: its number, date, configuration, price, what comes next."""
+def show_request(ctx: PageContext, made: PlanRequest, key: str) -> None:
+    """An open custom-plan request: its number, date, configuration, price, what comes next.
+
+    `key` is the configurator's: if its "Request this plan" was pressed in a tab that still
+    showed it, while another tab sent a request first, that click is answered here (the form
+    is no longer drawn, so its own code never sees the click): nothing new was sent."""
+    if st.session_state.get(f"{key}_request"):
+        st.info(ctx.t("journey.plan.existing", number=made.number), icon=":material/info:")
     with st.container(border=True, key="plan_request_card"):
         st.markdown(f"**{ctx.t('journey.plan.open_title', number=made.number)}**")
         lines = [ctx.t("journey.plan.open_sent", date=made.created_at.date())]

@@ -38,8 +38,11 @@ with left:
             )
             for role, address, secret in logins:
                 st.markdown(f"**{ctx.t(role)}**")
-                st.caption(ctx.t("signin.email"))
-                st.code(address, language=None)
-                st.caption(ctx.t("signin.password"))
-                st.code(secret, language=None)
+                email_col, password_col = st.columns(2)  # side by side; stacked on a phone
+                with email_col:
+                    st.caption(ctx.t("signin.email"))
+                    st.code(address, language=None)
+                with password_col:
+                    st.caption(ctx.t("signin.password"))
+                    st.code(secret, language=None)
             st.caption(ctx.t("signin.demo_copy"))

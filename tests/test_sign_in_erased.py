@@ -47,7 +47,7 @@ def test_the_right_password_of_an_erased_account_says_when_it_was_erased(db, lan
     message = t(exc.value.key, lang, **exc.value.params)
     if lang == "en":
         assert message.startswith(
-            "This account was closed and its data erased on November 11, 2026"
+            "This account was closed and its data deleted on November 11, 2026"
         )
     else:
         assert message.startswith(

@@ -201,7 +201,11 @@ def survey_stage(flow: cancellation.FlowState) -> None:
         cancellation.answer_survey(ctx.db, ctx.user, flow.flow_id, None, settings=ctx.settings)
         st.rerun()
     if st.session_state.pop("survey_open", False):
-        st.dialog(ctx.t("survey.title"), width="medium")(survey_body)(flow.flow_id)
+        # Not dismissible: its close button is labelled "Close" in English by Streamlit, and
+        # "Skip survey" inside does what closing did (continuing counts as skipping).
+        st.dialog(ctx.t("survey.title"), width="medium", dismissible=False)(survey_body)(
+            flow.flow_id
+        )
 
 
 def configurator(flow: cancellation.FlowState) -> None:

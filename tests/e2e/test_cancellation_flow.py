@@ -38,6 +38,7 @@ def test_the_demo_customer_cancels_in_italian_and_keeps_the_receipt(own_server, 
     # step 1: the survey pop-up
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text("Prima di andare: un breve sondaggio")).to_be_visible()
+    expect(dialog.get_by_role("button", name="Close")).to_have_count(0)  # no English "Close"
     dialog.get_by_text("Mancano delle funzioni").click()
     dialog.get_by_role("textbox", name="Quali funzioni mancavano?").fill("Report per TikTok")
     dialog.get_by_role("textbox", name="Vuoi dirci qualcos'altro?").fill("Ottimo servizio ✨ 谢谢")

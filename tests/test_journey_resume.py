@@ -230,3 +230,18 @@ def test_the_overview_lists_the_requests_and_says_when_support_undid(site, lang)
     expected = i18n.t("journey.notice.cancellation_undone", lang, date=today, renews=renews)
     assert expected in [i.value for i in at.info]
     assert_no_raw_keys(at)
+
+
+def test_the_overview_notice_names_a_reactivation_by_support(db, shop):
+    alice, users = shop
+    done = schedule(db, users["alice"])
+    from core import lifecycle
+
+    lifecycle.run(db, done.dates.effective_on)
+    assert customer_desk.latest_notice(db, users["alice"], now=NOW) is None  # ended: no notice
+    back = dt.datetime.combine(done.dates.effective_on, dt.time(10), dt.UTC) + dt.timedelta(days=5)
+    support_desk.reactivate(db, users["boss"], alice.account_id, now=back)
+    notice = customer_desk.latest_notice(db, users["alice"], now=back)
+    assert (notice.action, notice.at) == ("subscription_reactivated", back)
+    text = i18n.t(f"journey.notice.{notice.action}", "it", date=back.date(), renews=back.date())
+    assert text.startswith("Il Servizio clienti ha riattivato il tuo account")

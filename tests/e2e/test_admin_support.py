@@ -10,7 +10,7 @@ import secrets
 
 from playwright.sync_api import expect
 
-from core.i18n import fmt_date
+from core.i18n import fmt_date, t
 from tests.e2e.conftest import ROOT
 from tests.e2e.test_cancellation_flow import open_cancel_page
 from tests.e2e.test_sign_in_overview import account_show, sign_in
@@ -30,7 +30,7 @@ def cancel_with_a_comment(page, server, comment: str) -> None:
     for i in range(4):
         boxes.nth(i).check(force=True)
     page.get_by_role("button", name="Annulla il mio abbonamento").click()
-    expect(page.get_by_text("L'annullamento è ora completato.")).to_be_visible()
+    expect(page.get_by_text(t("cancel.done_title", "it"), exact=False).first).to_be_visible()
 
 
 def test_support_finds_the_comment_and_undoes_the_cancellation(own_server, page_for):

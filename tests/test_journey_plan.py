@@ -6,6 +6,7 @@ or from the overview."""
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -273,4 +274,27 @@ def test_a_second_tab_requesting_is_told_its_request_exists(site):
     second.button(key="ov_plan_request").click().run()
     assert not second.exception, second.exception
     assert i18n.t("journey.plan.existing", "en", number=row.id) in [i.value for i in second.info]
+    assert len(requests(db)) == 1
+
+
+def test_ten_tabs_asking_at_once_make_one_request(db, shop):
+    _alice, users = shop
+    results: list[object] = []
+    barrier = threading.Barrier(10)
+
+    def click() -> None:
+        barrier.wait()
+        try:
+            results.append(custom_plan.ask_for_plan(db, users["alice"], PlanConfig(seats=2)))
+        except Exception as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=click) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(isinstance(r, custom_plan.PlanRequest) for r in results), results
+    assert len({r.number for r in results}) == 1
+    assert sum(not r.existing for r in results) == 1
     assert len(requests(db)) == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 
 import pytest
 from sqlalchemy import select
@@ -245,3 +246,27 @@ def test_the_overview_notice_names_a_reactivation_by_support(db, shop):
     assert (notice.action, notice.at) == ("subscription_reactivated", back)
     text = i18n.t(f"journey.notice.{notice.action}", "it", date=back.date(), renews=back.date())
     assert text.startswith("Il Servizio clienti ha riattivato il tuo account")
+
+
+def test_two_tabs_resuming_at_once_resume_once(db, shop):
+    alice, users = shop
+    schedule(db, users["alice"])
+    results: list[object] = []
+    barrier = threading.Barrier(6)
+
+    def click() -> None:
+        barrier.wait()
+        try:
+            results.append(cancellation.resume(db, users["alice"], now=NOW))
+        except Exception as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=click) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(isinstance(r, cancellation.Resumed) for r in results), results
+    assert sum(r.changed for r in results) == 1
+    assert len(audit(db, "cancellation_resumed")) == 1
+    assert status(db, alice.account_id) == "active"

@@ -231,3 +231,16 @@ def test_a_long_comment_is_shown_whole_with_its_full_date(spread):
         )
     full = i18n.fmt_datetime(answered, "it", "medium")  # date and time, seconds included
     assert any(full.replace(",", "\\,").replace(":", "\\:") in c.value for c in at.caption)
+
+
+def test_more_comments_are_shown_on_request(spread):
+    at = open_as("boss", "en")
+    at.session_state["insights_comments_shown"] = 1  # a page of one, so two comments overflow
+    at.segmented_control(key="insights_section").set_value("comments").run()
+    assert len(at.text) == 1
+    more = at.button(key="insights_comments_more")
+    assert more.label == i18n.t("desk.comments.more", "en", n="1")
+    more.click().run()
+    assert "Troppo caro per il nostro team" in [t.value for t in at.text]
+    assert len([t for t in at.text if "TikTok" in t.value]) == 1
+    assert not [b for b in at.button if b.key == "insights_comments_more"]

@@ -1,0 +1,390 @@
+"""Every screen and step of the portal, in both languages, at desktop and phone width.
+
+One walk through the app drives a real browser from the sign-in page to an ended account:
+the customer's overview, export and the whole cancellation (start page, survey pop-up,
+decide, consent, done), the overview and cancel page once scheduled, the admin's churn
+insights and support desk (each tab), and the ended page after the lifecycle has run. At each
+state a `visit` callback gets the page, once per width. The gallery takes full-page
+screenshots; tests/e2e/test_accessibility.py runs axe-core on the very same states.
+
+    .venv/bin/python -m tests.e2e.gallery --out gallery/              # both languages
+    .venv/bin/python -m tests.e2e.gallery --out gallery/ --lang it --axe
+
+Each language runs on its own server and fresh demo database (the walk cancels the demo
+customer's subscription). Files are named `<state>-<lang>-<width>.png`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from core import demo
+from core.i18n import t
+
+ROOT = Path(__file__).resolve().parents[2]
+LANGS = ("en", "it")
+LOCALES = {"en": "en-US", "it": "it-IT"}
+WIDTHS = (1400, 390)
+HEIGHT = {1400: 1000, 390: 844}
+AXE_JS = ROOT / "tests" / "e2e" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BLOCKING = ("critical", "serious")
+# the sections of the admin pages, in their order (app_pages/insights.py, support.py)
+INSIGHTS_SECTIONS = ("reasons", "funnel", "custom-plan", "segments", "comments")
+SUPPORT_SECTIONS = ("scheduled", "undo", "custom-plan", "ended", "audit")
+
+Visit = Callable[[object, str, int], None]  # page, state name, width
+
+
+# --- waiting for Streamlit -------------------------------------------------------------------
+
+
+def settle(page, quiet_ms: int = 400) -> None:
+    """Until the script run is over and nothing on the page is stale."""
+    deadline = time.monotonic() + 30
+    page.wait_for_timeout(150)
+    while time.monotonic() < deadline:
+        busy = page.evaluate(
+            """() => {
+                const status = document.querySelector('[data-testid="stStatusWidget"]');
+                const stale = document.querySelector('[data-stale="true"]');
+                const skeleton = document.querySelector('[data-testid="stSkeleton"]');
+                return Boolean(status || stale || skeleton);
+            }"""
+        )
+        if not busy:
+            page.wait_for_timeout(quiet_ms)
+            if not page.evaluate(
+                "() => Boolean(document.querySelector("
+                '\'[data-testid="stStatusWidget"], [data-stale="true"]\'))'
+            ):
+                return
+        page.wait_for_timeout(150)
+
+
+def heading(page, text: str):
+    return page.get_by_role("heading", name=text, exact=True)
+
+
+def wait_heading(page, text: str) -> None:
+    heading(page, text).first.wait_for(state="visible", timeout=30_000)
+    settle(page)
+
+
+def by_key(page, key: str, role: str = "button"):
+    """A widget by its Streamlit key (class `st-key-<key>`), steady when its words change."""
+    return page.locator(f".st-key-{key}").get_by_role(role).first
+
+
+def nav_link(page, url_path: str):
+    """The navigation's link to a page, wherever the navigation is shown."""
+    return page.locator(
+        f'[data-testid="stSidebarNav"] a[href$="/{url_path}"], '
+        f'[data-testid="stTopNav"] a[href$="/{url_path}"]'
+    ).first
+
+
+def open_page(page, url_path: str, title: str) -> None:
+    page.goto(f"{page.url.split('/', 3)[0]}//{page.url.split('/', 3)[2]}/{url_path}")
+    wait_heading(page, title)
+
+
+# --- the walk ----------------------------------------------------------------------------------
+
+
+def _capture(page, visit: Visit, state: str) -> None:
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": HEIGHT[width]})
+        page.wait_for_timeout(250)
+        settle(page, 250)
+        visit(page, state, width)
+    page.set_viewport_size({"width": WIDTHS[0], "height": HEIGHT[WIDTHS[0]]})
+    page.wait_for_timeout(150)
+
+
+def full_screenshot(page, path: Path, width: int) -> None:
+    """The whole page: Streamlit scrolls inside its main area, so the window is made as tall
+    as that area for the picture."""
+    tall = page.evaluate(
+        """() => Math.max(...['stMain', 'stSidebarContent'].map(id => {
+            const e = document.querySelector(`[data-testid="${id}"]`);
+            return e ? e.scrollHeight : 0;
+        }))"""
+    )
+    height = HEIGHT[width]
+    if tall > height:
+        page.set_viewport_size({"width": width, "height": min(tall, 12_000)})
+        page.wait_for_timeout(300)
+    page.screenshot(path=str(path))
+    if tall > height:
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(150)
+
+
+def sign_in(page, base_url: str, lang: str, email: str, password: str) -> None:
+    page.goto(base_url)
+    wait_heading(page, t("signin.title", lang))
+    page.get_by_role("textbox", name=t("signin.email", lang), exact=True).fill(email)
+    page.get_by_role("textbox", name=t("signin.password", lang), exact=True).fill(password)
+    page.get_by_role("button", name=t("signin.submit", lang), exact=True).click()
+
+
+def account_show(database_url: str, email: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "core", "account", "show", "--email", email, "--json"],
+        cwd=ROOT,
+        env={**os.environ, "PORTAL_DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def run_lifecycle(database_url: str, as_of: dt.date) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "core", "lifecycle", "run", "--as-of", as_of.isoformat()],
+        cwd=ROOT,
+        env={**os.environ, "PORTAL_DATABASE_URL": database_url},
+        capture_output=True,
+        check=True,
+    )
+
+
+class WalkError(Exception):
+    pass
+
+
+def walk(browser, base_url: str, database_url: str, lang: str, visit: Visit) -> list[str]:
+    """Drive every state once, calling `visit(page, state, width)` at each; returns the names
+    of the states reached and raises WalkError naming the parts that could not be reached
+    (each part is tried, so one broken page does not hide the others)."""
+    seen: list[str] = []
+    failures: list[str] = []
+
+    def capture(page, state: str) -> None:
+        seen.append(state)
+        _capture(page, visit, state)
+
+    def new_page():
+        context = browser.new_context(
+            locale=LOCALES[lang], viewport={"width": WIDTHS[0], "height": HEIGHT[WIDTHS[0]]}
+        )
+        context.set_default_timeout(30_000)
+        return context, context.new_page()
+
+    def part(name: str, page, steps: Callable[[], None]) -> None:
+        try:
+            steps()
+        except Exception as exc:  # reported, then the next part runs
+            failures.append(f"{name} ({lang}): {type(exc).__name__}: {str(exc)[:500]}")
+            with contextlib.suppress(Exception):
+                capture(page, f"{name}-failed")
+
+    customer_ctx, page = new_page()
+    admin_ctx, admin = new_page()
+    company = demo.DEMO_COMPANY
+    try:
+
+        def customer() -> None:
+            page.goto(base_url)
+            wait_heading(page, t("signin.title", lang))
+            capture(page, "sign-in")
+            sign_in(page, base_url, lang, demo.DEMO_CUSTOMER_EMAIL, demo.DEMO_CUSTOMER_PASSWORD)
+            wait_heading(page, company)
+            capture(page, "overview-active")
+
+        def export() -> None:
+            open_page(page, "export", t("export.title", lang))
+            capture(page, "export")
+            by_key(page, "prepare_report").click()
+            page.locator(".st-key-dl_report").wait_for(timeout=60_000)
+            page.locator('[data-testid="stBidiComponentIsolated"]').first.wait_for()
+            settle(page, 1500)
+            capture(page, "export-report")
+
+        def cancel() -> None:
+            open_page(page, "cancel-subscription", t("cancel.title", lang))
+            capture(page, "cancel-start")
+            by_key(page, "start").click()
+            page.get_by_role("dialog").wait_for()
+            settle(page)
+            capture(page, "cancel-survey")
+            page.get_by_role("dialog").locator(".st-key-survey_skip").get_by_role("button").click()
+            page.get_by_role("dialog").wait_for(state="detached")
+            by_key(page, "continue").wait_for()
+            settle(page)
+            capture(page, "cancel-decide")
+            by_key(page, "continue").click()
+            by_key(page, "confirm").wait_for()
+            settle(page)
+            capture(page, "cancel-consent")
+            for key in ("consent_lists", "consent_campaigns", "consent_reports", "consent_account"):
+                page.locator(f".st-key-{key} input").check(force=True)
+                settle(page, 200)
+            by_key(page, "confirm").click()
+            page.locator(".st-key-confirm").wait_for(state="detached")
+            settle(page)
+            capture(page, "cancel-done")
+
+        def scheduled() -> None:
+            open_page(page, "overview", company)
+            capture(page, "overview-scheduled")
+            open_page(page, "cancel-subscription", t("cancel.title", lang))
+            capture(page, "cancel-scheduled")
+
+        def sections(admin_page, key: str, prefix: str, names: tuple[str, ...]) -> None:
+            """Each section of a page's section control (a wrapping segmented control)."""
+            buttons = admin_page.locator(f".st-key-{key} button")
+            buttons.first.wait_for()
+            for i, name in enumerate(names):
+                buttons.nth(i).click()
+                settle(admin_page, 600)
+                capture(admin_page, f"{prefix}-{name}")
+
+        def insights() -> None:
+            sign_in(admin, base_url, lang, demo.DEMO_ADMIN_EMAIL, demo.DEMO_ADMIN_PASSWORD)
+            wait_heading(admin, t("insights.title", lang))
+            sections(admin, "insights_section", "insights", INSIGHTS_SECTIONS)
+
+        def support() -> None:
+            open_page(admin, "support", t("support.title", lang))
+            sections(admin, "support_section", "support", SUPPORT_SECTIONS)
+
+        def ended() -> None:
+            # the cycle ends: the lifecycle job runs as of the effective date
+            account = account_show(database_url, demo.DEMO_CUSTOMER_EMAIL)
+            run_lifecycle(database_url, dt.date.fromisoformat(account["period_end"]))
+            page.goto(base_url)
+            wait_heading(page, t("ended.title", lang))
+            capture(page, "ended")
+
+        part("customer", page, customer)
+        part("export", page, export)
+        part("cancel", page, cancel)
+        part("scheduled", page, scheduled)
+        part("insights", admin, insights)
+        part("support", admin, support)
+        part("ended", page, ended)
+    finally:
+        customer_ctx.close()
+        admin_ctx.close()
+    if failures:
+        raise WalkError("\n".join(failures))
+    return seen
+
+
+# --- axe-core ------------------------------------------------------------------------------------
+
+
+def axe_missing() -> str | None:
+    if not AXE_JS.exists():
+        return (
+            f"axe-core is not installed at {AXE_JS.relative_to(ROOT)} "
+            "(npm ci --prefix tests/e2e; ./test.sh does it when npm is there)"
+        )
+    return None
+
+
+def axe_run(page) -> list[dict]:
+    """axe-core's violations of WCAG 2.2 A/AA on the page as it is now."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate(
+        """async (tags) => {
+            const r = await axe.run(document, {runOnly: {type: 'tag', values: tags},
+                                               resultTypes: ['violations']});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => ({target: n.target.join(' '),
+                                          summary: n.failureSummary,
+                                          html: n.html.slice(0, 200)}))}));
+        }""",
+        AXE_TAGS,
+    )
+    return result
+
+
+def describe(violations: list[dict], where: str) -> list[str]:
+    lines = []
+    for v in violations:
+        for node in v["nodes"]:
+            summary = " ".join((node["summary"] or "").split())[:300]
+            lines.append(f"{where}: {v['impact']} {v['id']} at {node['target']}: {summary}")
+    return lines
+
+
+# --- the command -------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.e2e.gallery", description=__doc__)
+    parser.add_argument("--out", type=Path, default=ROOT / "gallery")
+    parser.add_argument("--lang", choices=LANGS, action="append")
+    parser.add_argument("--axe", action="store_true", help="also run axe-core at every state")
+    args = parser.parse_args(argv)
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, running_server
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    problems: list[str] = []
+    failed: list[str] = []
+
+    def visit(page, state: str, width: int, lang: str) -> None:
+        name = f"{state}-{lang}-{width}.png"
+        if args.axe:  # at the window's own size, before the picture's tall window
+            found = axe_run(page)
+            for v in found:
+                key = f"{v['impact']} {v['id']}"
+                counts[key] = counts.get(key, 0) + len(v["nodes"])
+            problems.extend(describe(found, f"{state}-{lang}-{width}"))
+        full_screenshot(page, args.out / name, width)
+        print(name, flush=True)
+
+    started = time.monotonic()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        for lang in args.lang or LANGS:
+            with (
+                tempfile.TemporaryDirectory() as tmp,
+                running_server(Path(tmp), name=f"gallery-{lang}") as server,
+            ):
+                try:
+                    walk(
+                        browser,
+                        server.url,
+                        server.database_url,
+                        lang,
+                        lambda page, state, width, lang=lang: visit(page, state, width, lang),
+                    )
+                except WalkError as exc:
+                    failed.append(str(exc))
+        browser.close()
+    print(
+        f"{len(list(args.out.glob('*.png')))} screenshots in {args.out} "
+        f"({time.monotonic() - started:.0f} s)"
+    )
+    if args.axe:
+        for line in problems:
+            print(line)
+        for key, n in sorted(counts.items()):
+            print(f"axe: {n:4d} {key}")
+    for line in failed:
+        print(f"not reached: {line}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

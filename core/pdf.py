@@ -195,7 +195,7 @@ class Document(FPDF):
     def get_fallback_font(self, char: str, style: str = "") -> str | None:
         """The first fallback font (in FALLBACKS order) that has the character. A fallback font
         is loaded into the document only when a character first needs it: parsing and
-        subsetting the nine font files took most of the time of a report in Latin script."""
+        subsetting every font file would take most of the time of a report in Latin script."""
         code = ord(char)
         last = self._last_fallback
         if code in _JOINERS and last and code in _coverage(last):
@@ -233,8 +233,7 @@ class Document(FPDF):
         _shorten_to_unicode(self)
         if self.missing:
             logging.getLogger(__name__).warning(
-                "PDF %r: %d characters have no font and print as U+FFFD: %s",
-                self.title,
+                "PDF: %d characters have no font and print as U+FFFD: %s",
                 len(self.missing),
                 " ".join(f"U+{ord(c):04X}" for c in sorted(self.missing)),
             )

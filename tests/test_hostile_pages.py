@@ -129,6 +129,7 @@ def test_free_text_forms_store_what_was_typed_or_say_why_not(site):
 def test_the_admins_searches_take_any_input(site):
     at = open_as("boss")
     assert at.title[0].value == i18n.t("insights.title", "en")
+    at.segmented_control(key="insights_section").set_value("comments").run()
     allowed = {
         i18n.t("error.invalid_characters", "en"),
         i18n.t("error.message_too_long", "en", limit=200),

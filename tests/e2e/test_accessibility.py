@@ -2,7 +2,8 @@
 desktop (1400 px) and phone (390 px) width: any critical or serious violation fails, listed.
 The states are the gallery's own walk (tests/e2e/gallery.py), so the pictures a person looks
 at and the states CI checks are the same. At each state the page also names itself in the
-browser's title and says its language in `<html lang>`.
+browser's title and says its language in `<html lang>`, and every text field has a border of
+at least 3:1 (its background alone is 1.11:1 on white).
 
 axe-core comes from the npm registry, pinned in tests/e2e/package.json (`npm ci --prefix
 tests/e2e`, which ./test.sh and .ci/run do); without it this test skips and says why, unless
@@ -29,6 +30,37 @@ STATE_PAGES = {
     "support": "nav.support",
     "ended": "nav.ended",
 }
+
+
+# Fields (1.4.11 non-text contrast): a field's background is 1.11:1 on white, so its border
+# must show where it is, at 3:1 at least. Returns the fields that have no such border.
+FAINT_FIELDS = """() => {
+  const lum = (rgb) => {
+    const [r, g, b] = rgb.match(/[0-9.]+/g).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const fields = new Set();
+  document.querySelectorAll('input:not([type=checkbox]):not([type=radio]), textarea')
+    .forEach((input) => {
+      let el = input;
+      for (let i = 0; i < 6 && el; i += 1, el = el.parentElement) {
+        const s = getComputedStyle(el);
+        if (s.backgroundColor === 'rgb(244, 242, 254)') { fields.add(el); return; }
+      }
+    });
+  const faint = [];
+  fields.forEach((el) => {
+    const s = getComputedStyle(el);
+    const ratio = 1.05 / (lum(s.borderTopColor) + 0.05);
+    if (s.borderTopStyle === 'none' || parseFloat(s.borderTopWidth) < 1 || ratio < 3) {
+      faint.push(`${el.dataset.testid || el.tagName}: border ${ratio.toFixed(2)}:1`);
+    }
+  });
+  return faint;
+}"""
 
 
 def require_axe() -> None:
@@ -68,6 +100,8 @@ def test_every_state_has_no_serious_axe_violation_at_desktop_and_phone_width(
         title = t("a11y.page_title", lang, page=t(page_key(state), lang), app=t("app.name", lang))
         if page.title() != title:
             problems.append(f"{where}: the title is {page.title()!r}, not {title!r}")
+        faint = page.evaluate(FAINT_FIELDS)
+        problems.extend(f"{where}: a field without a 3:1 border, {f}" for f in faint)
         if blocking:
             artifacts.mkdir(exist_ok=True)
             gallery.full_screenshot(page, artifacts / f"axe-{where}.png", width)

@@ -3,7 +3,7 @@ desktop (1400 px) and phone (390 px) width: any critical or serious violation fa
 The states are the gallery's own walk (tests/e2e/gallery.py), so the pictures a person looks
 at and the states CI checks are the same. At each state the page also names itself in the
 browser's title and says its language in `<html lang>`, and every text field has a border of
-at least 3:1 (its background alone is 1.11:1 on white).
+at least 3:1 (its background alone is 1.11:1 on white), and no link is cut off.
 
 axe-core comes from the npm registry, pinned in tests/e2e/package.json (`npm ci --prefix
 tests/e2e`, which ./test.sh and .ci/run do); without it this test skips and says why, unless
@@ -16,6 +16,7 @@ import time
 
 import pytest
 
+from core import demo
 from core.i18n import t
 from tests.e2e import gallery
 from tests.e2e.conftest import ROOT, running_server
@@ -63,6 +64,18 @@ FAINT_FIELDS = """() => {
 }"""
 
 
+# Links whose words are cut off (at 390 px a page link ran off the screen mid-word)
+CLIPPED_LINKS = """() => [...document.querySelectorAll(
+    '[data-testid="stPageLink"] a, [data-testid="stLinkButton"] a, [data-testid="stMain"] a'
+  )].filter((a) => {
+    const box = a.getBoundingClientRect();
+    if (!box.width) return false;
+    const main = document.querySelector('[data-testid="stMain"]').getBoundingClientRect();
+    const inner = a.querySelector('p') || a;
+    return inner.scrollWidth > inner.clientWidth + 1 || box.right > main.right + 1;
+  }).map((a) => a.innerText.trim().slice(0, 80))"""
+
+
 def require_axe() -> None:
     reason = gallery.axe_missing()
     if reason is None:
@@ -100,6 +113,8 @@ def test_every_state_has_no_serious_axe_violation_at_desktop_and_phone_width(
         title = t("a11y.page_title", lang, page=t(page_key(state), lang), app=t("app.name", lang))
         if page.title() != title:
             problems.append(f"{where}: the title is {page.title()!r}, not {title!r}")
+        clipped = page.evaluate(CLIPPED_LINKS)
+        problems.extend(f"{where}: a link cut off: {text!r}" for text in clipped)
         faint = page.evaluate(FAINT_FIELDS)
         problems.extend(f"{where}: a field without a 3:1 border, {f}" for f in faint)
         if blocking:
@@ -112,3 +127,41 @@ def test_every_state_has_no_serious_axe_violation_at_desktop_and_phone_width(
     print(f"axe-core on {checked} page states ({lang}) in {time.monotonic() - started:.0f} s")
     assert len(states) >= 20 and checked == len(states) * len(gallery.WIDTHS), states
     assert not problems, "\n".join(problems)
+
+
+def test_on_a_phone_the_pages_are_one_labelled_tap_away_and_the_counts_compact(server, browser):
+    from playwright.sync_api import expect
+
+    lang = "it"
+    context = browser.new_context(
+        locale="it-IT", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    try:
+        page = context.new_page()
+        gallery.sign_in(
+            page, server.url, lang, demo.DEMO_CUSTOMER_EMAIL, demo.DEMO_CUSTOMER_PASSWORD
+        )
+        expect(page.get_by_role("heading", name=demo.DEMO_COMPANY)).to_be_visible()
+        gallery.settle(page)
+        nav = page.get_by_test_id("stSidebarNav")
+        expect(nav).not_to_be_in_viewport()
+        menu = page.get_by_role("button", name=t("a11y.menu", lang), exact=True)
+        expect(menu).to_be_in_viewport()
+        assert menu.bounding_box()["width"] >= 60  # the word is shown beside the arrow
+        menu.tap()
+        link = nav.get_by_role("link", name=t("nav.export", lang))
+        expect(link).to_be_in_viewport()
+        link.tap()
+        expect(page.get_by_role("heading", name=t("export.title", lang))).to_be_visible()
+        gallery.settle(page)
+        expect(page).to_have_title(
+            t("a11y.page_title", lang, page=t("nav.export", lang), app=t("app.name", lang))
+        )
+        # six counts in two rows of three, not six cards stacked 700 px deep
+        cards = page.locator(".st-key-data_counts [data-testid='stMetric']")
+        expect(cards).to_have_count(6)
+        boxes = [cards.nth(i).bounding_box() for i in range(6)]
+        assert len({round(b["y"]) for b in boxes}) == 2, boxes
+        assert max(b["y"] + b["height"] for b in boxes) - min(b["y"] for b in boxes) < 300
+    finally:
+        context.close()

@@ -200,14 +200,16 @@ def context() -> PageContext:
 
 def run_router() -> None:
     settings = load_settings()
-    st.set_page_config(page_title="Portal", page_icon=":material/hub:", layout="wide")  # until
-    # the language is known; then every page is named in its title (below)
+    # the portal's name until the page is known; then every page is named in its title (below)
+    first_lang = normalise_language(st.session_state.get("lang") or _browser_language())
+    st.set_page_config(
+        page_title=t("app.name", first_lang), page_icon=":material/hub:", layout="wide"
+    )
     try:
         db = _database(settings.database_url, settings.demo_mode)
         user = _current_user(db, settings)
     except DatabaseUnavailable as exc:
-        lang = st.session_state.get("lang") or _browser_language()
-        st.error(t(exc.key, lang))
+        st.error(t(exc.key, first_lang))
         st.stop()
 
     lang = (

@@ -3,9 +3,10 @@
 One walk through the app drives a real browser from the sign-in page to an ended account:
 the customer's overview, export and the whole cancellation (start page, survey pop-up,
 decide, consent, done), the overview and cancel page once scheduled, the admin's churn
-insights and support desk (each tab), and the ended page after the lifecycle has run. At each
-state a `visit` callback gets the page, once per width. The gallery takes full-page
-screenshots; tests/e2e/test_accessibility.py runs axe-core on the very same states.
+insights and support desk (each section), and the ended page after the lifecycle has run and
+its read-only Export data. At each state a `visit` callback gets the page, once per width.
+The gallery takes full-page screenshots; tests/e2e/test_accessibility.py runs axe-core on
+the very same states.
 
     .venv/bin/python -m tests.e2e.gallery --out gallery/              # both languages
     .venv/bin/python -m tests.e2e.gallery --out gallery/ --lang it --axe
@@ -268,6 +269,9 @@ def walk(browser, base_url: str, database_url: str, lang: str, visit: Visit) -> 
             page.goto(base_url)
             wait_heading(page, t("ended.title", lang))
             capture(page, "ended")
+            # the read-only export window after the end
+            open_page(page, "export", t("export.title", lang))
+            capture(page, "export-ended")
 
         part("customer", page, customer)
         part("export", page, export)

@@ -52,6 +52,16 @@ FAINT_FIELDS = """() => {
         if (s.backgroundColor === 'rgb(244, 242, 254)') { fields.add(el); return; }
       }
     });
+  // the border of an unticked box or circle
+  document.querySelectorAll(
+    '[data-testid="stCheckbox"] input[type=checkbox]:not([role=switch]):not(:checked),'
+    + ' [data-testid="stRadioOption"] input[type=radio]:not(:checked)'
+  ).forEach((input) => {
+    // the input sits in a visually hidden span; the drawn box is the span's next sibling
+    let box = input.nextElementSibling || input.parentElement.nextElementSibling;
+    if (box && input.type === 'radio') box = box.firstElementChild;
+    if (box) fields.add(box);
+  });
   const faint = [];
   fields.forEach((el) => {
     const s = getComputedStyle(el);

@@ -8,7 +8,8 @@ STEPS = ("step.survey", "step.decide", "step.consent", "step.done")
 
 
 def stepper(ctx: PageContext, current: int) -> None:
-    cols = st.columns(len(STEPS))
+    # keyed: on a phone portal.css keeps the four steps on one row instead of four
+    cols = st.container(key="cancel_stepper").columns(len(STEPS))
     for i, (col, key) in enumerate(zip(cols, STEPS, strict=True)):
         label = ctx.t("step.label", n=i + 1, name=ctx.t(key))
         if i < current:

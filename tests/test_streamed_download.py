@@ -396,6 +396,7 @@ def test_the_insights_page_streams_every_survey_answer_to_the_admin_only(insight
     _signed, cookie, at = page_as(
         db, demo.DEMO_ADMIN_EMAIL, demo.DEMO_ADMIN_PASSWORD, INSIGHTS_PAGE, lang
     )
+    at.segmented_control(key="insights_section").set_value("comments").run()  # its section
     assert "csv_answers" not in [b.key for b in at.get("download_button")]
     answers = {b.key: b for b in at.link_button}["csv_answers"]
     assert answers.proto.label == i18n.t("insights.download_answers", lang)

@@ -106,8 +106,8 @@ if ov.invoices:
         hide_index=True,
         height=min(400, 38 + 35 * len(ov.invoices)),
     )
-else:
     invoice_links.invoice_download(ctx, ov.invoices, "overview_invoice")  # each one as a PDF
+else:
     st.info(ctx.t("overview.no_invoices"))
 
 st.divider()

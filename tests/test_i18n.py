@@ -138,3 +138,11 @@ def test_italian_uses_one_word_per_concept():
             assert avoid not in lowered, f"{key}: {avoid!r} -> use {use!r}: {text}"
         spelled = re.findall(r"servizio clienti", text, flags=re.IGNORECASE)
         assert all(s == "Servizio clienti" for s in spelled), f"{key}: {text}"
+
+
+def test_italian_labels_before_a_bare_date_end_without_an_article():
+    """A card or column label is followed by a bare date ("11 dic 2026"): a label ending in
+    "il" or "fino al" would read "il 11" or "fino al 11" (STYLE-it: no article in cards)."""
+    dangling = re.compile(r"\b(il|al|dal|del|nel|sul|l'|entro)\s*:?$")
+    for key, text in i18n.catalog("it").items():
+        assert not dangling.search(text.strip()), (key, text)

@@ -52,6 +52,18 @@ class InvoiceLine:
     currency: str
     status: str
 
+    @classmethod
+    def of(cls, invoice: Invoice) -> InvoiceLine:
+        return cls(
+            number=invoice.number,
+            issued_on=invoice.issued_on,
+            period_start=invoice.period_start,
+            period_end=invoice.period_end,
+            amount_cents=invoice.amount_cents,
+            currency=invoice.currency,
+            status=invoice.status,
+        )
+
 
 @dataclass(frozen=True)
 class AccountOverview:
@@ -179,18 +191,7 @@ def _overview(s: Session, account_id: int, settings: Settings) -> AccountOvervie
         status=sub.status,
         data_deleted_on=data_deleted_on,
         usage=_usage(s, account_id, sub),
-        invoices=tuple(
-            InvoiceLine(
-                number=i.number,
-                issued_on=i.issued_on,
-                period_start=i.period_start,
-                period_end=i.period_end,
-                amount_cents=i.amount_cents,
-                currency=i.currency,
-                status=i.status,
-            )
-            for i in invoices
-        ),
+        invoices=tuple(InvoiceLine.of(i) for i in invoices),
         custom_plan_from_cents=settings.custom_plan_from_cents,
     )
 

@@ -392,15 +392,7 @@ def export_options(
             reports=_count(s, Report, Report.account_id == account_id),
             invoices=_count(s, Invoice, Invoice.account_id == account_id),
             invoice_list=tuple(
-                InvoiceLine(
-                    number=i.number,
-                    issued_on=i.issued_on,
-                    period_start=i.period_start,
-                    period_end=i.period_end,
-                    amount_cents=i.amount_cents,
-                    currency=i.currency,
-                    status=i.status,
-                )
+                InvoiceLine.of(i)
                 for i in s.scalars(
                     select(Invoice)
                     .where(Invoice.account_id == account_id)

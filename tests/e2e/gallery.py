@@ -96,7 +96,10 @@ def nav_link(page, url_path: str):
 
 
 def open_page(page, url_path: str, title: str) -> None:
-    page.goto(f"{page.url.split('/', 3)[0]}//{page.url.split('/', 3)[2]}/{url_path}")
+    """Open a page by its address. The first page of the navigation (the overview for a
+    customer) lives at the root: Streamlit answers its own url_path with "Page not found"."""
+    root = f"{page.url.split('/', 3)[0]}//{page.url.split('/', 3)[2]}/"
+    page.goto(root + ("" if url_path == "overview" else url_path))
     wait_heading(page, title)
 
 

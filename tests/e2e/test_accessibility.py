@@ -125,6 +125,9 @@ def test_every_state_has_no_serious_axe_violation_at_desktop_and_phone_width(
             problems.append(f"{where}: the title is {page.title()!r}, not {title!r}")
         clipped = page.evaluate(CLIPPED_LINKS)
         problems.extend(f"{where}: a link cut off: {text!r}" for text in clipped)
+        # Streamlit's own English "Page not found" pop-up: an address the navigation lacks
+        if page.get_by_role("dialog").filter(has_text="Page not found").count():
+            problems.append(f"{where}: Streamlit says 'Page not found'")
         faint = page.evaluate(FAINT_FIELDS)
         problems.extend(f"{where}: a field without a 3:1 border, {f}" for f in faint)
         if blocking:

@@ -69,7 +69,10 @@ def test_demo_customer_reads_the_account_in_both_languages_and_stays_signed_in(s
     page.screenshot(path=str(ROOT / "test-artifacts" / "overview-it.png"), full_page=True)
 
     # sign out: back to the sign-in page, and a reload does not sign in again
-    page.get_by_role("button", name="Esci").click()
+    # (the page sends the browser to /auth/signout, which clears the cookie and redirects to /:
+    # reloading before that navigation has loaded would abort it)
+    with page.expect_navigation(wait_until="load", timeout=30_000):
+        page.get_by_role("button", name="Esci").click()
     expect(page.get_by_role("heading", name="Accedi al tuo account")).to_be_visible()
     page.reload()
     expect(page.get_by_role("heading", name="Accedi al tuo account")).to_be_visible()

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from core import pdf
+from core.accounts import InvoiceLine
 from core.auth import CurrentUser
 from core.db import Database
 from core.i18n import fmt_date, fmt_money, t
@@ -27,16 +28,10 @@ GREY = (70, 70, 80)
 
 
 @dataclass(frozen=True)
-class InvoiceDocument:
-    """What an invoice PDF states (no database row: it can be rendered anywhere)."""
+class InvoiceDocument(InvoiceLine):
+    """What an invoice PDF states: the invoice's line and who it is for (no database row: it
+    can be rendered anywhere)."""
 
-    number: str
-    issued_on: dt.date
-    period_start: dt.date
-    period_end: dt.date
-    amount_cents: int
-    currency: str
-    status: str  # paid / open
     company: str  # billed to
     plan_name: str
     billing_interval: str  # month / year
@@ -57,13 +52,7 @@ def file_name(number: str) -> str:
 
 def document(invoice: Invoice, company: str, plan_name: str, interval: str) -> InvoiceDocument:
     return InvoiceDocument(
-        number=invoice.number,
-        issued_on=invoice.issued_on,
-        period_start=invoice.period_start,
-        period_end=invoice.period_end,
-        amount_cents=invoice.amount_cents,
-        currency=invoice.currency,
-        status=invoice.status,
+        **asdict(InvoiceLine.of(invoice)),
         company=company,
         plan_name=plan_name,
         billing_interval=interval,

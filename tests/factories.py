@@ -95,3 +95,20 @@ def admin(db: Database, email: str, *, now: dt.datetime) -> Made:
         s.add(user)
         s.flush()
         return Made(None, user.id, email)
+
+
+def shop(
+    db: Database, *, now: dt.datetime, start: dt.date | None = None, with_bob: bool = False
+) -> tuple[Made, dict]:
+    """Alice, a customer on the growth plan, and the admin boss (and Bob of Bob Ltd, another
+    customer on the same plan, when asked), each signed in: (alice, {"alice": user, ...})."""
+    from core import auth
+
+    plan_id = plan(db, "growth", 24900)
+    alice = customer(db, "alice@example.com", plan_id, now=now, start=start)
+    if with_bob:
+        customer(db, "bob@example.com", plan_id, now=now, company="Bob Ltd")
+    admin(db, "boss@example.com", now=now)
+    who = ("alice", "bob", "boss") if with_bob else ("alice", "boss")
+    users = {w: auth.sign_in(db, f"{w}@example.com", PASSWORD, now=now).user for w in who}
+    return alice, users

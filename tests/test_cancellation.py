@@ -9,7 +9,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from core import auth, cancellation
+from core import cancellation
 from core.cancellation import Consents, PlanConfig, Survey
 from core.errors import InvalidInput, NotAuthorized
 from core.models import (
@@ -29,17 +29,7 @@ ALL = Consents(lists=True, campaigns=True, reports=True, account=True)
 
 @pytest.fixture
 def shop(db):
-    plan_id = factories.plan(db, "growth", 24900)
-    alice = factories.customer(
-        db, "alice@example.com", plan_id, now=NOW, start=dt.date(2026, 3, 10)
-    )
-    factories.customer(db, "bob@example.com", plan_id, now=NOW, company="Bob Ltd")
-    factories.admin(db, "boss@example.com", now=NOW)
-    users = {
-        who: auth.sign_in(db, f"{who}@example.com", factories.PASSWORD, now=NOW).user
-        for who in ("alice", "bob", "boss")
-    }
-    return alice, users
+    return factories.shop(db, now=NOW, start=dt.date(2026, 3, 10), with_bob=True)
 
 
 def steps(db, flow_id):

@@ -97,14 +97,7 @@ def snapshot(db: Database) -> dict[str, list[tuple]]:
 
 @pytest.fixture
 def shop(db):
-    plan_id = factories.plan(db, "growth", 24900)
-    alice = factories.customer(db, "alice@example.com", plan_id, now=NOW)
-    factories.admin(db, "boss@example.com", now=NOW)
-    users = {
-        w: auth.sign_in(db, f"{w}@example.com", factories.PASSWORD, now=NOW).user
-        for w in ("alice", "boss")
-    }
-    return alice, users
+    return factories.shop(db, now=NOW)
 
 
 def at_consent(db, user) -> str:

@@ -100,14 +100,7 @@ def attempt(problems: Problems, entry: Entry, what: str, fn) -> tuple[object | N
 
 @pytest.fixture
 def shop(db):
-    plan_id = factories.plan(db, "growth", 24900)
-    alice = factories.customer(db, "alice@example.com", plan_id, now=NOW)
-    factories.admin(db, "boss@example.com", now=NOW)
-    users = {
-        who: auth.sign_in(db, f"{who}@example.com", factories.PASSWORD, now=NOW).user
-        for who in ("alice", "boss")
-    }
-    return alice, users
+    return factories.shop(db, now=NOW)
 
 
 def count(db, model, *where) -> int:

@@ -11,7 +11,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from core import auth, cancellation, custom_plan, i18n, support_desk
+from core import cancellation, custom_plan, i18n, support_desk
 from core.custom_plan import PlanConfig
 from core.errors import InvalidInput
 from core.models import RetentionOffer, SupportRequest, User
@@ -22,14 +22,7 @@ from tests.test_pages import assert_no_raw_keys, open_app, visible_text
 
 @pytest.fixture
 def shop(db):
-    plan_id = factories.plan(db, "growth", 24900)
-    alice = factories.customer(db, "alice@example.com", plan_id, now=NOW)
-    factories.admin(db, "boss@example.com", now=NOW)
-    users = {
-        who: auth.sign_in(db, f"{who}@example.com", factories.PASSWORD, now=NOW).user
-        for who in ("alice", "boss")
-    }
-    return alice, users
+    return factories.shop(db, now=NOW)
 
 
 def add_user(db, account_id, email):

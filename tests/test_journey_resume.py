@@ -22,17 +22,7 @@ from tests.test_pages import assert_no_raw_keys, open_app, visible_text
 
 @pytest.fixture
 def shop(db):
-    plan_id = factories.plan(db, "growth", 24900)
-    alice = factories.customer(
-        db, "alice@example.com", plan_id, now=NOW, start=dt.date(2026, 3, 10)
-    )
-    factories.customer(db, "bob@example.com", plan_id, now=NOW, company="Bob Ltd")
-    factories.admin(db, "boss@example.com", now=NOW)
-    users = {
-        who: auth.sign_in(db, f"{who}@example.com", factories.PASSWORD, now=NOW).user
-        for who in ("alice", "bob", "boss")
-    }
-    return alice, users
+    return factories.shop(db, now=NOW, start=dt.date(2026, 3, 10), with_bob=True)
 
 
 def schedule(db, user, now=NOW):

@@ -27,20 +27,20 @@ def injected(page) -> list[str]:
     address that shows itself is allowed: Streamlit's Markdown turns any address in text
     into a link to that same visible address, and no escaping stops it (see
     app_pages/widgets/text.py); a link whose text hides where it goes is not."""
-    settle(page)  # a rerun in flight would detach the elements while they are read
-    main = page.get_by_test_id("stMain")
-    found = main.locator("img[src*='127.0.0.1:9'], img[src='x'], .katex").all()
-    found += [
-        b
-        for b in main.locator("strong, em").all()
-        if (b.text_content() or "") in ("Evil", "Co", "Pro")
-    ]
-    found += [
-        a
-        for a in main.locator("a[href*='127.0.0.1:9']").all()
-        if (a.text_content() or "").strip() != (a.get_attribute("href") or "").strip()
-    ]
-    return [e.evaluate("e => e.outerHTML")[:300] for e in found]
+    settle(page)
+    # one read of the whole page in the browser: a rerun cannot detach elements between reads
+    return page.evaluate(
+        """() => {
+            const main = document.querySelector('[data-testid="stMain"]');
+            const made = "img[src*='127.0.0.1:9'], img[src='x'], .katex";
+            const found = [...main.querySelectorAll(made)];
+            found.push(...[...main.querySelectorAll("strong, em")].filter(
+                b => ["Evil", "Co", "Pro"].includes(b.textContent || "")));
+            found.push(...[...main.querySelectorAll("a[href*='127.0.0.1:9']")].filter(
+                a => (a.textContent || "").trim() !== (a.getAttribute("href") || "").trim()));
+            return found.map(e => e.outerHTML.slice(0, 300));
+        }"""
+    )
 
 
 def test_hostile_names_show_as_typed_and_render_nothing(tmp_path, page_for):

@@ -5,10 +5,12 @@ from app_pages.widgets.data_summary import show_counts
 from app_pages.widgets.resume import handle_click, resume_offer, show_answer
 from app_pages.widgets.session import context
 from app_pages.widgets.stepper import stepper
-from core import accounts, cancellation, custom_plan, receipt
-from core.cancellation import CONSENT, DECIDE, SURVEY, Consents, Survey
-from core.errors import PortalError
-from core.i18n import fmt_date, fmt_money
+from core.customers import accounts
+from core.documents import receipt
+from core.platform.errors import PortalError
+from core.platform.i18n import fmt_date, fmt_money
+from core.retention import cancellation, custom_plan
+from core.retention.cancellation import CONSENT, DECIDE, SURVEY, Consents, Survey
 
 ctx = context()
 

@@ -2,8 +2,10 @@ import streamlit as st
 
 from app_pages.widgets.session import context
 from app_pages.widgets.text import md
-from core import accounts, auth, cancellation
-from core.errors import PortalError
+from core.customers import accounts
+from core.identity import auth
+from core.platform.errors import PortalError
+from core.retention import cancellation
 
 ctx = context()
 ov = accounts.overview(ctx.db, ctx.user, settings=ctx.settings)

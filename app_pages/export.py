@@ -7,11 +7,12 @@ from app_pages.widgets.data_summary import show_counts
 from app_pages.widgets.downloads import prepared_file, size_text
 from app_pages.widgets.invoice_links import invoice_download
 from app_pages.widgets.session import context
-from core import accounts, exports
-from core.errors import PortalError
+from core import exports
+from core.customers import accounts
 from core.exports import ExportPlan, ExportRequest
-from core.i18n import fmt_number
-from core.models import STATUS_ENDED, STATUS_SCHEDULED
+from core.platform.errors import PortalError
+from core.platform.i18n import fmt_number
+from core.platform.models import STATUS_ENDED, STATUS_SCHEDULED
 
 ctx = context()
 lang = ctx.lang
@@ -53,7 +54,7 @@ def format_picker(key: str) -> str:
 
 def streamed_link(request: ExportRequest, label: str, key: str, note: str, **params: str) -> None:
     """A link that streams the file from the server while it is written (`/download/<token>`,
-    core/http.py). Not a download button: Streamlit keeps a button's file in the server's memory
+    core/web/http.py). Not a download button: Streamlit keeps a button's file in the server's memory
     for the session, and a file made when the button is clicked can be deleted by another
     session's clean-up before the browser fetches it (tests/test_download_buttons.py)."""
     token = exports.download_token(ctx.db, ctx.user, request, lang=lang)

@@ -5,10 +5,13 @@ import streamlit as st
 from app_pages.widgets import plots
 from app_pages.widgets.session import context
 from app_pages.widgets.text import md
-from core import analytics, auth, billing, exports
-from core.analytics import Filters, Insights
-from core.errors import PortalError
-from core.i18n import fmt_datetime, fmt_money_short, fmt_number, fmt_percent
+from core import exports
+from core.identity import auth
+from core.insights import analytics
+from core.insights.analytics import Filters, Insights
+from core.platform.errors import PortalError
+from core.platform.i18n import fmt_datetime, fmt_money_short, fmt_number, fmt_percent
+from core.rules import billing
 
 ctx = context()
 auth.require_admin(ctx.user)  # the cache below is shared by admins only
@@ -305,7 +308,7 @@ else:  # the comments
             comment_list(found.rows)
         else:
             st.info(ctx.t("insights.comments.none"), icon=":material/search_off:")
-    # A signed link that streams the file while it is written (core/http.py), not a download
+    # A signed link that streams the file while it is written (core/web/http.py), not a download
     # button: a million answers are 170 MB that Streamlit would hold for every session.
     token = analytics.answers_download_token(ctx.db, ctx.user, filters, ctx.lang)
     st.link_button(

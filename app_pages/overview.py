@@ -5,9 +5,10 @@ from app_pages.widgets.configurator import plan_configurator, pop_answer, show_r
 from app_pages.widgets.resume import handle_click, resume_offer, show_answer
 from app_pages.widgets.session import context
 from app_pages.widgets.text import md
-from core import accounts, cancellation, custom_plan, customer_desk
-from core.i18n import fmt_date, fmt_money, fmt_number
-from core.models import STATUS_ACTIVE, STATUS_ENDED, STATUS_SCHEDULED
+from core.customers import accounts, customer_desk
+from core.platform.i18n import fmt_date, fmt_money, fmt_number
+from core.platform.models import STATUS_ACTIVE, STATUS_ENDED, STATUS_SCHEDULED
+from core.retention import cancellation, custom_plan
 
 ctx = context()
 lang = ctx.lang

@@ -1,8 +1,9 @@
 import streamlit as st
 
 from app_pages.widgets.session import context
-from core import auth, demo
-from core.errors import PortalError
+from core import demo
+from core.identity import auth
+from core.platform.errors import PortalError
 
 ctx = context()
 

@@ -7,10 +7,11 @@ from streamlit.delta_generator import DeltaGenerator
 from app_pages.widgets.confirm import FLASH, act, confirm_button, pending_keys, show_flash
 from app_pages.widgets.session import context
 from app_pages.widgets.text import md
-from core import lifecycle, support_desk
-from core.errors import PortalError
-from core.i18n import fmt_date, fmt_datetime, fmt_money, fmt_number, locale_of
-from core.models import STATUS_SCHEDULED
+from core import support_desk
+from core.jobs import lifecycle
+from core.platform.errors import PortalError
+from core.platform.i18n import fmt_date, fmt_datetime, fmt_money, fmt_number, locale_of
+from core.platform.models import STATUS_SCHEDULED
 from core.support_desk import AuditQuery, Request
 
 ctx = context()

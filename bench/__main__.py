@@ -113,8 +113,8 @@ def ensure_data(url: str) -> None:
     """Seed the demo data and the three agencies, unless they are there already."""
     from sqlalchemy import select
 
-    from core.db import open_database
-    from core.models import User
+    from core.platform.db import open_database
+    from core.platform.models import User
 
     db = open_database(url)
     for email, influencers, answers in AGENCIES:
@@ -147,7 +147,7 @@ def ensure_data(url: str) -> None:
 
 def export_sql(url: str, email: str, what: str = "influencers") -> str:
     from core import exports
-    from core.db import open_database
+    from core.platform.db import open_database
 
     db = open_database(url)
     actor = exports.actor_for_email(db, email)
@@ -322,7 +322,7 @@ def bench_insights(url: str, repeat: int) -> list[Row]:
     parts = ", ".join(f"{k} {v:.2f} s" for k, v in m.report["parts"].items())
     return [
         Row(
-            "Churn insights: every figure and chart of the page, no filter (core.analytics)",
+            "Churn insights: every figure and chart of the page, no filter (core.insights)",
             f"{m.report['answers']:,} answers",
             fmt_s(ours),
             f"one GROUP BY over the answers: {fmt_s(ref)}",
@@ -398,8 +398,9 @@ def _descendants(pid: int) -> list[int]:
 
 
 def bench_stream(url: str, clients: int = 5) -> list[Row]:
-    from core import auth, exports
-    from core.db import open_database
+    from core import exports
+    from core.identity import auth
+    from core.platform.db import open_database
 
     port = _free_port()
     env = {

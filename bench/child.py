@@ -89,7 +89,7 @@ def _timed(fn: Callable[[], Any], repeats: int) -> tuple[list[float], Any]:
 def export(url: str, *args: str) -> dict[str, Any]:
     """`python -m core export ...` in this process, timing `write_export` inside it."""
     from core import __main__ as cli
-    from core import exports  # imported before the peak is reset (Argon2 at import: 64 MB)
+    from core import exports  # imported before the peak is reset (Argon2 at import: 64 MB
 
     measured: dict[str, Any] = {}
     write_export = exports.write_export
@@ -114,7 +114,7 @@ def naive(url: str, email: str, out: str) -> dict[str, Any]:
     from sqlalchemy import create_engine
 
     from core import exports
-    from core.db import open_database
+    from core.platform.db import open_database
 
     db = open_database(url)
     actor = exports.actor_for_email(db, email)
@@ -131,7 +131,7 @@ def naive(url: str, email: str, out: str) -> dict[str, Any]:
 def report(url: str, email: str, repeats: str) -> dict[str, Any]:
     """The PDF report, made as the page makes it (export_bytes), `repeats` times."""
     from core import exports
-    from core.db import open_database
+    from core.platform.db import open_database
 
     db = open_database(url)
     actor = exports.actor_for_email(db, email)
@@ -144,17 +144,17 @@ def report(url: str, email: str, repeats: str) -> dict[str, Any]:
 
 
 def insights(url: str, repeats: str) -> dict[str, Any]:
-    """Every figure and chart of the insights page, as core.analytics computes them for the
+    """Every figure and chart of the insights page, as core.insights.analytics computes them for the
     page with no filter (all answers), against one plain GROUP BY over the answers."""
     from sqlalchemy import text
 
     from core import demo, exports
-    from core.db import open_database
+    from core.platform.db import open_database
 
     try:
-        from core import analytics
+        from core.insights import analytics
     except ImportError as exc:
-        return {"missing": f"core.analytics cannot be imported: {exc}"}
+        return {"missing": f"core.insights.analytics cannot be imported: {exc}"}
     db = open_database(url)
     admin = exports.actor_for_email(db, demo.DEMO_ADMIN_EMAIL)
     calls: dict[str, Callable[[], Any]] = {}
@@ -165,7 +165,7 @@ def insights(url: str, repeats: str) -> dict[str, Any]:
     if hasattr(analytics, "comments") and hasattr(analytics, "Filters"):
         calls["comments"] = lambda: analytics.comments(db, admin, analytics.Filters(), "", ())
     if not calls:
-        return {"missing": "core.analytics has no insights functions to call"}
+        return {"missing": "core.insights.analytics has no insights functions to call"}
 
     def page() -> None:
         for call in calls.values():
@@ -211,9 +211,10 @@ def pages(url: str, repeats: str) -> dict[str, Any]:
     os.environ["PORTAL_DEMO_MODE"] = "0"
     from streamlit.testing.v1 import AppTest
 
-    from core import auth, demo
-    from core.config import ROOT
-    from core.db import open_database
+    from core import demo
+    from core.identity import auth
+    from core.platform.config import ROOT
+    from core.platform.db import open_database
 
     db = open_database(url)
     logins = {

@@ -8,11 +8,13 @@ import json
 import sys
 import time
 
-from core import accounts, demo, lifecycle
-from core.config import load_settings
-from core.db import Database, current_revision, open_database
-from core.errors import PortalError
-from core.i18n import t
+from core import demo
+from core.customers import accounts
+from core.jobs import lifecycle
+from core.platform.config import load_settings
+from core.platform.db import Database, current_revision, open_database
+from core.platform.errors import PortalError
+from core.platform.i18n import t
 
 
 def _db(args: argparse.Namespace) -> Database:
@@ -99,7 +101,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from core import exports
-    from core.i18n import normalise_language
+    from core.platform.i18n import normalise_language
 
     db = _db(args)
     actor = exports.actor_for_email(db, args.email)

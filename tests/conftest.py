@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from core.db import Database, normalise_url, open_database
+from core.platform.db import Database, normalise_url, open_database
 
 PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "").strip()
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +36,7 @@ def _head() -> str:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from core.db import MIGRATIONS
+    from core.platform.db import MIGRATIONS
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from core import billing
-from core.db import Database
-from core.models import ROLE_ADMIN, ROLE_CUSTOMER, Account, Plan, Subscription, User
-from core.passwords import hash_password
+from core.identity.passwords import hash_password
+from core.platform.db import Database
+from core.platform.models import ROLE_ADMIN, ROLE_CUSTOMER, Account, Plan, Subscription, User
+from core.rules import billing
 
 PASSWORD = "correct horse battery"
 _HASH = hash_password(PASSWORD, fast=True)
@@ -102,7 +102,7 @@ def shop(
 ) -> tuple[Made, dict]:
     """Alice, a customer on the growth plan, and the admin boss (and Bob of Bob Ltd, another
     customer on the same plan, when asked), each signed in: (alice, {"alice": user, ...})."""
-    from core import auth
+    from core.identity import auth
 
     plan_id = plan(db, "growth", 24900)
     alice = customer(db, "alice@example.com", plan_id, now=now, start=start)

@@ -3,9 +3,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core import accounts, admin, auth, support
-from core.errors import InvalidInput, NotAuthorized
-from core.models import Invoice, SupportRequest
+from core.customers import accounts
+from core.customers import messages as support
+from core.identity import auth
+from core.platform.errors import InvalidInput, NotAuthorized
+from core.platform.models import Invoice, SupportRequest
+from core.support_desk import admin
 from tests import factories
 from tests.conftest import NOW
 

@@ -13,11 +13,13 @@ from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
 from app_pages.widgets.text import md
-from core import auth, cancellation, i18n
-from core.cancellation import ALL_CONSENTS, PlanConfig, Survey
-from core.db import open_database
-from core.i18n import fmt_percent
-from core.models import Subscription
+from core.identity import auth
+from core.platform import i18n
+from core.platform.db import open_database
+from core.platform.i18n import fmt_percent
+from core.platform.models import Subscription
+from core.retention import cancellation
+from core.retention.cancellation import ALL_CONSENTS, PlanConfig, Survey
 from tests import factories
 from tests.conftest import ROOT
 from tests.test_pages import assert_no_raw_keys, visible_text

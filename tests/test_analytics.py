@@ -10,11 +10,15 @@ import io
 import pytest
 from sqlalchemy import event, select, update
 
-from core import analytics, auth, cancellation, i18n, lifecycle
-from core.analytics import Filters
-from core.cancellation import ALL_CONSENTS, Survey
-from core.errors import InvalidInput, NotAuthorized
-from core.models import CancellationFlow, FlowStep, RetentionOffer, SurveyAnswer, stage_bit
+from core.identity import auth
+from core.insights import analytics
+from core.insights.analytics import Filters
+from core.jobs import lifecycle
+from core.platform import i18n
+from core.platform.errors import InvalidInput, NotAuthorized
+from core.platform.models import CancellationFlow, FlowStep, RetentionOffer, SurveyAnswer, stage_bit
+from core.retention import cancellation
+from core.retention.cancellation import ALL_CONSENTS, Survey
 from tests import factories
 from tests.conftest import NOW
 
@@ -75,8 +79,8 @@ Q1 = Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))
 
 
 def facts(fid: str) -> dict:
-    """The insight facts the flow carries, as `core.cancellation` keeps them when it writes
-    the steps, the answer and the offer above (tests/test_insight_facts.py checks that)."""
+    """The insight facts the flow carries, as `core.retention.cancellation` keeps them when it
+    writes the steps, the answer and the offer above (tests/test_insight_facts.py checks that)."""
     stages = 0
     for step in STEPS[fid]:
         stages |= stage_bit(step)

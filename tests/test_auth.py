@@ -2,10 +2,10 @@ import datetime as dt
 
 import pytest
 
-from core import auth
-from core.config import Settings
-from core.errors import AccountLocked, InvalidCredentials, InvalidInput, NotAuthorized
-from core.i18n import t
+from core.identity import auth
+from core.platform.config import Settings
+from core.platform.errors import AccountLocked, InvalidCredentials, InvalidInput, NotAuthorized
+from core.platform.i18n import t
 from tests import factories
 from tests.conftest import NOW
 

@@ -35,27 +35,21 @@ import pytest
 from sqlalchemy import MetaData, select, update
 
 import core
-from core import (
-    accounts,
-    admin,
-    analytics,
-    auth,
-    cancellation,
-    custom_plan,
-    customer_desk,
-    exports,
-    lifecycle,
-    receipt,
-    report,
-    support,
-    support_desk,
-)
-from core.cancellation import ALL_CONSENTS, PlanConfig, Survey
-from core.config import Settings
-from core.db import Database, open_database
-from core.errors import NotAuthorized, PortalError
+from core import exports, support_desk
+from core.customers import accounts, customer_desk
+from core.customers import messages as support
+from core.documents import receipt, report
 from core.exports import ExportRequest
-from core.models import CancellationFlow, Subscription, SupportRequest, SurveyAnswer
+from core.identity import auth
+from core.insights import analytics
+from core.jobs import lifecycle
+from core.platform.config import Settings
+from core.platform.db import Database, open_database
+from core.platform.errors import NotAuthorized, PortalError
+from core.platform.models import CancellationFlow, Subscription, SupportRequest, SurveyAnswer
+from core.retention import cancellation, custom_plan
+from core.retention.cancellation import ALL_CONSENTS, PlanConfig, Survey
+from core.support_desk import admin
 from tests import factories
 from tests.conftest import NOW
 
@@ -134,7 +128,7 @@ def invoiced(shop: Shop) -> None:
 
 
 def _invoice_pdf(shop: Shop, actor: Any) -> Any:
-    from core import invoices
+    from core.documents import invoices
 
     number = lifecycle.invoice_number(shop.alice_account, INVOICE_START)
     return invoices.invoice_pdf(shop.db, actor, number, shop.alice_account, now=NOW)

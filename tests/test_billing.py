@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from core import billing
+from core.rules import billing
 
 
 @pytest.mark.parametrize(

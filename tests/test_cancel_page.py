@@ -8,9 +8,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core import accounts, cancellation, custom_plan, i18n
-from core.i18n import fmt_date
-from core.models import FlowStep, Subscription
+from core.customers import accounts
+from core.platform import i18n
+from core.platform.i18n import fmt_date
+from core.platform.models import FlowStep, Subscription
+from core.retention import cancellation, custom_plan
 from tests.test_pages import assert_no_raw_keys, open_app, visible_text
 
 CANCEL = "app_pages/cancel.py"
@@ -139,7 +141,7 @@ def test_the_configurator_prices_and_requests_a_custom_plan(site):
 
 def test_an_ended_customer_sees_only_the_ended_page(site):
     db, _ = site
-    from core import lifecycle
+    from core.jobs import lifecycle
 
     user = open_app("en", as_user="alice@example.com").session_state["ctx"].user
     flow = cancellation.start(db, user)

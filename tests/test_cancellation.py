@@ -9,10 +9,8 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from core import cancellation
-from core.cancellation import Consents, PlanConfig, Survey
-from core.errors import InvalidInput, NotAuthorized
-from core.models import (
+from core.platform.errors import InvalidInput, NotAuthorized
+from core.platform.models import (
     AuditEntry,
     CancellationFlow,
     FlowStep,
@@ -21,6 +19,8 @@ from core.models import (
     SupportRequest,
     SurveyAnswer,
 )
+from core.retention import cancellation
+from core.retention.cancellation import Consents, PlanConfig, Survey
 from tests import factories
 from tests.conftest import NOW
 

@@ -13,9 +13,9 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from core import auth
-from core.errors import AccountLocked, InvalidCredentials
-from core.models import SignInThrottle, UserSession
+from core.identity import auth
+from core.platform.errors import AccountLocked, InvalidCredentials
+from core.platform.models import SignInThrottle, UserSession
 from tests import factories
 
 PEOPLE = 20

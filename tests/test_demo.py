@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from core import billing, demo
-from core.db import Database, connect
-from core.models import (
+from core import demo
+from core.identity.passwords import verify_password
+from core.platform.db import Database, connect
+from core.platform.models import (
     Account,
     AuditEntry,
     Campaign,
@@ -39,7 +40,7 @@ from core.models import (
     SurveyAnswer,
     User,
 )
-from core.passwords import verify_password
+from core.rules import billing
 from tests.conftest import BACKENDS, NOW, make_database
 
 SMALL = 40  # generated accounts in most tests: quick, still every kind of row

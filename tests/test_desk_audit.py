@@ -11,9 +11,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from core import lifecycle, support_desk
-from core.errors import InvalidInput
-from core.models import AuditEntry
+from core import support_desk
+from core.jobs import lifecycle
+from core.platform.errors import InvalidInput
+from core.platform.models import AuditEntry
 from core.support_desk import AuditQuery, AuditRow
 from tests.conftest import NOW
 from tests.test_support_desk import desk  # noqa: F401

@@ -11,8 +11,9 @@ import json
 import pytest
 from sqlalchemy import update
 
-from core import analytics, i18n
-from core.models import Account, CancellationFlow, SurveyAnswer
+from core.insights import analytics
+from core.platform import i18n
+from core.platform.models import Account, CancellationFlow, SurveyAnswer
 from tests.test_admin_pages import NOW, SECTIONS, TODAY, metrics, open_as, shop_site  # noqa: F401
 
 ALICE_DAY = TODAY - dt.timedelta(days=10)
@@ -155,7 +156,7 @@ def test_subscriptions_by_status_follow_the_filters(spread):
 
 
 def _boss(db):
-    from core import auth
+    from core.identity import auth
     from tests import factories
 
     return auth.sign_in(db, "boss@example.com", factories.PASSWORD).user

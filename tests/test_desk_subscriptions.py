@@ -1,6 +1,6 @@
-"""Subscriptions by status through `core.analytics`, on SQLite and PostgreSQL: each filter of the
-churn insights (plan, country, time as a customer, dates) narrows them, with the tenure bands
-counted in whole calendar months as the cancellation flows count them."""
+"""Subscriptions by status through `core.insights.analytics`, on SQLite and PostgreSQL: each
+filter of the churn insights (plan, country, time as a customer, dates) narrows them, with the
+tenure bands counted in whole calendar months as the cancellation flows count them."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ import datetime as dt
 
 from sqlalchemy import update
 
-from core import analytics, auth, billing, cancellation
-from core.analytics import Filters
-from core.models import Account, Subscription
+from core.identity import auth
+from core.insights import analytics
+from core.insights.analytics import Filters
+from core.platform.models import Account, Subscription
+from core.retention import cancellation
+from core.rules import billing
 from tests import factories
 from tests.conftest import NOW
 

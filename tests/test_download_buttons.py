@@ -10,7 +10,7 @@ and deletes it on the second, often before the browser has fetched it.
 `test_streamlit_deletes_a_deferred_download_before_it_is_fetched` shows the mechanism without
 a browser (two other sessions' runs end between the click and the fetch). While it holds, no
 page may hand a callable to `st.download_button`: it passes the bytes (made once and kept in
-the session when they are costly) or a signed link to `/download/<token>` (core/http.py).
+the session when they are costly) or a signed link to `/download/<token>` (core/web/http.py).
 """
 
 from __future__ import annotations

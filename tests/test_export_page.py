@@ -11,10 +11,12 @@ import pytest
 from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
-from core import billing, demo, exports, i18n
-from core.db import open_database
-from core.i18n import fmt_number
-from core.models import STATUS_ENDED, STATUS_SCHEDULED, Influencer, Subscription
+from core import demo, exports
+from core.platform import i18n
+from core.platform.db import open_database
+from core.platform.i18n import fmt_number
+from core.platform.models import STATUS_ENDED, STATUS_SCHEDULED, Influencer, Subscription
+from core.rules import billing
 from tests import factories
 from tests.conftest import ROOT
 from tests.test_pages import assert_no_raw_keys, visible_text
@@ -36,7 +38,7 @@ def site(tmp_path, monkeypatch):
 
 
 def open_export(lang: str, email: str = demo.DEMO_CUSTOMER_EMAIL) -> AppTest:
-    from core import auth
+    from core.identity import auth
 
     db = open_database(os.environ["PORTAL_DATABASE_URL"])
     password = demo.DEMO_CUSTOMER_PASSWORD if email == demo.DEMO_CUSTOMER_EMAIL else None
@@ -170,7 +172,7 @@ def test_a_scheduled_cancellation_says_until_when(site, lang):
 
 @pytest.mark.parametrize("lang", ["en", "it"])
 def test_an_ended_account_after_its_export_window_is_told_and_offered_nothing(site, lang):
-    from core import auth
+    from core.identity import auth
 
     ended = NOW.date() - dt.timedelta(days=31)  # the 30-day window closed yesterday
     with site.transaction() as s:

@@ -13,12 +13,15 @@ import io
 import pytest
 from sqlalchemy import update
 
-from core import auth, billing, exports, lifecycle
-from core.config import Settings, load_settings
-from core.errors import InvalidCredentials
+from core import exports
 from core.exports import ExportRequest
-from core.i18n import t
-from core.models import STATUS_ENDED, Influencer, Subscription
+from core.identity import auth
+from core.jobs import lifecycle
+from core.platform.config import Settings, load_settings
+from core.platform.errors import InvalidCredentials
+from core.platform.i18n import t
+from core.platform.models import STATUS_ENDED, Influencer, Subscription
+from core.rules import billing
 from tests import factories
 from tests.conftest import NOW
 

@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
-from core import auth, demo, exports, i18n
-from core.models import STATUS_ENDED, Subscription
+from core import demo, exports
+from core.identity import auth
+from core.platform import i18n
+from core.platform.models import STATUS_ENDED, Subscription
 from tests.conftest import ROOT
 from tests.test_export_page import EXPORT_PAGE, NOW, downloads, open_export, site  # noqa: F401
 from tests.test_pages import assert_no_raw_keys, visible_text

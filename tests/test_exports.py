@@ -23,11 +23,11 @@ from pypdf import PdfReader
 from sqlalchemy import select, update
 
 from core import demo, exports
-from core.auth import CurrentUser
-from core.db import Database
-from core.errors import InvalidInput, NotAuthorized
 from core.exports import ExportRequest
-from core.models import (
+from core.identity.auth import CurrentUser
+from core.platform.db import Database
+from core.platform.errors import InvalidInput, NotAuthorized
+from core.platform.models import (
     STATUS_ENDED,
     STATUS_PURGED,
     STATUS_SCHEDULED,

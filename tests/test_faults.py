@@ -26,12 +26,13 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import MetaData, create_engine, event, func, select, text, update
 
-from core import auth, cancellation, demo, exports, lifecycle, support_desk
-from core.cancellation import ALL_CONSENTS, Survey
-from core.db import Database, normalise_url, open_database
-from core.errors import DatabaseUnavailable, PortalError
+from core import demo, exports, support_desk
 from core.exports import ExportRequest
-from core.models import (
+from core.identity import auth
+from core.jobs import lifecycle
+from core.platform.db import Database, normalise_url, open_database
+from core.platform.errors import DatabaseUnavailable, PortalError
+from core.platform.models import (
     AuditEntry,
     CancellationFlow,
     Invoice,
@@ -39,6 +40,8 @@ from core.models import (
     SupportRequest,
     User,
 )
+from core.retention import cancellation
+from core.retention.cancellation import ALL_CONSENTS, Survey
 from tests import factories
 from tests.conftest import NOW, PG_URL, ROOT
 

@@ -1,8 +1,8 @@
-"""The font chain of the PDFs (`core/pdf.py`): every character of the hostile corpus and of the
-Big List of Naughty Strings is printed by a shipped font, or printed as a visible U+FFFD and
-counted, never as a blank; a report with those strings as list and campaign names shows them
-in poppler (`pdftotext`) with no syntax error or ToUnicode warning; fallback fonts are added
-to a document only when one of its texts needs them."""
+"""The font chain of the PDFs (`core/documents/pdf.py`): every character of the hostile corpus
+and of the Big List of Naughty Strings is printed by a shipped font, or printed as a visible
+U+FFFD and counted, never as a blank; a report with those strings as list and campaign
+names shows them in poppler (`pdftotext`) with no syntax error or ToUnicode warning; fallback
+fonts are added to a document only when one of its texts needs them."""
 
 from __future__ import annotations
 
@@ -16,8 +16,15 @@ import unicodedata
 import pytest
 from pypdf import PdfReader
 
-from core import exports, pdf, report
-from core.models import Campaign, CampaignInfluencer, Influencer, InfluencerList, ListMember
+from core import exports
+from core.documents import pdf, report
+from core.platform.models import (
+    Campaign,
+    CampaignInfluencer,
+    Influencer,
+    InfluencerList,
+    ListMember,
+)
 from tests import factories
 from tests.conftest import NOW
 from tests.hostile.corpus import CORPUS
@@ -152,7 +159,7 @@ def test_the_replacement_is_visible_text_and_counted_in_the_pdf(caplog):
     doc = pdf.new_document("en", title="Replacement")
     doc.add_page()
     pdf.write_line(doc, "Hieroglyph \U00013000 and \U00013000 again, noncharacter \uffff")
-    with caplog.at_level(logging.WARNING, logger="core.pdf"):
+    with caplog.at_level(logging.WARNING, logger="core.documents.pdf"):
         content = bytes(doc.output())
     assert doc.replaced == 2 and doc.missing == {"\U00013000", "\uffff"}
     text = PdfReader(io.BytesIO(content)).pages[0].extract_text()
@@ -284,7 +291,7 @@ def test_the_report_says_how_many_characters_it_replaced(db, caplog):
                 unlocked_at=NOW,
             )
         )
-    with caplog.at_level(logging.WARNING, logger="core.pdf"):
+    with caplog.at_level(logging.WARNING, logger="core.documents.pdf"):
         rendered = report.build(db, actor, lang="it", now=NOW)
     assert rendered.replaced == 5
     assert "U+110BD U+13000 U+13050" in caplog.text

@@ -3,7 +3,7 @@ format: CSV, Excel and JSON give back exactly what is stored (after the document
 protection), and the PDF report renders. Every storable entry of the corpus is one influencer
 (its name, categories and notes); lone surrogates cannot be stored, and PostgreSQL refuses NUL.
 
-The exports themselves are `core/exports.py`; this file only reads them back.
+The exports themselves are `core/exports/__init__.py`; this file only reads them back.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from core import exports
-from core.db import Database
 from core.exports import ExportRequest, unprotect
-from core.models import Influencer
+from core.platform.db import Database
+from core.platform.models import Influencer
 from tests import factories
 from tests.conftest import NOW
 from tests.hostile.corpus import CORPUS

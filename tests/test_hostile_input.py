@@ -26,12 +26,18 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from core import analytics, auth, cancellation, i18n, receipt, support, support_desk
-from core.cancellation import PlanConfig, Survey
-from core.config import Settings
-from core.errors import InvalidCredentials, InvalidInput, PortalError
+from core import support_desk
+from core.customers import messages as support
+from core.documents import receipt
 from core.exports import unprotect
-from core.models import SupportRequest, SurveyAnswer, User, UserSession
+from core.identity import auth
+from core.insights import analytics
+from core.platform import i18n
+from core.platform.config import Settings
+from core.platform.errors import InvalidCredentials, InvalidInput, PortalError
+from core.platform.models import SupportRequest, SurveyAnswer, User, UserSession
+from core.retention import cancellation
+from core.retention.cancellation import PlanConfig, Survey
 from tests import factories
 from tests.conftest import NOW
 from tests.hostile.corpus import CORPUS, Entry, by_family, sample
@@ -41,7 +47,7 @@ NO_LOCKOUT = Settings(max_failed_sign_ins=10**9)
 
 def stored_form(text: str) -> str:
     """What free text becomes when stored: no C0/C1 controls but tab and line feed, no lone
-    surrogates, trimmed. Written here independently of `core.support.clean_message`."""
+    surrogates, trimmed. Written here independently of `core.customers.messages.clean_message`."""
     kept = "".join(
         ch
         for ch in text

@@ -19,9 +19,11 @@ from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
 from app_pages.widgets.text import md
-from core import auth, cancellation, i18n
-from core.cancellation import ALL_CONSENTS
-from core.models import Account, Plan, SupportRequest, User, UserSession
+from core.identity import auth
+from core.platform import i18n
+from core.platform.models import Account, Plan, SupportRequest, User, UserSession
+from core.retention import cancellation
+from core.retention.cancellation import ALL_CONSENTS
 from tests import factories
 from tests.conftest import ROOT
 from tests.hostile.corpus import by_family, sample

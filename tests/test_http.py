@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from core import auth, http
+from core.identity import auth
+from core.web import http
 from tests import factories
 from tests.conftest import NOW
 

@@ -17,10 +17,12 @@ from collections import Counter, defaultdict
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from core import analytics, auth, cancellation, demo, exports, lifecycle
-from core.cancellation import ALL_CONSENTS, PlanConfig, Survey
-from core.db import Database
-from core.models import (
+from core import demo, exports
+from core.identity import auth
+from core.insights import analytics
+from core.jobs import lifecycle
+from core.platform.db import Database
+from core.platform.models import (
     FUNNEL,
     INSIGHT_COUNTS,
     PRICE_COUNTS,
@@ -31,6 +33,8 @@ from core.models import (
     RetentionOffer,
     SurveyAnswer,
 )
+from core.retention import cancellation
+from core.retention.cancellation import ALL_CONSENTS, PlanConfig, Survey
 from tests import factories
 from tests.conftest import NOW, _head
 
@@ -292,7 +296,7 @@ def test_the_bulk_seed_writes_the_facts(db: Database) -> None:
 def test_the_migration_fills_the_facts_of_the_flows_on_record(db: Database) -> None:
     from alembic import command
 
-    from core.db import _alembic_config, current_revision, migrate
+    from core.platform.db import _alembic_config, current_revision, migrate
 
     demo.seed(db, accounts=40, influencers_per_account=2, now=NOW)
     command.downgrade(_alembic_config(db), "0002")  # as before the facts: no such columns
@@ -308,7 +312,7 @@ def test_the_migration_fills_the_facts_of_the_flows_on_record(db: Database) -> N
 def test_the_migration_adds_up_the_flows_on_record_and_the_triggers_keep_them(db: Database):
     from alembic import command
 
-    from core.db import _alembic_config, current_revision, migrate
+    from core.platform.db import _alembic_config, current_revision, migrate
 
     demo.seed(db, accounts=0, now=NOW)
     command.downgrade(_alembic_config(db), "0003")  # no totals, no triggers

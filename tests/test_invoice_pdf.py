@@ -15,11 +15,14 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from core import auth, demo, exports, invoices, lifecycle
-from core.db import open_database
-from core.errors import NotAuthorized, NotFound
-from core.i18n import fmt_date, fmt_money
-from core.models import Subscription
+from core import demo, exports
+from core.documents import invoices
+from core.identity import auth
+from core.jobs import lifecycle
+from core.platform.db import open_database
+from core.platform.errors import NotAuthorized, NotFound
+from core.platform.i18n import fmt_date, fmt_money
+from core.platform.models import Subscription
 from tests import factories
 from tests.conftest import NOW, ROOT
 from tests.test_export_page import site  # noqa: F401

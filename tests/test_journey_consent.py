@@ -11,7 +11,9 @@ import re
 
 import pytest
 
-from core import accounts, cancellation, i18n
+from core.customers import accounts
+from core.platform import i18n
+from core.retention import cancellation
 from tests.conftest import ROOT
 from tests.test_pages import open_app
 

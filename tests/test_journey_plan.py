@@ -11,10 +11,12 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from core import cancellation, custom_plan, i18n, support_desk
-from core.custom_plan import PlanConfig
-from core.errors import InvalidInput
-from core.models import RetentionOffer, SupportRequest, User
+from core import support_desk
+from core.platform import i18n
+from core.platform.errors import InvalidInput
+from core.platform.models import RetentionOffer, SupportRequest, User
+from core.retention import cancellation, custom_plan
+from core.retention.custom_plan import PlanConfig
 from tests import factories
 from tests.conftest import NOW, ROOT
 from tests.test_pages import assert_no_raw_keys, open_app, visible_text

@@ -11,10 +11,14 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from core import accounts, auth, cancellation, customer_desk, i18n, support_desk
-from core.cancellation import ALL_CONSENTS, NotResumable, ResumeTooLate
-from core.errors import NotAuthorized
-from core.models import AuditEntry, CancellationFlow, Subscription, SupportRequest
+from core import support_desk
+from core.customers import accounts, customer_desk
+from core.identity import auth
+from core.platform import i18n
+from core.platform.errors import NotAuthorized
+from core.platform.models import AuditEntry, CancellationFlow, Subscription, SupportRequest
+from core.retention import cancellation
+from core.retention.cancellation import ALL_CONSENTS, NotResumable, ResumeTooLate
 from tests import factories
 from tests.conftest import NOW, ROOT
 from tests.test_pages import assert_no_raw_keys, open_app, visible_text
@@ -86,7 +90,7 @@ def test_resume_is_refused_on_the_effective_date_and_after_the_end(db, shop):
     the_day_before = on_the_day - dt.timedelta(days=1)
     assert cancellation.scheduled(db, users["alice"], now=the_day_before).resumable
     assert not cancellation.scheduled(db, users["alice"], now=on_the_day).resumable
-    from core import lifecycle
+    from core.jobs import lifecycle
 
     lifecycle.run(db, done.dates.effective_on)
     with pytest.raises(NotResumable):
@@ -226,7 +230,7 @@ def test_the_overview_lists_the_requests_and_says_when_support_undid(site, lang)
 def test_the_overview_notice_names_a_reactivation_by_support(db, shop):
     alice, users = shop
     done = schedule(db, users["alice"])
-    from core import lifecycle
+    from core.jobs import lifecycle
 
     lifecycle.run(db, done.dates.effective_on)
     assert customer_desk.latest_notice(db, users["alice"], now=NOW) is None  # ended: no notice

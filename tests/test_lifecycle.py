@@ -11,10 +11,10 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from core import auth, cancellation, lifecycle
-from core.cancellation import ALL_CONSENTS, Survey
-from core.errors import InvalidInput
-from core.models import (
+from core.identity import auth
+from core.jobs import lifecycle
+from core.platform.errors import InvalidInput
+from core.platform.models import (
     Account,
     AuditEntry,
     CancellationFlow,
@@ -24,6 +24,8 @@ from core.models import (
     SurveyAnswer,
     User,
 )
+from core.retention import cancellation
+from core.retention.cancellation import ALL_CONSENTS, Survey
 from tests import factories
 from tests.conftest import NOW, ROOT
 
@@ -67,7 +69,7 @@ def cancel(db, user, comment=""):
 
 
 def status(db, account_id):
-    from core.models import Subscription
+    from core.platform.models import Subscription
 
     with db.transaction() as s:
         return s.scalar(select(Subscription.status).where(Subscription.account_id == account_id))
@@ -178,7 +180,7 @@ def test_support_reactivates_within_two_months_with_the_data_intact(db, shop):
     assert count(db, Influencer, Influencer.account_id == alice.account_id) == 1
     user = auth.sign_in(db, "alice@example.com", factories.PASSWORD, now=when).user
     assert "overview" in auth.pages_for(user)
-    from core import accounts
+    from core.customers import accounts
 
     ov = accounts.overview(db, user)
     assert (ov.period_start, ov.period_end) == (dt.date(2027, 1, 5), dt.date(2027, 2, 5))
@@ -235,8 +237,8 @@ def test_the_command_line_runs_the_lifecycle_and_refuses_impossible_dates(sqlite
 
 
 def test_the_demo_clock_is_for_admins_in_demo_mode_only(db, shop):
-    from core.config import Settings
-    from core.errors import NotAuthorized
+    from core.platform.config import Settings
+    from core.platform.errors import NotAuthorized
 
     alice, _, users = shop
     cancel(db, users["alice"])

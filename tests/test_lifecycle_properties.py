@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from core import auth, billing, cancellation, lifecycle
-from core.cancellation import ALL_CONSENTS, Survey
-from core.db import open_database
-from core.errors import PortalError
-from core.models import (
+from core.identity import auth
+from core.jobs import lifecycle
+from core.platform.db import open_database
+from core.platform.errors import PortalError
+from core.platform.models import (
     AuditEntry,
     CancellationFlow,
     Influencer,
@@ -26,6 +26,9 @@ from core.models import (
     SurveyAnswer,
     User,
 )
+from core.retention import cancellation
+from core.retention.cancellation import ALL_CONSENTS, Survey
+from core.rules import billing
 from tests import factories
 
 START = dt.datetime(2026, 1, 15, 9, tzinfo=dt.UTC)

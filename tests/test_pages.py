@@ -9,9 +9,11 @@ import os
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import accounts, auth, i18n
-from core.db import open_database
-from core.i18n import fmt_date
+from core.customers import accounts
+from core.identity import auth
+from core.platform import i18n
+from core.platform.db import open_database
+from core.platform.i18n import fmt_date
 from tests import factories
 from tests.conftest import ROOT
 

@@ -8,9 +8,12 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from core import auth, cancellation, i18n, receipt
-from core.errors import NotFound
-from core.i18n import fmt_date
+from core.documents import receipt
+from core.identity import auth
+from core.platform import i18n
+from core.platform.errors import NotFound
+from core.platform.i18n import fmt_date
+from core.retention import cancellation
 from tests import factories
 from tests.conftest import NOW
 

@@ -1,6 +1,6 @@
 """The PDF report, opened with a PDF reader: pages, page numbers, the company and influencer
 names in many scripts (as text, set in real fonts), charts, both languages, an empty account;
-and the shared `core.pdf` helper other PDFs (the cancellation receipt) are built with."""
+and the shared `core.documents.pdf` helper other PDFs (the cancellation receipt) are built with."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import update
 
-from core import exports, i18n, pdf, report
-from core.db import Database
-from core.errors import NotAuthorized
-from core.models import STATUS_ENDED, Influencer, Subscription
+from core import exports
+from core.documents import pdf, report
+from core.platform import i18n
+from core.platform.db import Database
+from core.platform.errors import NotAuthorized
+from core.platform.models import STATUS_ENDED, Influencer, Subscription
 from tests import factories
 from tests.conftest import NOW
 

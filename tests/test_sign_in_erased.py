@@ -11,11 +11,13 @@ import pytest
 from sqlalchemy import MetaData, select, update
 from streamlit.testing.v1 import AppTest
 
-from core import auth, billing, lifecycle
-from core.config import Settings
-from core.errors import InvalidCredentials
-from core.i18n import t
-from core.models import STATUS_ENDED, ErasedSignIn, Subscription
+from core.identity import auth
+from core.jobs import lifecycle
+from core.platform.config import Settings
+from core.platform.errors import InvalidCredentials
+from core.platform.i18n import t
+from core.platform.models import STATUS_ENDED, ErasedSignIn, Subscription
+from core.rules import billing
 from tests import factories
 from tests.conftest import NOW, ROOT
 

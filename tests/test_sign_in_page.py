@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import demo, i18n
+from core import demo
+from core.platform import i18n
 from tests.conftest import ROOT
 from tests.test_export_page import site  # noqa: F401
 

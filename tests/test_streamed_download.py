@@ -20,11 +20,14 @@ from sqlalchemy import update
 from starlette.applications import Starlette
 from streamlit.testing.v1 import AppTest
 
-from core import auth, demo, exports, http, i18n
-from core.db import Database
-from core.errors import NotAuthorized
+from core import demo, exports
 from core.exports import ExportRequest
-from core.models import STATUS_ENDED, Subscription
+from core.identity import auth
+from core.platform import i18n
+from core.platform.db import Database
+from core.platform.errors import NotAuthorized
+from core.platform.models import STATUS_ENDED, Subscription
+from core.web import http
 from tests import factories
 from tests.conftest import ROOT
 from tests.test_exports import (
@@ -300,7 +303,7 @@ def seeded_site(tmp_path, monkeypatch, **seed: int) -> Database:
     url = f"sqlite:///{tmp_path / 'portal.db'}"
     monkeypatch.setenv("PORTAL_DATABASE_URL", url)
     monkeypatch.setenv("PORTAL_DEMO_MODE", "0")
-    from core.db import open_database
+    from core.platform.db import open_database
 
     db = open_database(url)
     demo.seed(db, now=dt.datetime.now(dt.UTC), **seed)
@@ -390,7 +393,7 @@ def test_the_insights_page_streams_every_survey_answer_to_the_admin_only(insight
     """The raw answers (170 MB for a million) are a signed link, never a download button whose
     file the server would hold for the session; the file is the one `answers_csv` writes for
     the page's filters, and nobody else's browser gets it."""
-    from core import analytics
+    from core.insights import analytics
 
     db = insights_site
     _signed, cookie, at = page_as(
@@ -413,7 +416,7 @@ def test_the_insights_page_streams_every_survey_answer_to_the_admin_only(insight
     with db.transaction() as s:
         from sqlalchemy import func, select
 
-        from core.models import SurveyAnswer
+        from core.platform.models import SurveyAnswer
 
         stored = s.scalar(select(func.count()).select_from(SurveyAnswer))
     assert len(rows) == stored > 10  # the demo's answers all lie in the page's two years

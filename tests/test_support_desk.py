@@ -10,10 +10,13 @@ import threading
 import pytest
 from sqlalchemy import func, select, update
 
-from core import analytics, auth, cancellation, support_desk
-from core.cancellation import ALL_CONSENTS, PlanConfig, Survey
-from core.errors import InvalidInput, NotAuthorized, NotFound, PortalError
-from core.models import AuditEntry, InfluencerList, Subscription, SupportRequest
+from core import support_desk
+from core.identity import auth
+from core.insights import analytics
+from core.platform.errors import InvalidInput, NotAuthorized, NotFound, PortalError
+from core.platform.models import AuditEntry, InfluencerList, Subscription, SupportRequest
+from core.retention import cancellation
+from core.retention.cancellation import ALL_CONSENTS, PlanConfig, Survey
 from core.support_desk import AuditQuery
 from tests import factories
 from tests.conftest import NOW

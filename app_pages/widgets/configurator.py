@@ -13,10 +13,10 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.widgets.session import PageContext
-from core import custom_plan
-from core.custom_plan import UNITS, PlanConfig, PlanRequest
-from core.errors import PortalError
-from core.i18n import fmt_money, fmt_number
+from core.platform.errors import PortalError
+from core.platform.i18n import fmt_money, fmt_number
+from core.retention import custom_plan
+from core.retention.custom_plan import UNITS, PlanConfig, PlanRequest
 
 
 def describe(ctx: PageContext, config: PlanConfig) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from app_pages.widgets.session import PageContext
-from core.errors import PortalError
+from core.platform.errors import PortalError
 
 FLASH = "support_flash"
 

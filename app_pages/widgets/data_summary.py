@@ -3,8 +3,8 @@
 import streamlit as st
 
 from app_pages.widgets.session import PageContext
-from core.accounts import DataCounts
-from core.i18n import fmt_count
+from core.customers.accounts import DataCounts
+from core.platform.i18n import fmt_count
 
 
 def show_counts(ctx: PageContext, counts: DataCounts) -> None:

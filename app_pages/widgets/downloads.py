@@ -11,7 +11,7 @@ from babel.dates import format_time
 
 from app_pages.widgets.session import PageContext
 from core.exports import ExportResult
-from core.i18n import fmt_number, locale_of
+from core.platform.i18n import fmt_number, locale_of
 
 
 @dataclass(frozen=True)

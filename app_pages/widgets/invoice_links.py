@@ -1,7 +1,7 @@
 """One invoice as a PDF, chosen from a list: for the overview's invoice block and Export data.
 
 A select of the invoice (number, date, amount) and a link that streams its PDF from the server
-(`/download/<token>`, `core/http.py`): the PDF is drawn only when the link is opened, with
+(`/download/<token>`, `core/web/http.py`): the PDF is drawn only when the link is opened, with
 every check made again then (`core.exports.open_for_export`). Usable at 390 px: the select and
 the link stack.
 """
@@ -14,8 +14,8 @@ import streamlit as st
 
 from app_pages.widgets.session import PageContext
 from core import exports
-from core.accounts import InvoiceLine
-from core.i18n import fmt_date, fmt_money
+from core.customers.accounts import InvoiceLine
+from core.platform.i18n import fmt_date, fmt_money
 
 
 def invoice_download(ctx: PageContext, lines: Sequence[InvoiceLine], key: str) -> None:

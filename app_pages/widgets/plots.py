@@ -1,6 +1,6 @@
 """Plotly figures for the churn insights, labelled in the admin's language, and the small
-"Download CSV" button under each chart. The numbers come from `core.analytics`; here they are
-only named, coloured and laid out."""
+"Download CSV" button under each chart. The numbers come from `core.insights.analytics`;
+here they are only named, coloured and laid out."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from babel.numbers import format_currency
 
 from app_pages.widgets.session import PageContext
 from app_pages.widgets.text import md
-from core import analytics
-from core.analytics import GroupCounts, Insights, PriceBucket, Trend
-from core.i18n import fmt_date, fmt_number, fmt_percent, locale_of
+from core.insights import analytics
+from core.insights.analytics import GroupCounts, Insights, PriceBucket, Trend
+from core.platform.i18n import fmt_date, fmt_number, fmt_percent, locale_of
 
 REASON_COLOURS = {
     "too_expensive": "#5B3DF5",

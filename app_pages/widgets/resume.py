@@ -7,9 +7,9 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.widgets.session import PageContext
-from core import cancellation
-from core.cancellation import Dates
-from core.errors import PortalError
+from core.platform.errors import PortalError
+from core.retention import cancellation
+from core.retention.cancellation import Dates
 
 ANSWER = "resumed"
 

@@ -9,12 +9,13 @@ from typing import Any
 
 import streamlit as st
 
-from core import auth, demo
-from core.auth import CurrentUser
-from core.config import LANGUAGE_COOKIE, Settings, load_settings
-from core.db import Database, open_database
-from core.errors import DatabaseUnavailable, PortalError
-from core.i18n import LANGUAGES, normalise_language, t
+from core import demo
+from core.identity import auth
+from core.identity.auth import CurrentUser
+from core.platform.config import LANGUAGE_COOKIE, Settings, load_settings
+from core.platform.db import Database, open_database
+from core.platform.errors import DatabaseUnavailable, PortalError
+from core.platform.i18n import LANGUAGES, normalise_language, t
 
 PAGE_FILES = {
     "sign_in": ("app_pages/sign_in.py", "nav.sign_in", ":material/login:", "sign-in"),

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core import demo
-from core.i18n import t
+from core.platform.i18n import t
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGS = ("en", "it")

@@ -36,10 +36,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 
-from core import demo, i18n
-from core.db import Database, open_database
-from core.models import AuditEntry, CancellationFlow, Subscription, User
-from core.passwords import hash_password
+from core import demo
+from core.identity.passwords import hash_password
+from core.platform import i18n
+from core.platform.db import Database, open_database
+from core.platform.models import AuditEntry, CancellationFlow, Subscription, User
 
 PASSWORD = "load-test-password"
 STEP_TIMEOUT_MS = 180_000  # one click's wait on a loaded 2-core machine; a run always ends
@@ -131,7 +132,7 @@ def prepare(db: Database, count: int) -> list[Customer]:
             .where(User.email.in_([c.email for c in chosen]))
             .values(password_hash=known, language="en")
         )
-        from core.models import Account
+        from core.platform.models import Account
 
         names = dict(
             s.execute(

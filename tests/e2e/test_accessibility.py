@@ -17,7 +17,7 @@ import time
 import pytest
 
 from core import demo
-from core.i18n import t
+from core.platform.i18n import t
 from tests.e2e import gallery
 from tests.e2e.conftest import ROOT, running_server
 

@@ -10,7 +10,7 @@ import secrets
 
 from playwright.sync_api import expect
 
-from core.i18n import fmt_date, t
+from core.platform.i18n import fmt_date, t
 from tests.e2e.conftest import ROOT
 from tests.e2e.test_cancellation_flow import open_cancel_page
 from tests.e2e.test_sign_in_overview import account_show, sign_in

@@ -10,8 +10,8 @@ import re
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from core import cancellation
-from core.i18n import fmt_date, fmt_money, fmt_number, t
+from core.platform.i18n import fmt_date, fmt_money, fmt_number, t
+from core.retention import cancellation
 from tests.e2e.conftest import ROOT
 from tests.e2e.test_sign_in_overview import account_show, sign_in
 

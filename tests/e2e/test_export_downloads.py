@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from core import demo, exports
-from core.db import open_database
+from core.platform.db import open_database
 from tests.e2e.conftest import ROOT
 from tests.e2e.test_sign_in_overview import sign_in
 from tests.test_exports import parse

@@ -7,10 +7,12 @@ from __future__ import annotations
 from playwright.sync_api import expect
 from sqlalchemy import select, update
 
-from core import auth, cancellation, demo
-from core.cancellation import ALL_CONSENTS
-from core.db import open_database
-from core.models import Account, Plan, Subscription, User
+from core import demo
+from core.identity import auth
+from core.platform.db import open_database
+from core.platform.models import Account, Plan, Subscription, User
+from core.retention import cancellation
+from core.retention.cancellation import ALL_CONSENTS
 from tests.e2e.conftest import running_server
 from tests.e2e.gallery import settle
 from tests.e2e.test_sign_in_overview import sign_in

@@ -9,7 +9,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from core import demo
-from core.i18n import t
+from core.platform.i18n import t
 from tests.e2e.gallery import account_show, settle
 
 LANG = "it"

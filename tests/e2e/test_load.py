@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from core.db import open_database
+from core.platform.db import open_database
 from tests.conftest import PG_URL, reset_postgres
 from tests.e2e import load
 from tests.e2e.conftest import ROOT, running_server

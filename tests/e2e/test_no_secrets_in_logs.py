@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from core.db import open_database
-from core.models import AuditEntry, User, UserSession
+from core.platform.db import open_database
+from core.platform.models import AuditEntry, User, UserSession
 from tests.e2e.conftest import running_server
 from tests.e2e.test_cancellation_flow import open_cancel_page
 from tests.e2e.test_sign_in_overview import account_show, sign_in

@@ -11,7 +11,7 @@ import sys
 
 from playwright.sync_api import expect
 
-from core.i18n import fmt_date
+from core.platform.i18n import fmt_date
 from tests.e2e.conftest import ROOT
 
 

@@ -1,0 +1,657 @@
+"""The account's PDF report: a cover with the company, plan and date, summary figures, three
+charts (followers by platform, engagement distribution, campaign results), the campaigns, the
+lists, the top influencers and the saved reports, with page numbers, in the reader's language.
+
+Figures are computed by the database (sums, counts, bands), so the report of a very large
+account costs a handful of queries and its size does not grow with the number of influencers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from babel.numbers import format_compact_decimal
+from fpdf.fonts import FontFace
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from core.documents import charts
+from core.documents.pdf import FAMILY, Document, clean, new_document, write_line
+from core.identity.auth import CurrentUser
+from core.platform.db import Database
+from core.platform.i18n import fmt_date, fmt_money, fmt_number, fmt_percent, locale_of, t
+from core.platform.models import (
+    Account,
+    Campaign,
+    CampaignInfluencer,
+    Influencer,
+    InfluencerList,
+    Invoice,
+    ListMember,
+    Plan,
+    Report,
+    SavedSearch,
+    SearchResult,
+    Subscription,
+)
+
+TOP_INFLUENCERS = 10
+CHART_CAMPAIGNS = 8
+# Engagement-rate bands (percent): [low, high); None is open-ended.
+BANDS: tuple[tuple[float | None, float | None], ...] = (
+    (None, 1),
+    (1, 2),
+    (2, 3),
+    (3, 5),
+    (5, 8),
+    (8, None),
+)
+PLATFORM_NAMES = {
+    "instagram": "Instagram",
+    "tiktok": "TikTok",
+    "youtube": "YouTube",
+    "twitch": "Twitch",
+    "x": "X",
+    "facebook": "Facebook",
+}
+PRIMARY = (91, 61, 245)
+SOFT = (244, 242, 254)
+
+
+@dataclass(frozen=True)
+class PlatformFigures:
+    platform: str
+    influencers: int
+    followers: int
+
+
+@dataclass(frozen=True)
+class ListFigures:
+    name: str
+    created_at: dt.datetime
+    members: int
+    followers: int
+    engagement: float | None  # average engagement rate of the members, percent
+
+
+@dataclass(frozen=True)
+class CampaignFigures:
+    name: str
+    status: str
+    start_date: dt.date
+    end_date: dt.date
+    budget_cents: int
+    currency: str
+    influencers: int
+    posts: int
+    reach: int
+    impressions: int
+    engagements: int
+    clicks: int
+    conversions: int
+    cost_cents: int
+
+
+@dataclass(frozen=True)
+class InfluencerLine:
+    name: str
+    handle: str
+    platform: str
+    country: str
+    followers: int
+    engagement_rate: float
+
+
+@dataclass(frozen=True)
+class SavedReport:
+    title: str
+    kind: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ReportData:
+    company: str
+    country: str
+    plan_name: str
+    status: str
+    billing_interval: str
+    price_cents: int
+    currency: str
+    period_start: dt.date
+    period_end: dt.date
+    generated_at: dt.datetime
+    searches: int
+    search_results: int
+    influencers: int
+    invoices: int
+    total_followers: int
+    average_engagement: float | None
+    platforms: tuple[PlatformFigures, ...]
+    engagement_bands: tuple[int, ...]  # influencers per band of BANDS
+    lists: tuple[ListFigures, ...]
+    campaigns: tuple[CampaignFigures, ...]
+    top_influencers: tuple[InfluencerLine, ...]
+    reports: tuple[SavedReport, ...]
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    content: bytes
+    pages: int
+    # characters no shipped font has, printed as U+FFFD (core.documents.pdf logs which)
+    replaced: int = 0
+
+
+# --- Figures -------------------------------------------------------------------------------
+
+
+def collect(
+    db: Database,
+    actor: CurrentUser | None,
+    account_id: int | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> ReportData:
+    """The report's figures, for the owner of the account (or an admin); not for an account
+    whose subscription has ended."""
+    from core.exports import open_for_export, resolve_account_id
+
+    account_id = resolve_account_id(actor, account_id)
+    with db.transaction() as s:
+        open_for_export(s, actor, account_id)
+        return collect_in(s, account_id, now=now)
+
+
+def collect_in(s: Session, account_id: int, *, now: dt.datetime | None = None) -> ReportData:
+    """The figures, read in the caller's transaction (the caller has checked access)."""
+    now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    account = s.get(Account, account_id)
+    sub = s.scalar(select(Subscription).where(Subscription.account_id == account_id))
+    plan = s.get(Plan, sub.plan_id)
+    mine = Influencer.account_id == account_id
+
+    def count(model: object, *where: object) -> int:
+        return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+    total_followers, average = s.execute(
+        select(
+            func.coalesce(func.sum(Influencer.followers), 0), func.avg(Influencer.engagement_rate)
+        ).where(mine)
+    ).one()
+    platforms = tuple(
+        PlatformFigures(platform, n, int(followers or 0))
+        for platform, n, followers in s.execute(
+            select(Influencer.platform, func.count(), func.sum(Influencer.followers))
+            .where(mine)
+            .group_by(Influencer.platform)
+            .order_by(func.sum(Influencer.followers).desc(), Influencer.platform)
+        )
+    )
+    band = case(
+        *(
+            (Influencer.engagement_rate < high, i)
+            for i, (_low, high) in enumerate(BANDS)
+            if high is not None
+        ),
+        else_=len(BANDS) - 1,
+    )
+    per_band = dict(s.execute(select(band, func.count()).where(mine).group_by(band)).all())
+    lists = tuple(
+        ListFigures(name, created_at, members, int(followers or 0), engagement)
+        for name, created_at, members, followers, engagement in s.execute(
+            select(
+                InfluencerList.name,
+                InfluencerList.created_at,
+                func.count(Influencer.id),
+                func.sum(Influencer.followers),
+                func.avg(Influencer.engagement_rate),
+            )
+            .outerjoin(ListMember, ListMember.list_id == InfluencerList.id)
+            .outerjoin(Influencer, Influencer.id == ListMember.influencer_id)
+            .where(InfluencerList.account_id == account_id)
+            .group_by(InfluencerList.id, InfluencerList.name, InfluencerList.created_at)
+            .order_by(InfluencerList.created_at, InfluencerList.id)
+        )
+    )
+    ci = CampaignInfluencer
+
+    def total(column: object) -> object:
+        return func.coalesce(func.sum(column), 0)
+
+    campaigns = tuple(
+        CampaignFigures(*row[:6], *(int(v) for v in row[6:]))
+        for row in s.execute(
+            select(
+                Campaign.name,
+                Campaign.status,
+                Campaign.start_date,
+                Campaign.end_date,
+                Campaign.budget_cents,
+                Campaign.currency,
+                func.count(ci.influencer_id),
+                total(ci.posts),
+                total(ci.reach),
+                total(ci.impressions),
+                total(ci.engagements),
+                total(ci.clicks),
+                total(ci.conversions),
+                total(ci.cost_cents),
+            )
+            .outerjoin(ci, ci.campaign_id == Campaign.id)
+            .where(Campaign.account_id == account_id)
+            .group_by(Campaign.id)
+            .order_by(Campaign.start_date, Campaign.id)
+        )
+    )
+    top = tuple(
+        InfluencerLine(*row)
+        for row in s.execute(
+            select(
+                Influencer.name,
+                Influencer.handle,
+                Influencer.platform,
+                Influencer.country,
+                Influencer.followers,
+                Influencer.engagement_rate,
+            )
+            .where(mine)
+            .order_by(Influencer.followers.desc(), Influencer.id)
+            .limit(TOP_INFLUENCERS)
+        )
+    )
+    reports = tuple(
+        SavedReport(*row)
+        for row in s.execute(
+            select(Report.title, Report.kind, Report.created_at)
+            .where(Report.account_id == account_id)
+            .order_by(Report.created_at.desc(), Report.id.desc())
+        )
+    )
+    return ReportData(
+        company=account.company,
+        country=account.country,
+        plan_name=plan.name,
+        status=sub.status,
+        billing_interval=sub.billing_interval,
+        price_cents=sub.price_cents,
+        currency=sub.currency,
+        period_start=sub.current_period_start,
+        period_end=sub.current_period_end,
+        generated_at=now,
+        searches=count(SavedSearch, SavedSearch.account_id == account_id),
+        search_results=count(
+            SearchResult.__table__.join(SavedSearch.__table__), SavedSearch.account_id == account_id
+        ),
+        influencers=count(Influencer, mine),
+        invoices=count(Invoice, Invoice.account_id == account_id),
+        total_followers=int(total_followers or 0),
+        average_engagement=float(average) if average is not None else None,
+        platforms=platforms,
+        engagement_bands=tuple(per_band.get(i, 0) for i in range(len(BANDS))),
+        lists=lists,
+        campaigns=campaigns,
+        top_influencers=top,
+        reports=reports,
+    )
+
+
+# --- The document --------------------------------------------------------------------------
+
+
+def _compact(value: float, lang: str) -> str:
+    """1.2M / 1,2 Mln for millions and more; smaller numbers in full, grouped."""
+    if abs(value) < 1_000_000:
+        return fmt_number(round(value), lang)
+    return format_compact_decimal(
+        value, format_type="short", locale=locale_of(lang), fraction_digits=1
+    )
+
+
+def _rate(percent: float | None, lang: str) -> str:
+    return "–" if percent is None else fmt_percent(percent / 100, lang)
+
+
+def _band_label(low: float | None, high: float | None, lang: str) -> str:
+    if low is None:
+        return t("report.band_below", lang, high=fmt_number(high, lang))
+    if high is None:
+        return t("report.band_above", lang, low=fmt_number(low, lang))
+    return t("report.band", lang, low=fmt_number(low, lang), high=fmt_number(high, lang))
+
+
+def platform_name(code: str) -> str:
+    return PLATFORM_NAMES.get(code, code) or "–"
+
+
+def render(data: ReportData, lang: str) -> RenderedReport:
+    """The report as PDF bytes, in `lang`."""
+    title = t("report.title", lang)
+    pdf = new_document(
+        lang,
+        title=f"{data.company} - {title}",
+        author=t("app.name", lang),
+        footer=t(
+            "report.footer", lang, company=clean(data.company)[:80], page="{page}", pages="{pages}"
+        ),
+    )
+    pdf.add_page()
+    _cover(pdf, data, lang)
+    _summary(pdf, data, lang)
+    _first_charts(pdf, data, lang)
+    pdf.add_page()
+    _campaigns(pdf, data, lang)
+    _lists(pdf, data, lang)
+    _top_influencers(pdf, data, lang)
+    _saved_reports(pdf, data, lang)
+    content = bytes(pdf.output())
+    return RenderedReport(content, pdf.pages_count, pdf.replaced)
+
+
+def _heading(pdf: Document, text: str) -> None:
+    if pdf.will_page_break(30):
+        pdf.add_page()
+    pdf.ln(3)
+    write_line(pdf, text, size=13, bold=True, color=charts.INK)
+    pdf.set_draw_color(*PRIMARY)
+    pdf.set_line_width(0.4)
+    pdf.line(pdf.l_margin, pdf.get_y() + 0.5, pdf.w - pdf.r_margin, pdf.get_y() + 0.5)
+    pdf.set_line_width(0.2)
+    pdf.ln(3)
+
+
+def _cover(pdf: Document, data: ReportData, lang: str) -> None:
+    pdf.set_fill_color(*PRIMARY)
+    pdf.rect(0, 0, pdf.w, 34, style="F")
+    pdf.set_xy(pdf.l_margin, 9)
+    write_line(pdf, t("app.name", lang), size=9, color=(230, 226, 255))
+    write_line(pdf, t("report.title", lang), size=20, bold=True, color=(255, 255, 255), height=9)
+    pdf.set_y(42)
+    write_line(pdf, data.company, size=22, bold=True, height=10, color=charts.INK)
+    pdf.ln(2)
+    interval = t(f"interval.{data.billing_interval}", lang)
+    price = fmt_money(data.price_cents, data.currency, lang)
+    for key, params in (
+        ("report.plan_line", {"plan": data.plan_name, "price": price, "interval": interval}),
+        ("report.status_line", {"status": t(f"report.status.{data.status}", lang)}),
+        (
+            "report.cycle_line",
+            {
+                "start": fmt_date(data.period_start, lang),
+                "end": fmt_date(data.period_end, lang),
+            },
+        ),
+        ("report.prepared_on", {"date": data.generated_at.date()}),
+    ):
+        write_line(pdf, t(key, lang, **params), size=10.5, height=6, color=charts.MUTED)
+
+
+def _summary(pdf: Document, data: ReportData, lang: str) -> None:
+    _heading(pdf, t("report.summary", lang))
+    reach = sum(c.reach for c in data.campaigns)
+    boxes = (
+        ("data.searches", fmt_number(data.searches, lang)),
+        ("report.search_results", fmt_number(data.search_results, lang)),
+        ("data.influencers", fmt_number(data.influencers, lang)),
+        ("report.total_followers", _compact(data.total_followers, lang)),
+        ("report.average_engagement", _rate(data.average_engagement, lang)),
+        ("data.lists", fmt_number(len(data.lists), lang)),
+        ("data.campaigns", fmt_number(len(data.campaigns), lang)),
+        ("report.campaign_reach", _compact(reach, lang)),
+    )
+    width = (pdf.w - pdf.l_margin - pdf.r_margin - 3 * 4) / 4
+    top = pdf.get_y()
+    for i, (key, value) in enumerate(boxes):
+        x = pdf.l_margin + (i % 4) * (width + 4)
+        y = top + (i // 4) * 22
+        pdf.set_fill_color(*SOFT)
+        pdf.rect(x, y, width, 18, style="F", round_corners=True, corner_radius=2)
+        pdf.set_xy(x + 3, y + 2.5)
+        pdf.set_font(FAMILY, "B", 14)
+        pdf.set_text_color(*PRIMARY)
+        pdf.cell(w=width - 6, h=7, text=value)
+        pdf.set_xy(x + 3, y + 10)
+        pdf.set_font(FAMILY, "", 8)
+        pdf.set_text_color(*charts.MUTED)
+        pdf.cell(w=width - 6, h=5, text=t(key, lang))
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_y(top + 2 * 22)
+
+
+def _first_charts(pdf: Document, data: ReportData, lang: str) -> None:
+    _heading(pdf, t("report.charts", lang))
+    no_data = t("report.no_data", lang)
+    width = (pdf.w - pdf.l_margin - pdf.r_margin - 8) / 2
+    top = pdf.get_y()
+    charts.horizontal_bars(
+        pdf,
+        pdf.l_margin,
+        top,
+        width,
+        72,
+        t("report.chart_platforms", lang),
+        [
+            charts.Bar(platform_name(p.platform), p.followers, _compact(p.followers, lang))
+            for p in data.platforms[:8]
+        ],
+        empty_text=no_data,
+    )
+    charts.columns(
+        pdf,
+        pdf.l_margin + width + 8,
+        top,
+        width,
+        72,
+        t("report.chart_engagement", lang),
+        [
+            charts.Bar(_band_label(low, high, lang), n, fmt_number(n, lang))
+            for (low, high), n in zip(BANDS, data.engagement_bands, strict=True)
+        ],
+        empty_text=no_data,
+        color=charts.PALETTE[2],
+    )
+    pdf.set_y(top + 76)
+    write_line(
+        pdf,
+        t("report.chart_note", lang, influencers=fmt_number(data.influencers, lang)),
+        size=8,
+        color=charts.MUTED,
+    )
+
+
+def _table(
+    pdf: Document,
+    headings: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    widths: Sequence[float],
+    align: Sequence[str],
+    *,
+    font_size: float = 8,
+) -> None:
+    pdf.set_font(FAMILY, "", font_size)
+    pdf.set_draw_color(*charts.GRID)
+    pdf.set_fill_color(255, 255, 255)
+    pdf.set_text_color(*charts.INK)
+    with pdf.table(
+        col_widths=tuple(widths),
+        text_align=tuple(align),
+        width=pdf.w - pdf.l_margin - pdf.r_margin,
+        line_height=4.6,
+        headings_style=FontFace(family=FAMILY, emphasis="BOLD", color=charts.INK, fill_color=SOFT),
+        borders_layout="HORIZONTAL_LINES",
+        padding=(1.2, 1.5),
+        repeat_headings=1,
+        cell_fill_color=(250, 249, 255),
+        cell_fill_mode="ROWS",
+    ) as table:
+        table.row([clean(h) for h in headings])
+        for row in rows:
+            table.row([clean(cell)[:300] for cell in row])
+    pdf.ln(2)
+
+
+def _none(pdf: Document, text: str) -> None:
+    write_line(pdf, text, size=9, color=charts.MUTED)
+
+
+def _campaigns(pdf: Document, data: ReportData, lang: str) -> None:
+    _heading(pdf, t("report.campaigns", lang))
+    if not data.campaigns:
+        _none(pdf, t("report.no_campaigns", lang))
+        return
+    shown = sorted(data.campaigns, key=lambda c: c.reach, reverse=True)[:CHART_CAMPAIGNS]
+    shown.sort(key=lambda c: (c.start_date, c.name))
+    series = (t("report.reach", lang), t("report.engagements", lang))
+    height = 18 + len(shown) * (4.2 * len(series) + 3)
+    if pdf.will_page_break(height):
+        pdf.add_page()
+    top = pdf.get_y()
+    charts.grouped_bars(
+        pdf,
+        pdf.l_margin,
+        top,
+        pdf.w - pdf.l_margin - pdf.r_margin,
+        height,
+        t("report.chart_campaigns", lang),
+        [
+            (
+                c.name,
+                (
+                    charts.Bar(series[0], c.reach, _compact(c.reach, lang)),
+                    charts.Bar(series[1], c.engagements, _compact(c.engagements, lang)),
+                ),
+            )
+            for c in shown
+        ],
+        series,
+        empty_text=t("report.no_results_yet", lang),
+    )
+    pdf.set_y(top + height + 2)
+    _table(
+        pdf,
+        [
+            t("report.col.campaign", lang),
+            t("report.col.status", lang),
+            t("report.col.dates", lang),
+            t("report.reach", lang),
+            t("report.engagements", lang),
+            t("report.col.conversions", lang),
+            t("report.col.cost", lang),
+            t("report.col.budget", lang),
+        ],
+        [
+            (
+                c.name,
+                t(f"campaign_status.{c.status}", lang)
+                if c.status in ("planned", "active", "completed")
+                else c.status,
+                f"{fmt_date(c.start_date, lang, 'short')} – {fmt_date(c.end_date, lang, 'short')}",
+                fmt_number(c.reach, lang),
+                fmt_number(c.engagements, lang),
+                fmt_number(c.conversions, lang),
+                fmt_money(c.cost_cents, c.currency, lang),
+                fmt_money(c.budget_cents, c.currency, lang),
+            )
+            for c in data.campaigns
+        ],
+        (42, 18, 19, 17, 21.5, 19.5, 21.5, 21.5),
+        ("LEFT", "LEFT", "LEFT", *["RIGHT"] * 5),
+        font_size=7.5,
+    )
+
+
+def _lists(pdf: Document, data: ReportData, lang: str) -> None:
+    _heading(pdf, t("report.lists", lang))
+    if not data.lists:
+        _none(pdf, t("report.no_lists", lang))
+        return
+    _table(
+        pdf,
+        [
+            t("report.col.list", lang),
+            t("report.col.created", lang),
+            t("report.col.influencers", lang),
+            t("report.total_followers", lang),
+            t("report.average_engagement", lang),
+        ],
+        [
+            (
+                item.name,
+                fmt_date(item.created_at.date(), lang, "medium"),
+                fmt_number(item.members, lang),
+                fmt_number(item.followers, lang),
+                _rate(item.engagement, lang),
+            )
+            for item in data.lists
+        ],
+        (60, 25, 20, 25, 25),
+        ("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT"),
+    )
+
+
+def _top_influencers(pdf: Document, data: ReportData, lang: str) -> None:
+    _heading(pdf, t("report.top_influencers", lang, count=TOP_INFLUENCERS))
+    if not data.top_influencers:
+        _none(pdf, t("report.no_influencers", lang))
+        return
+    _table(
+        pdf,
+        [
+            t("report.col.name", lang),
+            t("report.col.handle", lang),
+            t("report.col.platform", lang),
+            t("report.col.country", lang),
+            t("report.col.followers", lang),
+            t("report.col.engagement", lang),
+        ],
+        [
+            (
+                i.name,
+                f"@{i.handle}",
+                platform_name(i.platform),
+                i.country,
+                fmt_number(i.followers, lang),
+                _rate(i.engagement_rate, lang),
+            )
+            for i in data.top_influencers
+        ],
+        (48, 40, 22, 14, 24, 22),
+        ("LEFT", "LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT"),
+    )
+
+
+def _saved_reports(pdf: Document, data: ReportData, lang: str) -> None:
+    _heading(pdf, t("report.saved_reports", lang))
+    if not data.reports:
+        _none(pdf, t("report.no_reports", lang))
+        return
+    _table(
+        pdf,
+        [t("report.col.title", lang), t("report.col.kind", lang), t("report.col.created", lang)],
+        [
+            (
+                r.title,
+                t(f"report_kind.{r.kind}", lang)
+                if r.kind in ("campaign", "audience", "competitor")
+                else r.kind,
+                fmt_date(r.created_at.date(), lang, "medium"),
+            )
+            for r in data.reports
+        ],
+        (110, 30, 30),
+        ("LEFT", "LEFT", "LEFT"),
+    )
+
+
+def build(
+    db: Database,
+    actor: CurrentUser | None,
+    account_id: int | None = None,
+    *,
+    lang: str = "en",
+    now: dt.datetime | None = None,
+) -> RenderedReport:
+    """The report of the account, checked and rendered: what the page previews."""
+    return render(collect(db, actor, account_id, now=now), lang)

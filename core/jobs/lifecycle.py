@@ -1,0 +1,339 @@
+"""The subscription lifecycle, applied as of a date: end, renew, purge, and sweep stale flows.
+
+`run()` is idempotent and safe to run at the same time on several machines: every transition is
+one conditional UPDATE inside its own transaction ("... WHERE status = 'x' AND period_end = d"),
+so of two runners exactly one changes a row and the other finds nothing left to do; invoice
+numbers are derived from the period, and UNIQUE, so a renewal can never be billed twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from core.identity.auth import CurrentUser, require_admin
+from core.platform.config import Settings, load_settings
+from core.platform.db import Database
+from core.platform.errors import InvalidInput, NotAuthorized
+from core.platform.models import (
+    STATUS_ACTIVE,
+    STATUS_ENDED,
+    STATUS_PURGED,
+    STATUS_SCHEDULED,
+    Account,
+    AuditEntry,
+    Campaign,
+    CancellationFlow,
+    FlowStep,
+    Influencer,
+    InfluencerList,
+    Invoice,
+    Report,
+    SavedSearch,
+    SignInThrottle,
+    Subscription,
+    SupportRequest,
+    SurveyAnswer,
+    User,
+    stage_bit,
+)
+from core.rules import billing
+
+STALE_FLOW_HOURS = 24
+EMAIL_LIKE = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+REDACTED = "[removed]"
+ACCOUNT_PURGED = "account_purged"  # the audit entry of a purge: "Data erased for account #N"
+
+
+@dataclass
+class LifecycleReport:
+    as_of: dt.date
+    ended: list[int] = field(default_factory=list)  # account ids
+    renewed: list[int] = field(default_factory=list)
+    invoices: int = 0
+    purged: list[int] = field(default_factory=list)
+    abandoned_flows: int = 0
+
+    def lines(self) -> list[str]:
+        ended, renewed, purged = len(self.ended), len(self.renewed), len(self.purged)
+        return [
+            f"lifecycle as of {self.as_of.isoformat()}:",
+            f"  ended:     {_count(ended, 'subscription')} {self.ended or ''}".rstrip(),
+            f"  renewed:   {_count(renewed, 'subscription')}, {_count(self.invoices, 'invoice')}",
+            f"  purged:    {_count(purged, 'account')} {self.purged or ''}".rstrip(),
+            f"  abandoned: {_count(self.abandoned_flows, 'cancellation flow')} left unfinished",
+        ]
+
+
+def _count(n: int, noun: str) -> str:
+    """ "1 subscription", "2 subscriptions" (the command line speaks English)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def invoice_number(account_id: int, period_start: dt.date) -> str:
+    return f"INV-{period_start:%Y%m%d}-{account_id:06d}"
+
+
+def add_invoice(s: Session, sub: Subscription, start: dt.date, end: dt.date) -> None:
+    s.add(
+        Invoice(
+            account_id=sub.account_id,
+            number=invoice_number(sub.account_id, start),
+            issued_on=start,
+            period_start=start,
+            period_end=end,
+            amount_cents=sub.price_cents,
+            currency=sub.currency,
+            status="paid",
+        )
+    )
+
+
+def _audit(s: Session, action: str, account_id: int, before: dict, after: dict, at: dt.datetime):
+    s.add(
+        AuditEntry(
+            at=at,
+            actor_user_id=None,
+            actor="lifecycle",
+            action=action,
+            account_id=account_id,
+            before=json.dumps(before, default=str),
+            after=json.dumps(after, default=str),
+        )
+    )
+
+
+def _end(db: Database, sub_id: int, as_of: dt.date, now: dt.datetime) -> int | None:
+    """A scheduled cancellation whose cycle is over: the subscription ends, data kept."""
+    with db.transaction(write=True) as s:
+        sub = s.get(Subscription, sub_id)
+        if sub is None:
+            return None
+        period_end = sub.current_period_end
+        changed = s.execute(
+            update(Subscription)
+            .where(
+                Subscription.id == sub_id,
+                Subscription.status == STATUS_SCHEDULED,
+                Subscription.current_period_end <= as_of,
+            )
+            .values(status=STATUS_ENDED, ended_on=period_end)
+        ).rowcount
+        if changed != 1:
+            return None
+        # the cancellation is carried out: it no longer blocks a future one after reactivation
+        s.execute(
+            update(CancellationFlow)
+            .where(CancellationFlow.open_subscription_id == sub_id)
+            .values(open_subscription_id=None)
+        )
+        _audit(
+            s,
+            "subscription_ended",
+            sub.account_id,
+            {"status": STATUS_SCHEDULED},
+            {"status": STATUS_ENDED, "ended_on": period_end},
+            now,
+        )
+        return sub.account_id
+
+
+def _renew(db: Database, sub_id: int, as_of: dt.date) -> tuple[int, int] | None:
+    """An active subscription whose cycle is over rolls on, one invoice per new cycle."""
+    with db.transaction(write=True) as s:
+        sub = s.get(Subscription, sub_id)
+        if sub is None or sub.status != STATUS_ACTIVE or sub.current_period_end > as_of:
+            return None
+        old_end = sub.current_period_end
+        start, end = sub.current_period_start, old_end
+        invoices: list[tuple[dt.date, dt.date]] = []
+        while end <= as_of:
+            start, end = billing.next_period(end, sub.billing_interval)
+            invoices.append((start, end))
+        changed = s.execute(
+            update(Subscription)
+            .where(
+                Subscription.id == sub_id,
+                Subscription.status == STATUS_ACTIVE,
+                Subscription.current_period_end == old_end,
+            )
+            .values(current_period_start=start, current_period_end=end)
+        ).rowcount
+        if changed != 1:
+            return None
+        for period_start, period_end in invoices:
+            add_invoice(s, sub, period_start, period_end)
+        return sub.account_id, len(invoices)
+
+
+def _identifiers(company: str, emails: list[str], full_names: list[str]) -> set[str]:
+    """Everything that could name the account: whole names and each of their words."""
+    whole = {company, *emails, *full_names}
+    words = {w for n in (company, *full_names) for w in re.split(r"[\W_]+", n)}
+    words |= {e.split("@", 1)[0] for e in emails}
+    words |= {w for e in emails for w in re.split(r"[\W_]+", e.split("@", 1)[0])}
+    return {n for n in whole | words if n and len(n) >= 3}
+
+
+def _scrub(text: str, identifiers: set[str]) -> str:
+    """Free text without the names, emails or company of the purged account."""
+    text = EMAIL_LIKE.sub(REDACTED, text)
+    for name in sorted(identifiers, key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", REDACTED, text, flags=re.IGNORECASE)
+    return text
+
+
+def purge_account(s: Session, account_id: int) -> None:
+    """Delete the account's personal and billing data; keep anonymised survey answers."""
+    account = s.get(Account, account_id)
+    if account is None:
+        return
+    users = s.execute(
+        select(User.id, User.email, User.full_name).where(User.account_id == account_id)
+    ).all()
+    user_ids = [u.id for u in users]
+    names = _identifiers(account.company, [u.email for u in users], [u.full_name for u in users])
+    flow_ids = list(
+        s.scalars(select(CancellationFlow.id).where(CancellationFlow.account_id == account_id))
+    )
+    for answer in s.scalars(select(SurveyAnswer).where(SurveyAnswer.flow_id.in_(flow_ids))):
+        answer.comment = _scrub(answer.comment, names)
+        answer.follow_up = _scrub(answer.follow_up, names)
+    s.execute(
+        update(CancellationFlow)
+        .where(CancellationFlow.id.in_(flow_ids))
+        .values(account_id=None, user_id=None, open_subscription_id=None)
+    )
+    s.execute(update(FlowStep).where(FlowStep.flow_id.in_(flow_ids)).values(detail=""))
+    for model in (SavedSearch, InfluencerList, Campaign, Report, Invoice, SupportRequest):
+        s.execute(delete(model).where(model.account_id == account_id))  # type: ignore[attr-defined]
+    s.execute(delete(Influencer).where(Influencer.account_id == account_id))
+    s.execute(
+        update(AuditEntry)
+        .where(AuditEntry.actor_user_id.in_(user_ids))
+        .values(actor_user_id=None, actor="customer (deleted)")
+    )
+    s.execute(update(AuditEntry).where(AuditEntry.account_id == account_id).values(account_id=None))
+    s.execute(delete(SignInThrottle).where(SignInThrottle.email.in_([u.email for u in users])))
+    s.execute(delete(User).where(User.account_id == account_id))
+    account.company = ""  # the row stays (country and age feed the charts), the name goes
+
+
+def _purge(
+    db: Database, sub_id: int, as_of: dt.date, settings: Settings, now: dt.datetime
+) -> int | None:
+    with db.transaction(write=True) as s:
+        sub = s.get(Subscription, sub_id)
+        if sub is None or sub.status != STATUS_ENDED:
+            return None
+        ended = sub.ended_on or sub.current_period_end
+        if as_of < billing.data_deletion_date(ended, settings.reactivation_months):
+            return None
+        changed = s.execute(
+            update(Subscription)
+            .where(Subscription.id == sub_id, Subscription.status == STATUS_ENDED)
+            .values(status=STATUS_PURGED)
+        ).rowcount
+        if changed != 1:
+            return None
+        from core.identity.auth import (
+            remember_erased,  # sign-in can then explain (after the password)
+        )
+
+        remember_erased(s, sub.account_id, as_of)
+        purge_account(s, sub.account_id)
+        # the log keeps that it happened, and nothing personal: the account's number only
+        _audit(
+            s,
+            ACCOUNT_PURGED,
+            sub.account_id,
+            {"status": STATUS_ENDED},
+            {"status": STATUS_PURGED},
+            now,
+        )
+        return sub.account_id
+
+
+def _sweep_flows(db: Database, now: dt.datetime) -> int:
+    cutoff = now - dt.timedelta(hours=STALE_FLOW_HOURS)
+    with db.transaction(write=True) as s:
+        stale = s.scalars(
+            select(CancellationFlow.id).where(
+                CancellationFlow.outcome == "open", CancellationFlow.started_at < cutoff
+            )
+        ).all()
+        count = 0
+        for flow_id in stale:
+            changed = s.execute(
+                update(CancellationFlow)
+                .where(CancellationFlow.id == flow_id, CancellationFlow.outcome == "open")
+                .values(
+                    outcome="abandoned",
+                    finished_at=now,
+                    # the step's funnel stage, kept on the flow like every other step's
+                    stages=CancellationFlow.stages.op("|")(stage_bit("abandoned")),
+                )
+            ).rowcount
+            if changed == 1:
+                s.add(FlowStep(flow_id=flow_id, step="abandoned", at=now, detail=""))
+                count += 1
+        return count
+
+
+def run(
+    db: Database,
+    as_of: dt.date | None = None,
+    *,
+    now: dt.datetime | None = None,
+    settings: Settings | None = None,
+) -> LifecycleReport:
+    """Apply everything that is due on `as_of` (default: today)."""
+    settings = settings or load_settings()
+    now = now or dt.datetime.now(dt.UTC)
+    as_of = as_of or now.date()
+    report = LifecycleReport(as_of=as_of)
+    with db.transaction() as s:
+        due = s.execute(
+            select(Subscription.id, Subscription.status).where(
+                or_(
+                    Subscription.status == STATUS_ENDED,
+                    Subscription.current_period_end <= as_of,
+                ),
+                Subscription.status != STATUS_PURGED,
+            )
+        ).all()
+    for sub_id, status in due:
+        if status == STATUS_SCHEDULED and (account_id := _end(db, sub_id, as_of, now)):
+            report.ended.append(account_id)
+            status = STATUS_ENDED
+        elif status == STATUS_ACTIVE and (renewed := _renew(db, sub_id, as_of)):
+            report.renewed.append(renewed[0])
+            report.invoices += renewed[1]
+        if status == STATUS_ENDED and (account_id := _purge(db, sub_id, as_of, settings, now)):
+            report.purged.append(account_id)
+    event_time = max(now, dt.datetime.combine(as_of, dt.time(), dt.UTC))
+    report.abandoned_flows = _sweep_flows(db, event_time)
+    return report
+
+
+def run_demo_clock(
+    db: Database,
+    actor: CurrentUser | None,
+    as_of: dt.date,
+    *,
+    settings: Settings | None = None,
+) -> LifecycleReport:
+    """Demo mode only, admins only: apply the lifecycle as if today were `as_of`."""
+    settings = settings or load_settings()
+    require_admin(actor)
+    if not settings.demo_mode:
+        raise NotAuthorized()
+    if not isinstance(as_of, dt.date) or not dt.date(2000, 1, 1) <= as_of <= dt.date(2100, 1, 1):
+        raise InvalidInput("demo.error.date")
+    now = dt.datetime.combine(as_of, dt.time(12), dt.UTC)
+    return run(db, as_of, now=now, settings=settings)

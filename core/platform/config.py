@@ -1,0 +1,54 @@
+"""Settings read from the environment, with safe defaults for a local demo."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LANGUAGE_COOKIE = "portal_lang"  # the language last chosen in this browser
+DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'data' / 'portal.db'}"
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    demo_mode: bool = True
+    session_days: int = 14
+    max_failed_sign_ins: int = 5
+    lockout_minutes: int = 15
+    reactivation_months: int = 2
+    custom_plan_from_cents: int = 9800
+    # After a subscription ends, its data can still be exported (read-only) for this many days,
+    # counted from the day it ends (the EU Data Act's retrieval period is 30 days); 0: no window.
+    export_days_after_end: int = 30
+    cookie_name: str = "portal_session"
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Settings from PORTAL_* environment variables (or the mapping given)."""
+    env = os.environ if environ is None else environ
+    url = env.get("PORTAL_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    return Settings(
+        database_url=url,
+        demo_mode=_flag(env.get("PORTAL_DEMO_MODE"), True),
+        session_days=int(env.get("PORTAL_SESSION_DAYS", "14")),
+        export_days_after_end=_days(env.get("PORTAL_EXPORT_DAYS_AFTER_END"), 30),
+    )
+
+
+def _days(value: str | None, default: int) -> int:
+    """A whole number of days (0 or more); empty means the default."""
+    if value is None or value.strip() == "":
+        return default
+    days = int(value.strip())
+    if days < 0:
+        raise ValueError(f"a number of days cannot be negative: {value!r}")
+    return days

@@ -1,0 +1,145 @@
+"""Engine and sessions, SQLite pragmas, and schema creation/upgrade through Alembic."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.platform.errors import DatabaseUnavailable
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_migrate_lock = threading.Lock()
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs given without a driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy emit BEGIN itself (see _sqlite_begin), instead of the driver's own guess.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    """A write transaction takes SQLite's write lock at BEGIN, so two writers never both read
+    a state and then both act on it; reads stay deferred and run beside writers under WAL."""
+    immediate = conn.get_execution_options().get("write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@dataclass(frozen=True)
+class Database:
+    """An engine and its session factory: what every `core` use case takes first."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+    writers: sessionmaker[Session]
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self, *, write: bool = False) -> Iterator[Session]:
+        """One unit of work: commits on success, rolls back on any error.
+
+        `write=True` for a use case that reads a state and changes it on that basis: on SQLite
+        it holds the write lock from the start (PostgreSQL use cases lock rows with FOR UPDATE).
+        """
+        factory = self.writers if write else self.sessions
+        try:
+            with factory.begin() as session:
+                yield session
+        except OperationalError as exc:
+            raise DatabaseUnavailable() from exc
+
+
+def connect(url: str) -> Database:
+    """An engine for `url`; raises DatabaseUnavailable when it cannot be used."""
+    url = normalise_url(url)
+    try:
+        if url.startswith("sqlite"):
+            path = url.split("///", 1)[1] if "///" in url else ""
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"timeout": 10})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+        else:
+            engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (ArgumentError, SQLAlchemyError, ValueError, ImportError, OSError) as exc:
+        raise DatabaseUnavailable() from exc
+    return Database(
+        engine,
+        sessionmaker(engine, expire_on_commit=False),
+        sessionmaker(engine.execution_options(write=True), expire_on_commit=False),
+    )
+
+
+def _alembic_config(db: Database) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = db.engine
+    return cfg
+
+
+def migrate(db: Database) -> None:
+    """Create the schema on a new database, or upgrade an existing one to the latest revision.
+
+    On PostgreSQL an advisory lock keeps several app servers starting at once from racing.
+    """
+    from alembic import command
+
+    with _migrate_lock:
+        if db.dialect == "postgresql":
+            with db.engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(7301)"))
+                try:
+                    cfg = _alembic_config(db)
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
+                    conn.commit()
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(7301)"))
+                    conn.commit()
+        else:
+            command.upgrade(_alembic_config(db), "head")
+
+
+def current_revision(db: Database) -> str | None:
+    if not inspect(db.engine).has_table("alembic_version"):
+        return None
+    with db.engine.connect() as conn:
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def open_database(url: str) -> Database:
+    """Connect and bring the schema up to date: what the app and the command line call."""
+    db = connect(url)
+    try:
+        migrate(db)
+    except SQLAlchemyError as exc:
+        raise DatabaseUnavailable() from exc
+    return db

@@ -1,0 +1,810 @@
+"""The guided cancellation: survey -> keep or continue (with the custom-plan offer, see
+`core.retention.custom_plan`) -> consent -> done; and its way back: the customer resumes a scheduled
+cancellation (`resume`), support undoes it or reactivates an ended account.
+Each step is one use case; each records itself under the flow's id, so the admin funnel can be
+drawn from `flow_steps`.
+
+A flow is picked up again: while it is open (and younger than a day) the customer comes back to
+the step they left. One open cancellation per subscription is enforced by the database: the UNIQUE
+column `cancellation_flows.open_subscription_id` is set when a cancellation is scheduled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.customers.messages import clean_message
+from core.identity.auth import CurrentUser, require_signed_in
+from core.platform.config import Settings, load_settings
+from core.platform.db import Database
+from core.platform.errors import InvalidInput, NotAuthorized, PortalError
+from core.platform.models import (
+    OFFER_NONE,
+    STATUS_ACTIVE,
+    STATUS_ENDED,
+    STATUS_SCHEDULED,
+    SURVEY_ANSWERED,
+    SURVEY_NONE,
+    SURVEY_SKIPPED,
+    Account,
+    AuditEntry,
+    CancellationFlow,
+    FlowStep,
+    Plan,
+    RetentionOffer,
+    Subscription,
+    SupportRequest,
+    SurveyAnswer,
+    offer_state,
+    stage_bit,
+)
+from core.rules import billing
+
+REASONS = (
+    "too_expensive",
+    "missing_features",
+    "not_using",
+    "switching_tool",
+    "one_campaign",
+    "technical_issues",
+    "other",
+)
+MAX_FOLLOW_UP = 200
+MAX_COMMENT = 1000
+RESUME_HOURS = 24
+
+# Stages a flow can be at, in order.
+SURVEY, DECIDE, CONSENT, DONE = "survey", "decide", "consent", "done"
+
+
+class CancellationAlreadyScheduled(PortalError):
+    key = "cancel.error.already_scheduled"
+
+
+class ConsentIncomplete(PortalError):
+    key = "cancel.error.consent"
+
+
+class FlowClosed(PortalError):
+    key = "cancel.error.flow_closed"
+
+
+class NotCancellable(PortalError):
+    key = "cancel.error.not_cancellable"
+
+
+class NotResumable(PortalError):
+    """Nothing to resume: the subscription has ended (support can reactivate it)."""
+
+    key = "journey.error.resume_ended"
+
+
+class ResumeTooLate(PortalError):
+    """The cancellation has taken effect: only support can reactivate now."""
+
+    key = "journey.error.resume_too_late"
+
+
+# The custom plan lives in core.retention.custom_plan (which uses this module's helpers);
+# these names are still reachable here, for callers that knew them from the flow.
+_FROM_CUSTOM_PLAN = ("PlanConfig", "price_custom_plan", "validate_plan", "request_plan")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_CUSTOM_PLAN:
+        from core.retention import custom_plan
+
+        return getattr(custom_plan, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@dataclass(frozen=True)
+class Dates:
+    """What happens when: all computed from the billing period, never typed."""
+
+    effective_on: dt.date  # the cycle ends; access ends with it
+    data_deleted_on: dt.date  # personal and billing data are purged
+    reactivate_until: dt.date  # the last day support can reactivate with data
+
+    @property
+    def resume_until(self) -> dt.date:
+        """The last day the customer can resume a scheduled cancellation themselves."""
+        return self.effective_on - dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class FlowState:
+    flow_id: str
+    stage: str  # survey / decide / consent / done
+    dates: Dates
+    survey_done: bool
+    configurator_opened: bool
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """A cancellation on record for the customer's subscription."""
+
+    flow_id: str
+    confirmation_number: str
+    requested_at: dt.datetime
+    dates: Dates
+    company: str
+    plan_name: str
+    resumable: bool = False  # the customer can still resume it themselves (before it ends)
+
+
+@dataclass(frozen=True)
+class Survey:
+    reason: str | None = None
+    follow_up: str = ""
+    comment: str = ""
+    satisfaction: int | None = None  # 1..5
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now or dt.datetime.now(dt.UTC)
+
+
+def dates_for(period_end: dt.date, settings: Settings | None = None) -> Dates:
+    settings = settings or load_settings()
+    deleted = billing.data_deletion_date(period_end, settings.reactivation_months)
+    return Dates(
+        effective_on=period_end,
+        data_deleted_on=deleted,
+        reactivate_until=deleted - dt.timedelta(days=1),
+    )
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _customer(actor: CurrentUser | None) -> CurrentUser:
+    actor = require_signed_in(actor)
+    if actor.account_id is None or actor.is_admin:
+        raise NotAuthorized()
+    return actor
+
+
+def _subscription(s: Session, account_id: int, *, lock: bool = False) -> Subscription:
+    query = select(Subscription).where(Subscription.account_id == account_id)
+    if lock:
+        query = query.with_for_update()
+    sub = s.scalar(query)
+    if sub is None:
+        raise NotCancellable()
+    return sub
+
+
+def _step(s: Session, flow: CancellationFlow, step: str, at: dt.datetime, **detail: Any) -> None:
+    """Record a step of the flow, and the funnel stage it reaches on the flow itself."""
+    s.add(FlowStep(flow_id=flow.id, step=step, at=at, detail=json.dumps(detail) if detail else ""))
+    flow.stages = (flow.stages or 0) | stage_bit(step)
+
+
+def _survey_facts(flow: CancellationFlow, answer: SurveyAnswer) -> None:
+    """Copy what the insights count of the answer onto its flow."""
+    flow.survey = SURVEY_SKIPPED if answer.skipped else SURVEY_ANSWERED
+    flow.reason = answer.reason
+    flow.satisfaction = answer.satisfaction
+
+
+def _offer_facts(flow: CancellationFlow, offer: RetentionOffer) -> None:
+    """Copy what the insights count of the offer onto its flow."""
+    flow.offer = offer_state(offer.opened_at, offer.requested_at)
+    flow.offer_price_cents = offer.monthly_price_cents if offer.requested_at else None
+
+
+def _audit(
+    s: Session,
+    actor: CurrentUser | None,
+    action: str,
+    account_id: int | None,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    at: dt.datetime,
+    *,
+    actor_name: str | None = None,
+) -> None:
+    s.add(
+        AuditEntry(
+            at=at,
+            actor_user_id=actor.id if actor else None,
+            actor=actor_name or (actor.email if actor else "system"),
+            action=action,
+            account_id=account_id,
+            before=json.dumps(before, default=str),
+            after=json.dumps(after, default=str),
+        )
+    )
+
+
+def tenure_band(created_at: dt.datetime, at: dt.datetime) -> str:
+    months = (at.year - created_at.year) * 12 + at.month - created_at.month
+    if months < 6:
+        return "<6m"
+    if months < 12:
+        return "6-12m"
+    if months < 24:
+        return "1-2y"
+    return "2y+"
+
+
+def _steps(s: Session, flow_id: str) -> set[str]:
+    return set(s.scalars(select(FlowStep.step).where(FlowStep.flow_id == flow_id)))
+
+
+def _stage(steps: set[str], flow: CancellationFlow) -> str:
+    if flow.outcome == "completed":
+        return DONE
+    if "continued" in steps:
+        return CONSENT
+    if steps & {"survey_answered", "survey_skipped"}:
+        return DECIDE
+    return SURVEY
+
+
+def _state(s: Session, flow: CancellationFlow, sub: Subscription, settings: Settings) -> FlowState:
+    steps = _steps(s, flow.id)
+    end = flow.effective_on or sub.current_period_end
+    return FlowState(
+        flow_id=flow.id,
+        stage=_stage(steps, flow),
+        dates=dates_for(end, settings),
+        survey_done=bool(steps & {"survey_answered", "survey_skipped"}),
+        configurator_opened="configurator_opened" in steps,
+    )
+
+
+def _open_flow(s: Session, actor: CurrentUser, flow_id: str) -> CancellationFlow:
+    # Locked (on PostgreSQL; SQLite's write transaction holds the whole database) so that the
+    # facts read-modify-written on the flow (`stages`, see `_step`) never lose a concurrent bit.
+    flow = s.get(CancellationFlow, flow_id, with_for_update=True, populate_existing=True)
+    if flow is None or flow.account_id != actor.account_id:
+        raise NotAuthorized()
+    if flow.outcome != "open":
+        raise FlowClosed()
+    return flow
+
+
+def _abandon(s: Session, flow: CancellationFlow, at: dt.datetime) -> None:
+    flow.outcome = "abandoned"
+    flow.finished_at = at
+    _step(s, flow, "abandoned", at)
+
+
+# --- use cases -------------------------------------------------------------------------------
+
+
+def scheduled(
+    db: Database,
+    actor: CurrentUser | None,
+    *,
+    now: dt.datetime | None = None,
+    settings: Settings | None = None,
+) -> Scheduled | None:
+    """The customer's scheduled cancellation, if there is one."""
+    actor = _customer(actor)
+    now = _now(now)
+    with db.transaction() as s:
+        row = s.execute(
+            select(CancellationFlow, Subscription, Account, Plan)
+            .join(Subscription, Subscription.id == CancellationFlow.open_subscription_id)
+            .join(Account, Account.id == Subscription.account_id)
+            .join(Plan, Plan.id == Subscription.plan_id)
+            .where(Subscription.account_id == actor.account_id)
+        ).first()
+        if row is None:
+            return None
+        flow, sub, account, plan = row
+        dates = dates_for(flow.effective_on or sub.current_period_end, settings)
+        return Scheduled(
+            flow_id=flow.id,
+            confirmation_number=flow.confirmation_number or "",
+            requested_at=sub.cancel_requested_at or flow.finished_at or flow.started_at,
+            dates=dates,
+            company=account.company,
+            plan_name=plan.name,
+            resumable=sub.status == STATUS_SCHEDULED and now.date() < dates.effective_on,
+        )
+
+
+def current(
+    db: Database,
+    actor: CurrentUser | None,
+    *,
+    now: dt.datetime | None = None,
+    settings: Settings | None = None,
+) -> FlowState | None:
+    """The customer's open flow, if one was started in the last day (a reload resumes it)."""
+    actor = _customer(actor)
+    now = _now(now)
+    with db.transaction() as s:
+        flow = s.scalar(
+            select(CancellationFlow)
+            .where(
+                CancellationFlow.account_id == actor.account_id,
+                CancellationFlow.outcome == "open",
+                CancellationFlow.started_at > now - dt.timedelta(hours=RESUME_HOURS),
+            )
+            .order_by(CancellationFlow.started_at.desc())
+        )
+        if flow is None:
+            return None
+        return _state(s, flow, _subscription(s, actor.account_id), settings or load_settings())
+
+
+def start(
+    db: Database,
+    actor: CurrentUser | None,
+    *,
+    now: dt.datetime | None = None,
+    settings: Settings | None = None,
+) -> FlowState:
+    """Begin (or resume) the flow. Older open flows of this account count as abandoned."""
+    actor = _customer(actor)
+    now = _now(now)
+    settings = settings or load_settings()
+    with db.transaction(write=True) as s:
+        sub = _subscription(s, actor.account_id, lock=True)
+        if sub.status == STATUS_SCHEDULED:
+            raise CancellationAlreadyScheduled()
+        if sub.status != STATUS_ACTIVE:
+            raise NotCancellable()
+        open_flows = s.scalars(
+            select(CancellationFlow)
+            .where(
+                CancellationFlow.account_id == actor.account_id,
+                CancellationFlow.outcome == "open",
+            )
+            .order_by(CancellationFlow.started_at.desc())
+        ).all()
+        fresh = [f for f in open_flows if f.started_at > now - dt.timedelta(hours=RESUME_HOURS)]
+        for stale in open_flows:
+            if not fresh or stale is not fresh[0]:
+                _abandon(s, stale, now)
+        if fresh:
+            return _state(s, fresh[0], sub, settings)
+        account = s.get(Account, actor.account_id)
+        assert account is not None
+        flow = CancellationFlow(
+            id=str(uuid.uuid4()),
+            account_id=actor.account_id,
+            user_id=actor.id,
+            started_at=now,
+            outcome="open",
+            plan_code=sub.plan.code,
+            country=account.country,
+            tenure_band=tenure_band(account.created_at, now),
+            monthly_revenue_cents=billing.monthly_equivalent_cents(
+                sub.price_cents, sub.billing_interval
+            ),
+            survey=SURVEY_NONE,
+            stages=0,
+            offer=OFFER_NONE,
+        )
+        s.add(flow)
+        s.flush()
+        _step(s, flow, "started", now)
+        return _state(s, flow, sub, settings)
+
+
+def _clean_survey(survey: Survey) -> Survey:
+    if survey.reason is not None and survey.reason not in REASONS:
+        raise InvalidInput("cancel.error.reason")
+    if survey.satisfaction is not None and (
+        isinstance(survey.satisfaction, bool) or survey.satisfaction not in range(1, 6)
+    ):
+        raise InvalidInput("cancel.error.satisfaction")
+    if len(survey.follow_up or "") > MAX_FOLLOW_UP:
+        raise InvalidInput("error.message_too_long", limit=MAX_FOLLOW_UP)
+    if len(survey.comment or "") > MAX_COMMENT:
+        raise InvalidInput("error.message_too_long", limit=MAX_COMMENT)
+    follow_up = clean_message(survey.follow_up)
+    comment = clean_message(survey.comment)
+    return Survey(survey.reason, follow_up, comment, survey.satisfaction)
+
+
+def answer_survey(
+    db: Database,
+    actor: CurrentUser | None,
+    flow_id: str,
+    survey: Survey | None,
+    *,
+    now: dt.datetime | None = None,
+    settings: Settings | None = None,
+) -> FlowState:
+    """Record the survey, or that it was skipped (`survey=None`); then show the offer."""
+    actor = _customer(actor)
+    now = _now(now)
+    cleaned = _clean_survey(survey) if survey is not None else None
+    with db.transaction(write=True) as s:
+        flow = _open_flow(s, actor, flow_id)
+        answer = s.scalar(select(SurveyAnswer).where(SurveyAnswer.flow_id == flow.id))
+        if answer is None:
+            answer = SurveyAnswer(
+                flow_id=flow.id,
+                flow_started_at=flow.started_at,
+                plan_code=flow.plan_code,
+                country=flow.country,
+                tenure_band=flow.tenure_band,
+            )
+            s.add(answer)
+        answer.answered_at = now
+        answer.skipped = cleaned is None
+        answer.reason = cleaned.reason if cleaned else None
+        answer.follow_up = cleaned.follow_up if cleaned else ""
+        answer.comment = cleaned.comment if cleaned else ""
+        answer.satisfaction = cleaned.satisfaction if cleaned else None
+        _survey_facts(flow, answer)
+        _step(s, flow, "survey_skipped" if cleaned is None else "survey_answered", now)
+        if not s.scalar(select(RetentionOffer.id).where(RetentionOffer.flow_id == flow.id)):
+            offer = RetentionOffer(flow_id=flow.id, kind="custom_plan", shown_at=now)
+            s.add(offer)
+            _offer_facts(flow, offer)
+            _step(s, flow, "offer_shown", now)
+        sub = _subscription(s, actor.account_id)
+        return _state(s, flow, sub, settings or load_settings())
+
+
+def open_configurator(
+    db: Database, actor: CurrentUser | None, flow_id: str, *, now: dt.datetime | None = None
+) -> None:
+    """The customer opened the custom-plan configurator (recorded once)."""
+    actor = _customer(actor)
+    now = _now(now)
+    with db.transaction(write=True) as s:
+        flow = _open_flow(s, actor, flow_id)
+        offer = s.scalar(select(RetentionOffer).where(RetentionOffer.flow_id == flow.id))
+        if offer is None:
+            offer = RetentionOffer(flow_id=flow.id, kind="custom_plan", shown_at=now)
+            s.add(offer)
+            _step(s, flow, "offer_shown", now)
+        if offer.opened_at is None:
+            offer.opened_at = now
+            _step(s, flow, "configurator_opened", now)
+        _offer_facts(flow, offer)
+
+
+def keep(
+    db: Database, actor: CurrentUser | None, flow_id: str, *, now: dt.datetime | None = None
+) -> None:
+    """Keep my subscription: the flow ends saved and nothing changes."""
+    actor = _customer(actor)
+    now = _now(now)
+    with db.transaction(write=True) as s:
+        flow = _open_flow(s, actor, flow_id)
+        flow.outcome = "saved_kept"
+        flow.finished_at = now
+        _step(s, flow, "kept", now)
+
+
+def go_on(
+    db: Database,
+    actor: CurrentUser | None,
+    flow_id: str,
+    *,
+    now: dt.datetime | None = None,
+    settings: Settings | None = None,
+) -> FlowState:
+    """Continue and cancel: on to the consents."""
+    actor = _customer(actor)
+    now = _now(now)
+    with db.transaction(write=True) as s:
+        flow = _open_flow(s, actor, flow_id)
+        steps = _steps(s, flow.id)
+        if not steps & {"survey_answered", "survey_skipped"}:
+            _step(s, flow, "survey_skipped", now)  # left the pop-up without choosing
+            answer = SurveyAnswer(
+                flow_id=flow.id,
+                answered_at=now,
+                skipped=True,
+                flow_started_at=flow.started_at,
+                plan_code=flow.plan_code,
+                country=flow.country,
+                tenure_band=flow.tenure_band,
+            )
+            s.add(answer)
+            _survey_facts(flow, answer)
+        if "continued" not in steps:
+            _step(s, flow, "continued", now)
+        return _state(s, flow, _subscription(s, actor.account_id), settings or load_settings())
+
+
+@dataclass(frozen=True)
+class Consents:
+    lists: bool = False
+    campaigns: bool = False
+    reports: bool = False
+    account: bool = False
+
+    @property
+    def complete(self) -> bool:
+        return all((self.lists, self.campaigns, self.reports, self.account))
+
+
+ALL_CONSENTS = Consents(lists=True, campaigns=True, reports=True, account=True)
+
+
+def confirm(
+    db: Database,
+    actor: CurrentUser | None,
+    flow_id: str,
+    consents: Consents,
+    *,
+    now: dt.datetime | None = None,
+    settings: Settings | None = None,
+) -> Scheduled:
+    """Schedule the cancellation for the end of the billing cycle.
+
+    Twice for the same flow (a double click, a second tab) returns the same confirmation;
+    any other attempt while one is scheduled raises CancellationAlreadyScheduled.
+    """
+    actor = _customer(actor)
+    now = _now(now)
+    settings = settings or load_settings()
+    if not consents.complete:
+        raise ConsentIncomplete()
+    try:
+        with db.transaction(write=True) as s:
+            sub = _subscription(s, actor.account_id, lock=True)  # lock first, then read
+            flow = s.get(CancellationFlow, flow_id, populate_existing=True)
+            if flow is None or flow.account_id != actor.account_id:
+                raise NotAuthorized()
+            if flow.outcome == "completed" and flow.open_subscription_id == sub.id:
+                done = flow  # the same request again: answer as the first time
+            else:
+                if sub.status == STATUS_SCHEDULED:
+                    raise CancellationAlreadyScheduled()
+                if sub.status != STATUS_ACTIVE:
+                    raise NotCancellable()
+                if flow.outcome != "open":
+                    raise FlowClosed()
+                done = _schedule(s, actor, flow, sub, now)
+            account = s.get(Account, actor.account_id)
+            assert account is not None
+            dates = dates_for(done.effective_on or sub.current_period_end, settings)
+            return Scheduled(
+                flow_id=done.id,
+                confirmation_number=done.confirmation_number or "",
+                requested_at=sub.cancel_requested_at or now,
+                dates=dates,
+                company=account.company,
+                plan_name=sub.plan.name,
+                resumable=now.date() < dates.effective_on,
+            )
+    except IntegrityError as exc:  # another transaction scheduled one first
+        raise CancellationAlreadyScheduled() from exc
+
+
+def _schedule(
+    s: Session, actor: CurrentUser, flow: CancellationFlow, sub: Subscription, now: dt.datetime
+) -> CancellationFlow:
+    steps = _steps(s, flow.id)
+    if "continued" not in steps:
+        _step(s, flow, "continued", now)
+    flow.open_subscription_id = sub.id
+    flow.outcome = "completed"
+    flow.finished_at = now
+    flow.effective_on = sub.current_period_end
+    flow.confirmation_number = "CX-" + secrets.token_hex(4).upper()
+    before = {"status": sub.status}
+    sub.status = STATUS_SCHEDULED
+    sub.cancel_requested_at = now
+    s.flush()  # the UNIQUE constraint speaks here if another flow got there first
+    _step(s, flow, "consents_given", now)
+    _step(s, flow, "completed", now)
+    _audit(
+        s,
+        actor,
+        "cancellation_scheduled",
+        sub.account_id,
+        before,
+        {"status": sub.status, "effective_on": sub.current_period_end.isoformat()},
+        now,
+    )
+    return flow
+
+
+def contact_support(
+    db: Database,
+    actor: CurrentUser | None,
+    message: str,
+    *,
+    kind: str = "undo_cancellation",
+    now: dt.datetime | None = None,
+) -> int:
+    """A message to customer service from the done window (or the ended-account page)."""
+    actor = _customer(actor)
+    if kind not in ("undo_cancellation", "reactivation", "other"):
+        raise InvalidInput()
+    if len(message or "") > 2000:
+        raise InvalidInput("error.message_too_long", limit=2000)
+    text = clean_message(message)
+    if not text:
+        raise InvalidInput("cancel.error.empty_message")
+    now = _now(now)
+    with db.transaction(write=True) as s:
+        flow_id = s.scalar(
+            select(CancellationFlow.id)
+            .where(
+                CancellationFlow.account_id == actor.account_id,
+                CancellationFlow.outcome == "completed",
+            )
+            .order_by(CancellationFlow.finished_at.desc())
+        )
+        request = SupportRequest(
+            account_id=actor.account_id,
+            user_id=actor.id,
+            flow_id=flow_id,
+            kind=kind,
+            message=text,
+            created_at=now,
+        )
+        s.add(request)
+        s.flush()
+        return request.id
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """The answer to "Resume my subscription"."""
+
+    changed: bool  # False: it was already active (a second click or tab), nothing changed
+    renews_on: dt.date
+    requests_closed: int = 0  # the customer's open undo requests, answered by the resume
+
+
+def resume(db: Database, actor: CurrentUser | None, *, now: dt.datetime | None = None) -> Resumed:
+    """The customer takes back their scheduled cancellation before it takes effect: the
+    subscription is active again and renews as before; their open undo requests are answered;
+    audited. Only the account's own customer; idempotent (already active: nothing changes)."""
+    actor = _customer(actor)
+    now = _now(now)
+    with db.transaction(write=True) as s:
+        sub = _subscription(s, actor.account_id, lock=True)
+        if sub.status == STATUS_ACTIVE:
+            return Resumed(changed=False, renews_on=sub.current_period_end)
+        if sub.status != STATUS_SCHEDULED:
+            raise NotResumable()
+        flow = s.scalar(
+            select(CancellationFlow).where(CancellationFlow.open_subscription_id == sub.id)
+        )
+        effective = (flow.effective_on if flow else None) or sub.current_period_end
+        if now.date() >= effective:
+            raise ResumeTooLate(date=effective)
+        if flow is not None:
+            flow.open_subscription_id = None
+            flow.outcome = "undone"
+            _step(s, flow, "resumed", now)
+        sub.status = STATUS_ACTIVE
+        sub.cancel_requested_at = None
+        undo_requests = s.scalars(
+            select(SupportRequest)
+            .where(
+                SupportRequest.account_id == actor.account_id,
+                SupportRequest.kind == "undo_cancellation",
+                SupportRequest.status == "open",
+            )
+            .order_by(SupportRequest.id)
+            .with_for_update()
+        ).all()
+        for request in undo_requests:
+            request.status = "handled"
+            request.handled_by = actor.id
+            request.handled_at = now
+        _audit(
+            s,
+            actor,
+            "cancellation_resumed",
+            actor.account_id,
+            {"status": STATUS_SCHEDULED, "effective_on": effective.isoformat()},
+            {
+                "status": STATUS_ACTIVE,
+                "confirmation": flow.confirmation_number if flow else None,
+                "requests_closed": [r.id for r in undo_requests],
+            },
+            now,
+        )
+        return Resumed(
+            changed=True, renews_on=sub.current_period_end, requests_closed=len(undo_requests)
+        )
+
+
+# --- support actions (admins) ----------------------------------------------------------------
+
+
+def undo(
+    db: Database, actor: CurrentUser | None, account_id: int, *, now: dt.datetime | None = None
+) -> None:
+    """Support undoes a scheduled cancellation: the subscription is active again."""
+    from core.identity.auth import require_admin
+
+    actor = require_admin(actor)
+    with db.transaction(write=True) as s:
+        undo_in(s, actor, account_id, _now(now))
+
+
+def undo_in(s: Session, actor: CurrentUser, account_id: int, now: dt.datetime) -> None:
+    """`undo` inside the caller's transaction, so the support desk can answer the undo
+    requests in the same transaction."""
+    from core.identity.auth import require_admin
+
+    require_admin(actor)
+    sub = _subscription(s, account_id, lock=True)
+    if sub.status != STATUS_SCHEDULED:
+        raise InvalidInput("support.error.not_scheduled")
+    flow = s.scalar(select(CancellationFlow).where(CancellationFlow.open_subscription_id == sub.id))
+    if flow is not None:
+        flow.open_subscription_id = None
+        flow.outcome = "undone"
+        _step(s, flow, "undone", now)
+    sub.status = STATUS_ACTIVE
+    sub.cancel_requested_at = None
+    _audit(
+        s,
+        actor,
+        "cancellation_undone",
+        account_id,
+        {"status": STATUS_SCHEDULED},
+        {"status": STATUS_ACTIVE},
+        now,
+    )
+
+
+def reactivate(
+    db: Database,
+    actor: CurrentUser | None,
+    account_id: int,
+    *,
+    now: dt.datetime | None = None,
+    settings: Settings | None = None,
+) -> None:
+    """Support reactivates an ended account within the window: data intact, a new period."""
+    from core.identity.auth import require_admin
+
+    actor = require_admin(actor)
+    with db.transaction(write=True) as s:
+        reactivate_in(s, actor, account_id, _now(now), settings or load_settings())
+
+
+def reactivate_in(
+    s: Session, actor: CurrentUser, account_id: int, now: dt.datetime, settings: Settings
+) -> None:
+    """`reactivate` inside the caller's transaction."""
+    from core.identity.auth import require_admin
+
+    require_admin(actor)
+    sub = _subscription(s, account_id, lock=True)
+    if sub.status != STATUS_ENDED:
+        raise InvalidInput("support.error.not_ended")
+    deadline = dates_for(sub.ended_on or sub.current_period_end, settings).reactivate_until
+    if now.date() > deadline:
+        raise InvalidInput("support.error.window_closed")
+    before = {"status": sub.status, "ended_on": sub.ended_on}
+    start, end = billing.next_period(now.date(), sub.billing_interval)
+    sub.status = STATUS_ACTIVE
+    sub.current_period_start, sub.current_period_end = start, end
+    sub.ended_on = None
+    sub.cancel_requested_at = None
+    from core.jobs.lifecycle import add_invoice
+
+    add_invoice(s, sub, start, end)
+    _audit(
+        s,
+        actor,
+        "subscription_reactivated",
+        account_id,
+        before,
+        {"status": STATUS_ACTIVE, "period_start": start, "period_end": end},
+        now,
+    )

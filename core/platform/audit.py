@@ -23,14 +23,14 @@ def record(
     after: dict[str, Any],
     at: dt.datetime,
     actor_user_id: int | None = None,
-    actor: str = LIFECYCLE,
+    actor_name: str = LIFECYCLE,
 ) -> None:
     """Add the entry to the session's transaction: it is written with the change or not at all."""
     s.add(
         AuditEntry(
             at=at,
             actor_user_id=actor_user_id,
-            actor=actor,
+            actor=actor_name,
             action=action,
             account_id=account_id,
             before=json.dumps(before, default=str),

@@ -621,4 +621,4 @@ def test_a_customer_cannot_reach_another_account_by_id_anywhere(template, tmp_pa
 
 def _function(dotted: str) -> Callable[..., Any]:
     module, name = dotted.split(".")
-    return getattr(importlib.import_module(f"core.{module}"), name)
+    return getattr(dict(core_modules())[module], name)

@@ -1,8 +1,8 @@
-"""The router: page config, the sign-in gate, and the navigation this user's role may see.
+"""The portal's entry point (`streamlit run app.py`).
 
-`streamlit run app.py` finds the `st.App` below and serves this same file through it, with the
-cookie routes of `core.web.http` mounted beside Streamlit (so a reload keeps the user signed in).
-Streamlit then runs this file as its script, where `__name__` is "__main__".
+Imported by the ASGI server, it is an `st.App` serving this same file, with the cookie and
+download routes of `core.web.http` mounted beside Streamlit (so a reload keeps the user signed
+in). Run by Streamlit as its script (`__name__` is "__main__"), it is the router.
 """
 
 import streamlit as st
@@ -12,6 +12,6 @@ if __name__ != "__main__":  # imported by the ASGI server, not run as the page s
 
     app = st.App(__file__, routes=ROUTES)
 else:
-    from app_pages.widgets.session import run_router
+    from pages.shell.router import run_router
 
     run_router()

@@ -215,6 +215,7 @@ def pages(url: str, repeats: str) -> dict[str, Any]:
     from core.identity import auth
     from core.platform.config import ROOT
     from core.platform.db import open_database
+    from tests.support.pages import open_page
 
     db = open_database(url)
     logins = {
@@ -223,7 +224,7 @@ def pages(url: str, repeats: str) -> dict[str, Any]:
     }
     out: dict[str, Any] = {}
     for name, who in PAGES:
-        path = ROOT / "app_pages" / f"{name}.py"
+        path = ROOT / "pages" / f"{name}.py"
         if not path.exists():
             out[name] = {"missing": True}
             continue
@@ -236,7 +237,7 @@ def pages(url: str, repeats: str) -> dict[str, Any]:
                 at.session_state["session_id"] = signed.user.session_id
             at.run()
             if who:
-                at.switch_page(str(path)).run()
+                open_page(at, name).run()
             for _ in range(int(repeats)):
                 started = time.perf_counter()
                 at.run()

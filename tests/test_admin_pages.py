@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
-from app_pages.widgets.text import md
 from core.identity import auth
 from core.platform import i18n
 from core.platform.db import open_database
@@ -20,14 +19,16 @@ from core.platform.i18n import fmt_percent
 from core.platform.models import Subscription
 from core.retention import cancellation
 from core.retention.cancellation import ALL_CONSENTS, PlanConfig, Survey
+from pages.components.text import md
 from tests import factories
 from tests.conftest import ROOT
+from tests.support.pages import open_page
 from tests.test_pages import assert_no_raw_keys, visible_text
 
 NOW = dt.datetime.now(dt.UTC)  # the pages read the real clock
 TODAY = NOW.date()
-INSIGHTS = str(ROOT / "app_pages" / "insights.py")
-SUPPORT = str(ROOT / "app_pages" / "support.py")
+INSIGHTS = "insights"
+SUPPORT = "support"
 
 
 @pytest.fixture
@@ -85,7 +86,7 @@ def open_as(who: str, lang: str = "en", page: str | None = None) -> AppTest:
     ).user.session_id
     at.run()
     if page:
-        at.switch_page(page).run()
+        open_page(at, page).run()
     assert not at.exception, at.exception
     return at
 
@@ -226,6 +227,6 @@ def test_a_customer_gets_nothing_from_the_admin_pages(shop_site, page):
     at = open_as("alice")
     assert at.title[0].value == "Lumière Srl"
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page(page)
+        open_page(at, page)
     text = visible_text(at)
     assert i18n.t("nav.insights", "en") not in text and i18n.t("nav.support", "en") not in text

@@ -12,13 +12,13 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app_pages.widgets.text import md
 from core.identity import auth
 from core.jobs import lifecycle
 from core.platform import i18n
 from core.platform.models import Subscription, SupportRequest
 from core.retention import cancellation
 from core.retention.cancellation import ALL_CONSENTS
+from pages.components.text import md
 from tests import factories
 from tests.test_admin_pages import SUPPORT, TODAY, open_as, shop_site  # noqa: F401
 from tests.test_pages import assert_no_raw_keys, visible_text

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("app_pages/**/*.py"))
+PAGES = sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("pages/**/*.py"))
 
 
 def test_streamlit_deletes_a_deferred_download_before_it_is_fetched():

@@ -19,9 +19,10 @@ from core.platform.models import STATUS_ENDED, STATUS_SCHEDULED, Influencer, Sub
 from core.rules import billing
 from tests import factories
 from tests.conftest import ROOT
+from tests.support.pages import open_page
 from tests.test_pages import assert_no_raw_keys, visible_text
 
-EXPORT_PAGE = str(ROOT / "app_pages" / "export.py")
+EXPORT_PAGE = "export"
 NOW = dt.datetime.now(dt.UTC)  # the pages read the real clock
 
 
@@ -48,7 +49,7 @@ def open_export(lang: str, email: str = demo.DEMO_CUSTOMER_EMAIL) -> AppTest:
         db, email, password or factories.PASSWORD
     ).user.session_id
     at.run()
-    at.switch_page(EXPORT_PAGE).run()
+    open_page(at, EXPORT_PAGE).run()
     assert not at.exception, at.exception
     return at
 
@@ -192,7 +193,7 @@ def test_an_ended_account_after_its_export_window_is_told_and_offered_nothing(si
     last_day = ended + dt.timedelta(days=29)
     assert i18n.t("ended.export_closed", lang, last_day=last_day) in visible_text(at)
     try:
-        at.switch_page(EXPORT_PAGE).run()
+        open_page(at, EXPORT_PAGE).run()
     except ValueError:  # the router no longer lists the page for this account
         pass
     else:

@@ -15,6 +15,7 @@ from core.identity import auth
 from core.platform import i18n
 from core.platform.models import STATUS_ENDED, Subscription
 from tests.conftest import ROOT
+from tests.support.pages import open_page
 from tests.test_export_page import EXPORT_PAGE, NOW, downloads, open_export, site  # noqa: F401
 from tests.test_pages import assert_no_raw_keys, visible_text
 
@@ -53,7 +54,7 @@ def test_the_ended_page_states_the_last_day_of_the_export_window(site, lang):  #
         assert f"fino **{i18n.fmt_date_text(last_day, 'it', 'al')}**" in sentence
     assert_no_raw_keys(at)
     # Export data is reachable, and says the same last day
-    at.switch_page(EXPORT_PAGE).run()
+    open_page(at, EXPORT_PAGE).run()
     assert not at.exception, at.exception
     warning = i18n.t("export.available_ended", lang, ends=ENDED, last_day=last_day)
     assert [w.value for w in at.warning] == [warning]

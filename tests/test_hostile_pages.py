@@ -18,15 +18,16 @@ import pytest
 from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
-from app_pages.widgets.text import md
 from core.identity import auth
 from core.platform import i18n
 from core.platform.models import Account, Plan, SupportRequest, User, UserSession
 from core.retention import cancellation
 from core.retention.cancellation import ALL_CONSENTS
+from pages.components.text import md
 from tests import factories
 from tests.conftest import ROOT
 from tests.hostile.corpus import by_family, sample
+from tests.support.pages import open_page
 from tests.test_admin_pages import open_as
 from tests.test_pages import open_app, visible_text
 
@@ -113,7 +114,7 @@ def test_free_text_forms_store_what_was_typed_or_say_why_not(site):
     cancellation.go_on(db, user, flow.flow_id)
     cancellation.confirm(db, user, flow.flow_id, ALL_CONSENTS)
     at = open_app("en", as_user="alice@example.com")
-    at.switch_page(str(ROOT / "app_pages" / "cancel.py")).run()
+    open_page(at, "cancel").run()
     allowed |= {i18n.t("cancel.contact_sent", "en", number=n) for n in range(1, 200)}
     for text in TEXTS:
         at.text_area[0].set_value(text)
@@ -140,7 +141,7 @@ def test_the_admins_searches_take_any_input(site):
         at.text_input(key="insights_search").set_value(text).run()
         assert not at.exception, (text[:40], at.exception)
         assert {e.value for e in at.error} <= allowed, (text[:40], [e.value for e in at.error])
-    support = open_as("boss", page=str(ROOT / "app_pages" / "support.py"))
+    support = open_as("boss", page="support")
     support.segmented_control(key="support_section").set_value("audit").run()
     for text in TEXTS:
         support.text_input(key="audit_actor").set_value(text).run()
@@ -161,7 +162,7 @@ def test_the_support_desk_names_a_hostile_company_as_typed(site):
     flow = cancellation.start(db, user)
     cancellation.go_on(db, user, flow.flow_id)
     cancellation.confirm(db, user, flow.flow_id, ALL_CONSENTS)
-    at = open_as("boss", page=str(ROOT / "app_pages" / "support.py"))
+    at = open_as("boss", page="support")
     at.button(key=f"undo_{made.account_id}_ask").click().run()
     prompt = at.warning[0].value
     assert md(name) in prompt and "[x](" not in prompt
@@ -206,7 +207,7 @@ def test_page_caches_are_shared_only_where_no_account_data_differs():
     only after `require_admin` (the same figures for every admin) or keyed by an account id."""
     import ast
 
-    for path in sorted((ROOT / "app_pages").rglob("*.py")):
+    for path in sorted((ROOT / "pages").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         source = path.read_text(encoding="utf-8")
         for node in ast.walk(tree):

@@ -5,7 +5,7 @@ from pathlib import Path
 from core.platform import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = [ROOT / "app.py", *ROOT.glob("app_pages/**/*.py"), *ROOT.glob("core/**/*.py")]
+SOURCES = [ROOT / "app.py", *ROOT.glob("pages/**/*.py"), *ROOT.glob("core/**/*.py")]
 PLACEHOLDER = re.compile(r"\{(\w+)(?::\w*)?\}")
 
 

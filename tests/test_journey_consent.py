@@ -14,7 +14,7 @@ import pytest
 from core.customers import accounts
 from core.platform import i18n
 from core.retention import cancellation
-from tests.conftest import ROOT
+from tests.support.pages import open_page
 from tests.test_pages import open_app
 
 # What a sentence is about, by its words (checked in this order: a deletion sentence may also
@@ -93,7 +93,7 @@ def page_text(at) -> str:
 def test_the_consent_step_names_the_computed_dates(site, lang):
     db, _made = site
     at = open_app(lang, as_user="alice@example.com")
-    at.switch_page(str(ROOT / "app_pages" / "cancel.py")).run()
+    open_page(at, "cancel").run()
     at.button(key="start").click().run()
     at.button(key="survey_skip_inline").click().run()
     at.button(key="continue").click().run()
@@ -114,7 +114,7 @@ def test_the_consent_step_names_the_computed_dates(site, lang):
 def test_the_start_page_names_the_computed_dates(site, lang):
     db, _made = site
     at = open_app(lang, as_user="alice@example.com")
-    at.switch_page(str(ROOT / "app_pages" / "cancel.py")).run()
+    open_page(at, "cancel").run()
     end = accounts.overview_by_email(db, "alice@example.com").period_end
     dates = cancellation.dates_for(end)
     seen = check_dates(page_text(at), lang, dates)

@@ -18,7 +18,8 @@ from core.platform.models import RetentionOffer, SupportRequest, User
 from core.retention import cancellation, custom_plan
 from core.retention.custom_plan import PlanConfig
 from tests import factories
-from tests.conftest import NOW, ROOT
+from tests.conftest import NOW
+from tests.support.pages import open_page
 from tests.test_pages import assert_no_raw_keys, open_app, visible_text
 
 
@@ -127,7 +128,7 @@ def test_from_the_flow_a_second_click_returns_the_same_request(db, shop):
 
 def to_step_two(lang: str):
     at = open_app(lang, as_user="alice@example.com")
-    at.switch_page(str(ROOT / "app_pages" / "cancel.py")).run()
+    open_page(at, "cancel").run()
     at.button(key="start").click().run()
     at.button(key="survey_skip_inline").click().run()
     at.toggle(key="configure").set_value(True).run()
@@ -233,7 +234,7 @@ def test_the_overview_uses_the_same_configurator_once(site):
 
 def to_step_two_without_toggle():
     at = open_app("en", as_user="alice@example.com")
-    at.switch_page(str(ROOT / "app_pages" / "cancel.py")).run()
+    open_page(at, "cancel").run()
     at.button(key="start").click().run()
     at.button(key="survey_skip_inline").click().run()
     return at

@@ -20,7 +20,8 @@ from core.platform.models import AuditEntry, CancellationFlow, Subscription, Sup
 from core.retention import cancellation
 from core.retention.cancellation import ALL_CONSENTS, NotResumable, ResumeTooLate
 from tests import factories
-from tests.conftest import NOW, ROOT
+from tests.conftest import NOW
+from tests.support.pages import open_page
 from tests.test_pages import assert_no_raw_keys, open_app, visible_text
 
 
@@ -182,9 +183,9 @@ def test_a_second_tab_resuming_is_told_nothing_changed(site):
     db, made = site
     done = cancel_as_alice(db)
     first = open_app("en", as_user="alice@example.com")
-    first.switch_page(str(ROOT / "app_pages" / "cancel.py")).run()
+    open_page(first, "cancel").run()
     second = open_app("en", as_user="alice@example.com")
-    second.switch_page(str(ROOT / "app_pages" / "cancel.py")).run()
+    open_page(second, "cancel").run()
     first.button(key="resume").click().run()
     second.button(key="resume").click().run()
     assert not second.exception, second.exception

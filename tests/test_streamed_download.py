@@ -30,6 +30,7 @@ from core.platform.models import STATUS_ENDED, Subscription
 from core.web import http
 from tests import factories
 from tests.conftest import ROOT
+from tests.support.pages import open_page
 from tests.test_exports import (
     Hostile,
     expected_for,
@@ -41,7 +42,7 @@ from tests.test_exports import (
 )
 
 APP = Starlette(routes=http.ROUTES)
-EXPORT_PAGE = str(ROOT / "app_pages" / "export.py")
+EXPORT_PAGE = "export"
 
 
 @pytest.fixture(autouse=True)
@@ -324,7 +325,7 @@ def page_as(db, email: str, password: str, page: str, lang: str):
     at.session_state["lang"] = lang
     at.session_state["session_id"] = signed.user.session_id
     at.run()
-    at.switch_page(page).run()
+    open_page(at, page).run()
     assert not at.exception, at.exception
     return signed, cookie, at
 
@@ -379,7 +380,7 @@ def test_a_small_file_is_a_link_too_and_says_how_long_it_works(demo_site, lang):
 
 # --- The survey answers of the churn insights: a streamed link too ---------------------------
 
-INSIGHTS_PAGE = str(ROOT / "app_pages" / "insights.py")
+INSIGHTS_PAGE = "insights"
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ HEIGHT = {1400: 1000, 390: 844}
 AXE_JS = ROOT / "tests" / "e2e" / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BLOCKING = ("critical", "serious")
-# the sections of the admin pages, in their order (app_pages/insights.py, support.py)
+# the sections of the admin pages, in their order (pages/insights.py, support.py)
 INSIGHTS_SECTIONS = ("reasons", "funnel", "custom-plan", "segments", "comments")
 SUPPORT_SECTIONS = ("scheduled", "undo", "custom-plan", "ended", "audit")
 

@@ -28,7 +28,7 @@ def injected(page) -> list[str]:
     """Elements the names would make if they were rendered as Markdown or HTML. A bare web
     address that shows itself is allowed: Streamlit's Markdown turns any address in text
     into a link to that same visible address, and no escaping stops it (see
-    app_pages/widgets/text.py); a link whose text hides where it goes is not."""
+    pages/components/text.py); a link whose text hides where it goes is not."""
     settle(page)
     # one read of the whole page in the browser: a rerun cannot detach elements between reads
     return page.evaluate(

@@ -1,11 +1,12 @@
-"""What every page needs: the database, the signed-in user and the language, per session."""
+"""The router: page config, the sign-in gate, the language, the sidebar and the navigation over
+the screens this user may open (each screen a `render(ctx)` function of a module in pages/)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import streamlit as st
 
@@ -16,27 +17,37 @@ from core.platform.config import LANGUAGE_COOKIE, Settings, load_settings
 from core.platform.db import Database, open_database
 from core.platform.errors import DatabaseUnavailable, PortalError
 from core.platform.i18n import LANGUAGES, normalise_language, t
-
-PAGE_FILES = {
-    "sign_in": ("app_pages/sign_in.py", "nav.sign_in", ":material/login:", "sign-in"),
-    "overview": ("app_pages/overview.py", "nav.overview", ":material/dashboard:", "overview"),
-    "export": ("app_pages/export.py", "nav.export", ":material/download:", "export"),
-    "cancel": ("app_pages/cancel.py", "nav.cancel", ":material/cancel:", "cancel-subscription"),
-    "ended": ("app_pages/ended.py", "nav.ended", ":material/event_busy:", "account"),
-    "insights": ("app_pages/insights.py", "nav.insights", ":material/insights:", "insights"),
-    "support": ("app_pages/support.py", "nav.support", ":material/support_agent:", "support"),
-}
+from pages import cancel, ended, export, insights, overview, sign_in, support
+from pages.shell.context import PageContext
 
 
 @dataclass(frozen=True)
-class PageContext:
-    db: Database
-    user: CurrentUser | None
-    lang: str
-    settings: Settings
+class Screen:
+    render: Callable[[PageContext], None]
+    title: str  # catalog key
+    icon: str
+    url_path: str
 
-    def t(self, key: str, **params: Any) -> str:
-        return t(key, self.lang, **params)
+
+# Every screen, by the key `core.identity.auth.pages_for` gives; the first one a user may open
+# is their home page (served at /).
+SCREENS = {
+    "sign_in": Screen(sign_in.render, "nav.sign_in", ":material/login:", "sign-in"),
+    "overview": Screen(overview.render, "nav.overview", ":material/dashboard:", "overview"),
+    "export": Screen(export.render, "nav.export", ":material/download:", "export"),
+    "cancel": Screen(cancel.render, "nav.cancel", ":material/cancel:", "cancel-subscription"),
+    "ended": Screen(ended.render, "nav.ended", ":material/event_busy:", "account"),
+    "insights": Screen(insights.render, "nav.insights", ":material/insights:", "insights"),
+    "support": Screen(support.render, "nav.support", ":material/support_agent:", "support"),
+}
+
+
+def _runner(render: Callable[[PageContext], None], ctx: PageContext) -> Callable[[], None]:
+    def run() -> None:
+        render(ctx)
+
+    run.__name__ = render.__module__.rsplit(".", 1)[-1]
+    return run
 
 
 @st.cache_resource(show_spinner=False)
@@ -195,10 +206,6 @@ def sign_out(ctx: PageContext) -> None:
     st.rerun()
 
 
-def context() -> PageContext:
-    return st.session_state["ctx"]
-
-
 def run_router() -> None:
     settings = load_settings()
     # the portal's name until the page is known; then every page is named in its title (below)
@@ -234,10 +241,20 @@ def run_router() -> None:
         st.link_button(ctx.t("signin.continue"), target)
         st.stop()
 
-    pages = [
-        st.Page(path, title=ctx.t(title), icon=icon, url_path=url)
-        for path, title, icon, url in (PAGE_FILES[key] for key in auth.pages_for(user))
-    ]
+    keys = auth.pages_for(user)
+    ctx.pages.update(
+        (
+            key,
+            st.Page(
+                _runner(SCREENS[key].render, ctx),
+                title=ctx.t(SCREENS[key].title),
+                icon=SCREENS[key].icon,
+                url_path=SCREENS[key].url_path,
+            ),
+        )
+        for key in keys
+    )
+    pages = list(ctx.pages.values())
     if not pages:
         st.set_page_config(page_title=ctx.t("app.name"))
         st.error(ctx.t("error.not_authorized"))

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 from babel.dates import format_time
 
-from app_pages.widgets.session import PageContext
 from core.exports import ExportResult
 from core.platform.i18n import fmt_number, locale_of
+from pages.shell.context import PageContext
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.widgets.session import PageContext
 from core.platform.errors import PortalError
 from core.retention import cancellation
 from core.retention.cancellation import Dates
+from pages.shell.context import PageContext
 
 ANSWER = "resumed"
 

@@ -15,11 +15,11 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency
 
-from app_pages.widgets.session import PageContext
-from app_pages.widgets.text import md
 from core.insights import analytics
 from core.insights.analytics import GroupCounts, Insights, PriceBucket, Trend
 from core.platform.i18n import fmt_date, fmt_number, fmt_percent, locale_of
+from pages.components.text import md
+from pages.shell.context import PageContext
 
 REASON_COLOURS = {
     "too_expensive": "#5B3DF5",

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from app_pages.widgets.session import PageContext
 from core.customers.accounts import DataCounts
 from core.platform.i18n import fmt_count
+from pages.shell.context import PageContext
 
 
 def show_counts(ctx: PageContext, counts: DataCounts) -> None:

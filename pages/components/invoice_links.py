@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from app_pages.widgets.session import PageContext
 from core import exports
 from core.customers.accounts import InvoiceLine
 from core.platform.i18n import fmt_date, fmt_money
+from pages.shell.context import PageContext
 
 
 def invoice_download(ctx: PageContext, lines: Sequence[InvoiceLine], key: str) -> None:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.widgets.session import PageContext
 from core.platform.errors import PortalError
 from core.platform.i18n import fmt_money, fmt_number
 from core.retention import custom_plan
 from core.retention.custom_plan import UNITS, PlanConfig, PlanRequest
+from pages.shell.context import PageContext
 
 
 def describe(ctx: PageContext, config: PlanConfig) -> str:

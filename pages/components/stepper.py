@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages.widgets.session import PageContext
+from pages.shell.context import PageContext
 
 STEPS = ("step.survey", "step.decide", "step.consent", "step.done")
 

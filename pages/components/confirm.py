@@ -9,8 +9,8 @@ from typing import Any
 
 import streamlit as st
 
-from app_pages.widgets.session import PageContext
 from core.platform.errors import PortalError
+from pages.shell.context import PageContext
 
 FLASH = "support_flash"
 

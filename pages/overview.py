@@ -1,0 +1,183 @@
+"""Account overview: status, plan and price, the billing cycle, usage, invoices, the custom
+plan and, at the bottom of "Products and billing", the way to cancel."""
+
+import streamlit as st
+
+from core.customers import accounts, customer_desk
+from core.platform.i18n import fmt_date, fmt_money, fmt_number
+from core.platform.models import STATUS_ACTIVE, STATUS_ENDED, STATUS_SCHEDULED
+from core.retention import cancellation, custom_plan
+from pages.components import invoice_links
+from pages.components.configurator import plan_configurator, pop_answer, show_request
+from pages.components.resume import handle_click, resume_offer, show_answer
+from pages.components.text import md
+from pages.shell.context import PageContext
+
+
+def render(ctx: PageContext) -> None:
+    lang = ctx.lang
+    handle_click(ctx, "ov_resume")  # before reading the account: a resume changes it
+    ov = accounts.overview(ctx.db, ctx.user, settings=ctx.settings)
+
+    def d(value, style="long"):
+        return fmt_date(value, lang, style)
+
+    st.title(md(ov.company))
+    st.caption(ctx.t("overview.subtitle"))
+    answered = show_answer(ctx)  # after "Resume my subscription"
+
+    if ov.status == STATUS_ACTIVE:
+        st.success(ctx.t("status.active", date=ov.period_end), icon=":material/check_circle:")
+    elif ov.status == STATUS_SCHEDULED:
+        st.warning(
+            ctx.t("status.scheduled", date=ov.period_end, deleted=ov.data_deleted_on),
+            icon=":material/event_busy:",
+        )
+        with st.container(border=True, key="ov_resume_box"):  # the way back, next to the status
+            st.markdown(f"**{ctx.t('journey.resume.title')}**")
+            resume_offer(ctx, cancellation.dates_for(ov.period_end, ctx.settings), "ov_resume")
+    elif ov.status == STATUS_ENDED:
+        st.error(
+            ctx.t("status.ended", date=ov.period_end, deleted=ov.data_deleted_on),
+            icon=":material/block:",
+        )
+    notice = None
+    if ov.status == STATUS_ACTIVE and not answered:  # (just resumed: said once, above)
+        notice = customer_desk.latest_notice(ctx.db, ctx.user)
+    if (
+        notice is not None
+    ):  # support undid the cancellation or reactivated (or the customer resumed)
+        st.info(
+            ctx.t(f"journey.notice.{notice.action}", date=notice.at.date(), renews=ov.period_end),
+            icon=":material/support_agent:",
+        )
+
+    interval = ctx.t(f"interval.{ov.billing_interval}")
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(ctx.t("overview.plan"), md(ov.plan_name), border=True)
+    c2.metric(
+        ctx.t("overview.price"),
+        fmt_money(ov.price_cents, ov.currency, lang),
+        delta=ctx.t("overview.per_interval", interval=interval),
+        delta_color="off",
+        delta_arrow="off",
+        border=True,
+    )
+    c3.metric(
+        ctx.t("overview.cycle"),
+        d(ov.period_end, "medium"),
+        delta=ctx.t(
+            "overview.cycle_range",
+            start=d(ov.period_start, "medium"),
+            end=d(ov.period_end, "medium"),
+        ),
+        delta_color="off",
+        delta_arrow="off",
+        border=True,
+    )
+    c4.metric(
+        ctx.t("overview.renewal"),
+        d(ov.next_renewal, "medium") if ov.next_renewal else ctx.t("overview.no_renewal"),
+        border=True,
+    )
+
+    st.subheader(ctx.t("overview.usage"))
+    cols = st.columns(len(ov.usage))
+    for col, item in zip(cols, ov.usage, strict=True):
+        with col:
+            st.progress(
+                item.ratio,
+                text=ctx.t(
+                    "usage.line",
+                    what=ctx.t(f"usage.{item.key}"),
+                    used=fmt_number(item.used, lang),
+                    limit=fmt_number(item.limit, lang),
+                ),
+            )
+
+    st.subheader(ctx.t("overview.invoices"))
+    if ov.invoices:
+        st.dataframe(
+            {
+                ctx.t("invoice.number"): [i.number for i in ov.invoices],
+                ctx.t("invoice.date"): [d(i.issued_on) for i in ov.invoices],
+                ctx.t("invoice.period"): [
+                    ctx.t("overview.cycle_range", start=d(i.period_start), end=d(i.period_end))
+                    for i in ov.invoices
+                ],
+                ctx.t("invoice.amount"): [
+                    fmt_money(i.amount_cents, i.currency, lang) for i in ov.invoices
+                ],
+                ctx.t("invoice.status"): [ctx.t(f"invoice.status.{i.status}") for i in ov.invoices],
+            },
+            hide_index=True,
+            height=min(400, 38 + 35 * len(ov.invoices)),
+        )
+        invoice_links.invoice_download(ctx, ov.invoices, "overview_invoice")  # each one as a PDF
+    else:
+        st.info(ctx.t("overview.no_invoices"))
+
+    st.divider()
+    st.header(ctx.t("billing.title"), anchor="products-and-billing")
+    with st.container(border=True):
+        st.markdown(
+            ctx.t(
+                "billing.plan_line",
+                plan=md(ov.plan_name),
+                price=fmt_money(ov.price_cents, ov.currency, lang),
+                interval=interval,
+            )
+        )
+        st.caption(ctx.t("billing.interval_help", interval=interval))
+
+    with st.container(border=True):
+        st.markdown(f"**{ctx.t('offer.title')}**")
+        pop_answer(ctx, "ov_plan")
+        plan_request = custom_plan.open_plan_request(ctx.db, ctx.user)
+        if plan_request is not None:  # one open request per account: show it, ask for no other
+            show_request(ctx, plan_request, "ov_plan")
+        else:
+            st.markdown(
+                ctx.t("offer.body", price=fmt_money(ov.custom_plan_from_cents, "USD", lang))
+            )
+            if st.toggle(ctx.t("offer.button"), key="ov_configure"):
+                plan_configurator(ctx, "ov_plan")
+
+    with st.container(border=True):
+        st.markdown(f"**{ctx.t('billing.cancel_title')}**")
+        if ov.status == STATUS_SCHEDULED:  # no second "Cancel subscription" (Resume is at the top)
+            st.markdown(ctx.t("cancel.already_scheduled", date=ov.period_end))
+            st.page_link(
+                ctx.pages["cancel"],
+                label=ctx.t("journey.scheduled.details"),
+                icon=":material/event_busy:",
+            )
+        else:
+            st.caption(ctx.t("billing.cancel_help", date=ov.period_end))
+            st.page_link(ctx.pages["cancel"], label=ctx.t("nav.cancel"), icon=":material/cancel:")
+
+    my_requests = customer_desk.my_requests(ctx.db, ctx.user)
+    if my_requests:
+        st.subheader(ctx.t("journey.requests.title"))
+        st.markdown(
+            "\n".join(
+                "- "
+                + ctx.t(
+                    "journey.requests.line",
+                    number=r.number,
+                    kind=ctx.t(f"journey.requests.kind.{r.kind}"),
+                    date=r.created_at.date(),
+                    status=ctx.t(
+                        f"journey.requests.status.{r.status}",
+                        date=(r.handled_at or r.created_at).date(),
+                    ),
+                )
+                for r in my_requests
+            )
+        )
+
+
+if __name__ == "__main__":  # run as a script by Streamlit's scan of pages/: go through the router
+    from pages.shell.router import run_router
+
+    run_router()

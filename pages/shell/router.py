@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -48,6 +49,39 @@ def _runner(render: Callable[[PageContext], None], ctx: PageContext) -> Callable
 
     run.__name__ = render.__module__.rsplit(".", 1)[-1]
     return run
+
+
+HOME_URL = "home"  # the home screen's url_path: Streamlit serves the first page at / instead
+
+
+def _navigation_pages(ctx: PageContext, keys: tuple[str, ...] | list[str]) -> list[Any]:
+    """The screens this user may open, in the menu, the first one (the home screen) at /; then,
+    hidden from the menu, every other screen's address: the home screen's own (/overview) opens
+    it, and the address of a screen this user may not open (/export before signing in,
+    /insights for a customer) shows the home screen, instead of Streamlit's "Page not found"."""
+    if not keys:
+        return []
+    for i, key in enumerate(keys):
+        screen = SCREENS[key]
+        ctx.pages[key] = st.Page(
+            _runner(screen.render, ctx),
+            title=ctx.t(screen.title),
+            icon=screen.icon,
+            url_path=HOME_URL if i == 0 else screen.url_path,
+        )
+    home = SCREENS[keys[0]]
+    aliases = [
+        st.Page(
+            _runner(home.render, ctx),
+            title=ctx.t(home.title),
+            icon=home.icon,
+            url_path=screen.url_path,
+            visibility="hidden",
+        )
+        for key, screen in SCREENS.items()
+        if key not in keys[1:]
+    ]
+    return [*ctx.pages.values(), *aliases]
 
 
 @st.cache_resource(show_spinner=False)
@@ -241,20 +275,7 @@ def run_router() -> None:
         st.link_button(ctx.t("signin.continue"), target)
         st.stop()
 
-    keys = auth.pages_for(user)
-    ctx.pages.update(
-        (
-            key,
-            st.Page(
-                _runner(SCREENS[key].render, ctx),
-                title=ctx.t(SCREENS[key].title),
-                icon=SCREENS[key].icon,
-                url_path=SCREENS[key].url_path,
-            ),
-        )
-        for key in keys
-    )
-    pages = list(ctx.pages.values())
+    pages = _navigation_pages(ctx, auth.pages_for(user))
     if not pages:
         st.set_page_config(page_title=ctx.t("app.name"))
         st.error(ctx.t("error.not_authorized"))

@@ -4,10 +4,10 @@ import pytest
 from sqlalchemy import select
 
 from core.customers import accounts
-from core.customers import messages as support
 from core.identity import auth
 from core.platform.errors import InvalidInput, NotAuthorized
 from core.platform.models import Invoice, SupportRequest
+from core.retention import cancellation
 from core.support_desk import admin
 from tests import factories
 from tests.conftest import NOW
@@ -74,26 +74,28 @@ def test_command_line_view_by_email(db, shop):
     assert data["invoices"][0]["issued_on"] == "2026-11-10"
 
 
-def test_a_custom_plan_request_lands_in_the_support_queue(db, shop):
+def test_a_message_to_support_lands_in_the_support_queue(db, shop):
     alice, _, signed = shop
-    number = support.request_custom_plan(db, signed["alice"], "  two seats\x00 please \n")
+    number = cancellation.contact_support(
+        db, signed["alice"], "  two seats\x00 please \n", kind="other", now=NOW
+    )
     with db.transaction() as s:
         request = s.get(SupportRequest, number)
         assert (request.account_id, request.kind, request.status) == (
             alice.account_id,
-            "custom_plan",
+            "other",
             "open",
         )
         assert request.message == "two seats please"
-    assert admin.open_support_requests(db, signed["boss"]) == {"custom_plan": 1}
+    assert admin.open_support_requests(db, signed["boss"]) == {"other": 1}
 
 
 def test_a_too_long_request_is_refused_and_stores_nothing(db, shop):
     _, _, signed = shop
     with pytest.raises(InvalidInput):
-        support.request_custom_plan(db, signed["alice"], "x" * 1_000_000)
+        cancellation.contact_support(db, signed["alice"], "x" * 1_000_000, kind="other")
     with pytest.raises(NotAuthorized):
-        support.request_custom_plan(db, signed["boss"], "hi")
+        cancellation.contact_support(db, signed["boss"], "hi", kind="other")
     with db.transaction() as s:
         assert s.scalars(select(SupportRequest)).all() == []
 

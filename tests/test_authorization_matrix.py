@@ -37,8 +37,7 @@ from sqlalchemy import MetaData, select, update
 import core
 from core import exports, support_desk
 from core.customers import accounts, customer_desk
-from core.customers import messages as support
-from core.documents import receipt, report
+from core.documents import invoices, receipt, report
 from core.exports import ExportRequest
 from core.identity import auth
 from core.insights import analytics
@@ -49,6 +48,7 @@ from core.platform.errors import NotAuthorized, PortalError
 from core.platform.models import CancellationFlow, Subscription, SupportRequest, SurveyAnswer
 from core.retention import cancellation, custom_plan
 from core.retention.cancellation import ALL_CONSENTS, PlanConfig, Survey
+from core.rules import billing
 from core.support_desk import admin
 from tests import factories
 from tests.conftest import NOW
@@ -124,13 +124,11 @@ def invoiced(shop: Shop) -> None:
     """Alice has one invoice (Bob has none)."""
     with shop.db.transaction() as s:
         sub = s.scalar(select(Subscription).where(Subscription.account_id == shop.alice_account))
-        lifecycle.add_invoice(s, sub, INVOICE_START, NOW.date())
+        invoices.add_invoice(s, sub, INVOICE_START, NOW.date())
 
 
 def _invoice_pdf(shop: Shop, actor: Any) -> Any:
-    from core.documents import invoices
-
-    number = lifecycle.invoice_number(shop.alice_account, INVOICE_START)
+    number = billing.invoice_number(shop.alice_account, INVOICE_START)
     return invoices.invoice_pdf(shop.db, actor, number, shop.alice_account, now=NOW)
 
 
@@ -276,23 +274,8 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
         lambda s, u: receipt.receipt_pdf(s.db, u, "en"),
         CUSTOMER_SELF,
     ),
-    "messages.request_custom_plan": (
-        nothing,
-        lambda s, u: support.request_custom_plan(s.db, u, "fewer seats", now=NOW),
-        CUSTOMER_SELF,
-    ),
     "auth.set_language": (nothing, lambda s, u: auth.set_language(s.db, u, "it"), SIGNED_IN),
     # support actions and admin figures
-    "cancellation.undo": (
-        scheduled,
-        lambda s, u: cancellation.undo(s.db, u, a(s), now=NOW),
-        ADMIN_ONLY,
-    ),
-    "cancellation.reactivate": (
-        ended,
-        lambda s, u: cancellation.reactivate(s.db, u, a(s), now=NOW),
-        ADMIN_ONLY,
-    ),
     "cancellation.undo_in": (scheduled, lambda s, u: _in(s, cancellation.undo_in, u), ADMIN_ONLY),
     "cancellation.reactivate_in": (
         ended,
@@ -408,6 +391,7 @@ HELPERS = {
     "auth.require_signed_in": "the check itself",
     "auth.require_admin": "the check itself",
     "auth.require_account": "the check itself (tested in test_auth)",
+    "auth.require_customer": "the check itself",
     "auth.pages_for": "which screens to list; the data behind them is checked by each function",
     "exports.resolve_account_id": "fills in the actor's own account id; reads nothing",
 }
@@ -423,7 +407,7 @@ NO_ACTOR = {
     ),
     "lifecycle.run": "the lifecycle job (cron), not a person",
     "lifecycle.purge_account": "part of the lifecycle job, inside its transaction",
-    "lifecycle.add_invoice": "inside the lifecycle job's or reactivate's transaction",
+    "invoices.add_invoice": "inside the lifecycle job's or reactivate's transaction",
     "report.collect_in": "inside a transaction whose caller has checked the actor",
     "audit.record": "inside the transaction of a use case that has checked its actor",
 }

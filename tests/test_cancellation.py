@@ -9,6 +9,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from core import support_desk
 from core.platform.errors import InvalidInput, NotAuthorized
 from core.platform.models import (
     AuditEntry,
@@ -312,7 +313,7 @@ def test_only_the_owner_walks_the_flow(db, shop):
     with pytest.raises(NotAuthorized):
         cancellation.start(db, None, now=NOW)
     with pytest.raises(NotAuthorized):
-        cancellation.undo(db, users["alice"], users["alice"].account_id, now=NOW)
+        support_desk.undo(db, users["alice"], users["alice"].account_id, now=NOW)
 
 
 def test_contact_from_the_done_window_lands_in_the_support_queue(db, shop):
@@ -336,11 +337,11 @@ def test_support_undoes_a_scheduled_cancellation(db, shop):
     alice, users = shop
     flow = walk_to_consent(db, users["alice"])
     cancellation.confirm(db, users["alice"], flow.flow_id, ALL, now=NOW)
-    cancellation.undo(db, users["boss"], alice.account_id, now=NOW)
+    support_desk.undo(db, users["boss"], alice.account_id, now=NOW)
     assert subscription(db, alice.account_id).status == "active"
     assert cancellation.scheduled(db, users["alice"]) is None
     with pytest.raises(InvalidInput):
-        cancellation.undo(db, users["boss"], alice.account_id, now=NOW)  # nothing to undo now
+        support_desk.undo(db, users["boss"], alice.account_id, now=NOW)  # nothing to undo now
     # and the customer may cancel again later
     again = walk_to_consent(db, users["alice"])
     cancellation.confirm(db, users["alice"], again.flow_id, ALL, now=NOW)

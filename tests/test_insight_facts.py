@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from core import demo, exports
+from core import demo, exports, support_desk
 from core.identity import auth
 from core.insights import analytics
 from core.jobs import lifecycle
@@ -224,7 +224,7 @@ def test_the_real_flow_support_and_the_lifecycle_keep_the_facts(db: Database) ->
     cancellation.open_configurator(db, people["undone"], flow, now=NOW)
     cancellation.go_on(db, people["undone"], flow, now=NOW)
     cancellation.confirm(db, people["undone"], flow, ALL_CONSENTS, now=later)
-    cancellation.undo(db, boss, people["undone"].account_id, now=later)
+    support_desk.undo(db, boss, people["undone"].account_id, now=later)
 
     # closes the survey pop-up without choosing, cancels; later ended and purged
     flow = cancellation.start(db, people["purged"], now=NOW).flow_id

@@ -18,11 +18,11 @@ from streamlit.testing.v1 import AppTest
 from core import demo, exports
 from core.documents import invoices
 from core.identity import auth
-from core.jobs import lifecycle
 from core.platform.db import open_database
 from core.platform.errors import NotAuthorized, NotFound
 from core.platform.i18n import fmt_date, fmt_money
 from core.platform.models import Subscription
+from core.rules import billing
 from tests import factories
 from tests.conftest import NOW, ROOT
 from tests.test_export_page import site  # noqa: F401
@@ -40,7 +40,7 @@ def billed(db):
     with db.transaction() as s:
         for made in (alice, bob):
             sub = s.scalar(select(Subscription).where(Subscription.account_id == made.account_id))
-            lifecycle.add_invoice(s, sub, START, END)
+            invoices.add_invoice(s, sub, START, END)
     return alice, bob
 
 
@@ -53,7 +53,7 @@ def text_of(content: bytes) -> str:
 @pytest.mark.parametrize("lang", ["en", "it"])
 def test_the_invoice_pdf_states_number_dates_cycle_amount_and_company(db, billed, lang):
     alice, _ = billed
-    number = lifecycle.invoice_number(alice.account_id, START)
+    number = billing.invoice_number(alice.account_id, START)
     actor = exports.actor_for_email(db, alice.email)
     made = invoices.invoice_pdf(db, actor, number, lang=lang, now=NOW)
     assert made.file_name == f"{number}.pdf" and made.mime == "application/pdf"
@@ -75,7 +75,7 @@ def test_the_invoice_pdf_states_number_dates_cycle_amount_and_company(db, billed
 
 def test_only_the_accounts_own_invoices(db, billed):
     alice, bob = billed
-    alices = lifecycle.invoice_number(alice.account_id, START)
+    alices = billing.invoice_number(alice.account_id, START)
     bob_actor = exports.actor_for_email(db, bob.email)
     with pytest.raises(NotAuthorized):  # naming Alice's account
         invoices.invoice_pdf(db, bob_actor, alices, alice.account_id, now=NOW)

@@ -11,6 +11,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from core import support_desk
 from core.identity import auth
 from core.jobs import lifecycle
 from core.platform.errors import InvalidInput
@@ -26,6 +27,7 @@ from core.platform.models import (
 )
 from core.retention import cancellation
 from core.retention.cancellation import ALL_CONSENTS, Survey
+from core.rules import billing
 from tests import factories
 from tests.conftest import NOW, ROOT
 
@@ -111,9 +113,9 @@ def test_active_subscriptions_renew_with_one_invoice_per_cycle(db, shop):
             s.scalars(select(Invoice.number).where(Invoice.account_id == alice.account_id))
         )
     assert numbers == {
-        lifecycle.invoice_number(alice.account_id, dt.date(2026, 12, 10)),
-        lifecycle.invoice_number(alice.account_id, dt.date(2027, 1, 10)),
-        lifecycle.invoice_number(alice.account_id, dt.date(2027, 2, 10)),
+        billing.invoice_number(alice.account_id, dt.date(2026, 12, 10)),
+        billing.invoice_number(alice.account_id, dt.date(2027, 1, 10)),
+        billing.invoice_number(alice.account_id, dt.date(2027, 2, 10)),
     }
 
 
@@ -175,7 +177,7 @@ def test_support_reactivates_within_two_months_with_the_data_intact(db, shop):
     cancel(db, users["alice"])
     lifecycle.run(db, dt.date(2026, 12, 10), now=NOW)
     when = dt.datetime(2027, 1, 5, 9, tzinfo=dt.UTC)
-    cancellation.reactivate(db, users["boss"], alice.account_id, now=when)
+    support_desk.reactivate(db, users["boss"], alice.account_id, now=when)
     assert status(db, alice.account_id) == "active"
     assert count(db, Influencer, Influencer.account_id == alice.account_id) == 1
     user = auth.sign_in(db, "alice@example.com", factories.PASSWORD, now=when).user
@@ -192,12 +194,12 @@ def test_support_reactivates_within_two_months_with_the_data_intact(db, shop):
 def test_reactivation_is_refused_outside_the_window_or_the_state(db, shop):
     alice, bob, users = shop
     with pytest.raises(InvalidInput):
-        cancellation.reactivate(db, users["boss"], bob.account_id, now=NOW)  # active
+        support_desk.reactivate(db, users["boss"], bob.account_id, now=NOW)  # active
     cancel(db, users["alice"])
     lifecycle.run(db, dt.date(2026, 12, 10), now=NOW)
     too_late = dt.datetime(2027, 2, 10, tzinfo=dt.UTC)
     with pytest.raises(InvalidInput):
-        cancellation.reactivate(db, users["boss"], alice.account_id, now=too_late)
+        support_desk.reactivate(db, users["boss"], alice.account_id, now=too_late)
     assert status(db, alice.account_id) == "ended"
 
 

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from core import support_desk
 from core.identity import auth
 from core.jobs import lifecycle
 from core.platform.db import open_database
@@ -148,9 +149,9 @@ def test_random_lives_of_a_subscription_keep_every_rule(template, tmp_path, step
                     flow = cancellation.start(db, user, now=now)
                     cancellation.keep(db, user, flow.flow_id, now=now)
                 elif action == "undo" and alice_id is not None:
-                    cancellation.undo(db, boss, alice_id, now=now)
+                    support_desk.undo(db, boss, alice_id, now=now)
                 elif action == "reactivate" and alice_id is not None:
-                    cancellation.reactivate(db, boss, alice_id, now=now)
+                    support_desk.reactivate(db, boss, alice_id, now=now)
                 elif action == "advance":
                     now += dt.timedelta(days=days)
                     lifecycle.run(db, now.date(), now=now)

@@ -14,9 +14,6 @@ from core.platform.config import Settings, load_settings
 from core.platform.db import Database
 from core.platform.errors import NotFound
 from core.platform.models import (
-    STATUS_ACTIVE,
-    STATUS_ENDED,
-    STATUS_SCHEDULED,
     Account,
     Campaign,
     Influencer,
@@ -29,6 +26,8 @@ from core.platform.models import (
     User,
 )
 from core.rules import billing
+from core.rules.pricing import CUSTOM_PLAN_FLOOR_CENTS
+from core.rules.vocabulary import STATUS_ACTIVE, STATUS_ENDED, STATUS_SCHEDULED
 
 
 @dataclass(frozen=True)
@@ -192,7 +191,7 @@ def _overview(s: Session, account_id: int, settings: Settings) -> AccountOvervie
         data_deleted_on=data_deleted_on,
         usage=_usage(s, account_id, sub),
         invoices=tuple(InvoiceLine.of(i) for i in invoices),
-        custom_plan_from_cents=settings.custom_plan_from_cents,
+        custom_plan_from_cents=CUSTOM_PLAN_FLOOR_CENTS,
     )
 
 
@@ -247,9 +246,3 @@ def data_counts(
             reports=count(Report, Report.account_id == account_id),
             invoices=count(Invoice, Invoice.account_id == account_id),
         )
-
-
-def deletion_date_if_cancelled(ov: AccountOverview, settings: Settings | None = None) -> dt.date:
-    """When data would be deleted if the customer cancelled today."""
-    settings = settings or load_settings()
-    return billing.data_deletion_date(ov.period_end, settings.reactivation_months)

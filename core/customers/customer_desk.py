@@ -7,27 +7,61 @@ audit log. Customers only, their own account only.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from core.identity.auth import CurrentUser
+from core.identity.auth import CurrentUser, require_customer
+from core.platform import clock
 from core.platform.db import Database
 from core.platform.models import AuditEntry, SupportRequest
-from core.retention import custom_plan
-from core.retention.cancellation import _customer, _now
+from core.rules.pricing import PlanConfig, plan_from, whole
+from core.rules.vocabulary import (
+    ACTION_CANCELLATION_RESUMED,
+    ACTION_CANCELLATION_UNDONE,
+    ACTION_SUBSCRIPTION_REACTIVATED,
+    REQUEST_CUSTOM_PLAN,
+    STATE_ACTIONS,
+)
 
 MAX_REQUESTS = 20
 NOTICE_DAYS = 60  # how long the overview keeps saying what support did
-# Audit actions that change the state of the subscription, newest decides the notice.
-STATE_ACTIONS = (
-    "cancellation_scheduled",
-    "cancellation_undone",
-    "cancellation_resumed",
-    "subscription_ended",
-    "subscription_reactivated",
+# Of the audit actions that change the state of the subscription (`STATE_ACTIONS`, the newest
+# decides), those the overview tells the customer about.
+NOTICE_ACTIONS = (
+    ACTION_CANCELLATION_UNDONE,
+    ACTION_CANCELLATION_RESUMED,
+    ACTION_SUBSCRIPTION_REACTIVATED,
 )
-NOTICE_ACTIONS = ("cancellation_undone", "cancellation_resumed", "subscription_reactivated")
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """A custom-plan request as the customer sees it."""
+
+    number: int
+    created_at: dt.datetime
+    status: str  # open / handled
+    config: PlanConfig | None  # None for an old free-text request
+    monthly_price_cents: int | None
+    existing: bool = False  # True: asked again, this open request was already there
+
+
+def parse(row: SupportRequest, *, existing: bool = False) -> PlanRequest:
+    """A custom-plan request row as the customer sees it: its message is the configuration and
+    the monthly price they saw, as JSON (an old request's free text names no configuration)."""
+    config, price = None, None
+    try:
+        data = json.loads(row.message) if row.message.startswith("{") else None
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        config = plan_from(data)
+        if config is not None:
+            cents = data.get("monthly_price_cents")
+            price = cents if whole(cents) else None
+    return PlanRequest(row.id, row.created_at, row.status, config, price, existing)
 
 
 @dataclass(frozen=True)
@@ -37,12 +71,12 @@ class MyRequest:
     created_at: dt.datetime
     status: str  # open / handled
     handled_at: dt.datetime | None
-    plan: custom_plan.PlanRequest | None  # custom-plan requests: configuration and price
+    plan: PlanRequest | None  # custom-plan requests: configuration and price
 
 
 def my_requests(db: Database, actor: CurrentUser | None) -> list[MyRequest]:
     """The customer's requests to customer service, newest first (at most 20)."""
-    actor = _customer(actor)
+    actor = require_customer(actor)
     with db.transaction() as s:
         rows = s.scalars(
             select(SupportRequest)
@@ -57,7 +91,7 @@ def my_requests(db: Database, actor: CurrentUser | None) -> list[MyRequest]:
                 created_at=r.created_at,
                 status=r.status,
                 handled_at=r.handled_at,
-                plan=custom_plan.parse(r) if r.kind == custom_plan.KIND else None,
+                plan=parse(r) if r.kind == REQUEST_CUSTOM_PLAN else None,
             )
             for r in rows
         ]
@@ -75,8 +109,8 @@ def latest_notice(
     """What the overview tells the customer: support undid their cancellation or reactivated
     their account (or they resumed it), if that is the latest change of their subscription and
     happened in the last 60 days."""
-    actor = _customer(actor)
-    now = _now(now)
+    actor = require_customer(actor)
+    now = clock.now(now)
     with db.transaction() as s:
         entry = s.scalar(
             select(AuditEntry)

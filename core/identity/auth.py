@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.identity.passwords import DUMMY_HASH, verify_password
+from core.platform import clock
 from core.platform.config import Settings, load_settings
 from core.platform.db import Database
 from core.platform.errors import (
@@ -33,10 +34,6 @@ from core.platform.errors import (
 )
 from core.platform.i18n import LANGUAGES
 from core.platform.models import (
-    ROLE_ADMIN,
-    ROLE_CUSTOMER,
-    STATUS_ENDED,
-    STATUS_PURGED,
     ErasedSignIn,
     SignInThrottle,
     Subscription,
@@ -44,6 +41,7 @@ from core.platform.models import (
     UserSession,
 )
 from core.rules import billing
+from core.rules.vocabulary import ROLE_ADMIN, ROLE_CUSTOMER, STATUS_ENDED, STATUS_PURGED
 
 MAX_EMAIL = 254
 MAX_PASSWORD = 1024
@@ -84,10 +82,6 @@ class CurrentUser:
 class SignedIn:
     user: CurrentUser
     code: str  # one-time, for the cookie hand-off
-
-
-def _now(now: dt.datetime | None) -> dt.datetime:
-    return now or dt.datetime.now(dt.UTC)
 
 
 def _digest(secret: str) -> str:
@@ -160,7 +154,7 @@ def sign_in(
     `AccountErased` with the day of the erasure (see `remember_erased`).
     """
     settings = settings or load_settings()
-    now = _now(now)
+    now = clock.now(now)
     if not email or not email.strip() or not password:
         raise InvalidInput("signin.error.empty")
     email = normalise_email(email)
@@ -291,7 +285,7 @@ def remember_erased(s: Session, account_id: int, erased_on: dt.date) -> None:
 
 def exchange_code(db: Database, code: str, *, now: dt.datetime | None = None) -> str | None:
     """Trade a fresh one-time code for the long-lived cookie token; None if not valid."""
-    now = _now(now)
+    now = clock.now(now)
     if not code or len(code) > 100:
         return None
     token = secrets.token_urlsafe(32)
@@ -328,7 +322,7 @@ def user_for_token(
     """The user a session cookie belongs to, if the session is still open."""
     if not isinstance(token, str) or not token or len(token) > 100:
         return None
-    return _live_session_user(db, UserSession.token_hash == _digest(token), _now(now))
+    return _live_session_user(db, UserSession.token_hash == _digest(token), clock.now(now))
 
 
 def user_for_session(
@@ -337,7 +331,7 @@ def user_for_session(
     """Re-read a signed-in user on every page run, so a sign-out elsewhere takes effect."""
     if session_id is None:
         return None
-    return _live_session_user(db, UserSession.id == session_id, _now(now))
+    return _live_session_user(db, UserSession.id == session_id, clock.now(now))
 
 
 def sign_out(db: Database, session_id: int, *, now: dt.datetime | None = None) -> None:
@@ -345,7 +339,7 @@ def sign_out(db: Database, session_id: int, *, now: dt.datetime | None = None) -
         s.execute(
             update(UserSession)
             .where(UserSession.id == session_id, UserSession.revoked_at.is_(None))
-            .values(revoked_at=_now(now))
+            .values(revoked_at=clock.now(now))
         )
 
 
@@ -355,13 +349,17 @@ def revoke_by_token(db: Database, token: str | None, *, now: dt.datetime | None 
             s.execute(
                 update(UserSession)
                 .where(UserSession.token_hash == _digest(token), UserSession.revoked_at.is_(None))
-                .values(revoked_at=_now(now))
+                .values(revoked_at=clock.now(now))
             )
 
 
 def purge_expired_sessions(db: Database, *, now: dt.datetime | None = None) -> int:
+    """Delete the sessions that have expired (signed out or not): the lifecycle job's chore.
+    Returns how many were deleted."""
     with db.transaction() as s:
-        return s.execute(delete(UserSession).where(UserSession.expires_at <= _now(now))).rowcount
+        return s.execute(
+            delete(UserSession).where(UserSession.expires_at <= clock.now(now))
+        ).rowcount
 
 
 def set_language(db: Database, actor: CurrentUser | None, language: str) -> None:
@@ -389,6 +387,15 @@ def require_admin(actor: CurrentUser | None) -> CurrentUser:
     return actor
 
 
+def require_customer(actor: CurrentUser | None) -> CurrentUser:
+    """A customer acting on their own account (the cancellation flow, their requests): never
+    an admin, whose changes go through the support desk."""
+    actor = require_signed_in(actor)
+    if actor.account_id is None or actor.is_admin:
+        raise NotAuthorized()
+    return actor
+
+
 def require_account(actor: CurrentUser | None, account_id: int) -> CurrentUser:
     """The owner of the account, or an admin; anyone else is refused."""
     actor = require_signed_in(actor)
@@ -408,7 +415,7 @@ ADMIN_PAGES = ("insights", "support")
 def export_window_open(user: CurrentUser | None, today: dt.date | None = None) -> bool:
     """Whether an ended customer may still export (read-only) today (the navigation only:
     every export function checks again, `exports.open_for_export`)."""
-    today = today or dt.datetime.now(dt.UTC).date()
+    today = today or clock.today()
     return bool(user and user.export_until and today <= user.export_until)
 
 

@@ -1,4 +1,5 @@
-"""The subscription lifecycle, applied as of a date: end, renew, purge, and sweep stale flows.
+"""The subscription lifecycle, applied as of a date: end, renew, purge, sweep stale flows and
+delete expired sign-in sessions.
 
 `run()` is idempotent and safe to run at the same time on several machines: every transition is
 one conditional UPDATE inside its own transaction ("... WHERE status = 'x' AND period_end = d"),
@@ -9,22 +10,24 @@ numbers are derived from the period, and UNIQUE, so a renewal can never be bille
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.identity.auth import CurrentUser, require_admin
+from core.documents.invoices import add_invoice
+from core.identity.auth import (
+    CurrentUser,
+    purge_expired_sessions,
+    remember_erased,
+    require_admin,
+)
+from core.platform import audit, clock
 from core.platform.config import Settings, load_settings
 from core.platform.db import Database
 from core.platform.errors import InvalidInput, NotAuthorized
 from core.platform.models import (
-    STATUS_ACTIVE,
-    STATUS_ENDED,
-    STATUS_PURGED,
-    STATUS_SCHEDULED,
     Account,
     AuditEntry,
     Campaign,
@@ -40,14 +43,23 @@ from core.platform.models import (
     SupportRequest,
     SurveyAnswer,
     User,
-    stage_bit,
 )
 from core.rules import billing
+from core.rules.vocabulary import (
+    ACTION_ACCOUNT_PURGED,
+    ACTION_SUBSCRIPTION_ENDED,
+    OUTCOME_ABANDONED,
+    OUTCOME_OPEN,
+    STATUS_ACTIVE,
+    STATUS_ENDED,
+    STATUS_PURGED,
+    STATUS_SCHEDULED,
+    stage_bit,
+)
 
 STALE_FLOW_HOURS = 24
 EMAIL_LIKE = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
 REDACTED = "[removed]"
-ACCOUNT_PURGED = "account_purged"  # the audit entry of a purge: "Data erased for account #N"
 
 
 @dataclass
@@ -58,6 +70,7 @@ class LifecycleReport:
     invoices: int = 0
     purged: list[int] = field(default_factory=list)
     abandoned_flows: int = 0
+    expired_sessions: int = 0  # sign-in sessions past their expiry, deleted
 
     def lines(self) -> list[str]:
         ended, renewed, purged = len(self.ended), len(self.renewed), len(self.purged)
@@ -67,45 +80,13 @@ class LifecycleReport:
             f"  renewed:   {_count(renewed, 'subscription')}, {_count(self.invoices, 'invoice')}",
             f"  purged:    {_count(purged, 'account')} {self.purged or ''}".rstrip(),
             f"  abandoned: {_count(self.abandoned_flows, 'cancellation flow')} left unfinished",
+            f"  sessions:  {_count(self.expired_sessions, 'expired sign-in session')} deleted",
         ]
 
 
 def _count(n: int, noun: str) -> str:
     """ "1 subscription", "2 subscriptions" (the command line speaks English)."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def invoice_number(account_id: int, period_start: dt.date) -> str:
-    return f"INV-{period_start:%Y%m%d}-{account_id:06d}"
-
-
-def add_invoice(s: Session, sub: Subscription, start: dt.date, end: dt.date) -> None:
-    s.add(
-        Invoice(
-            account_id=sub.account_id,
-            number=invoice_number(sub.account_id, start),
-            issued_on=start,
-            period_start=start,
-            period_end=end,
-            amount_cents=sub.price_cents,
-            currency=sub.currency,
-            status="paid",
-        )
-    )
-
-
-def _audit(s: Session, action: str, account_id: int, before: dict, after: dict, at: dt.datetime):
-    s.add(
-        AuditEntry(
-            at=at,
-            actor_user_id=None,
-            actor="lifecycle",
-            action=action,
-            account_id=account_id,
-            before=json.dumps(before, default=str),
-            after=json.dumps(after, default=str),
-        )
-    )
 
 
 def _end(db: Database, sub_id: int, as_of: dt.date, now: dt.datetime) -> int | None:
@@ -132,13 +113,13 @@ def _end(db: Database, sub_id: int, as_of: dt.date, now: dt.datetime) -> int | N
             .where(CancellationFlow.open_subscription_id == sub_id)
             .values(open_subscription_id=None)
         )
-        _audit(
+        audit.record(
             s,
-            "subscription_ended",
-            sub.account_id,
-            {"status": STATUS_SCHEDULED},
-            {"status": STATUS_ENDED, "ended_on": period_end},
-            now,
+            action=ACTION_SUBSCRIPTION_ENDED,
+            account_id=sub.account_id,
+            before={"status": STATUS_SCHEDULED},
+            after={"status": STATUS_ENDED, "ended_on": period_end},
+            at=now,
         )
         return sub.account_id
 
@@ -241,20 +222,16 @@ def _purge(
         ).rowcount
         if changed != 1:
             return None
-        from core.identity.auth import (
-            remember_erased,  # sign-in can then explain (after the password)
-        )
-
-        remember_erased(s, sub.account_id, as_of)
+        remember_erased(s, sub.account_id, as_of)  # sign-in can then explain (after the password)
         purge_account(s, sub.account_id)
         # the log keeps that it happened, and nothing personal: the account's number only
-        _audit(
+        audit.record(
             s,
-            ACCOUNT_PURGED,
-            sub.account_id,
-            {"status": STATUS_ENDED},
-            {"status": STATUS_PURGED},
-            now,
+            action=ACTION_ACCOUNT_PURGED,
+            account_id=sub.account_id,
+            before={"status": STATUS_ENDED},
+            after={"status": STATUS_PURGED},
+            at=now,
         )
         return sub.account_id
 
@@ -264,16 +241,16 @@ def _sweep_flows(db: Database, now: dt.datetime) -> int:
     with db.transaction(write=True) as s:
         stale = s.scalars(
             select(CancellationFlow.id).where(
-                CancellationFlow.outcome == "open", CancellationFlow.started_at < cutoff
+                CancellationFlow.outcome == OUTCOME_OPEN, CancellationFlow.started_at < cutoff
             )
         ).all()
         count = 0
         for flow_id in stale:
             changed = s.execute(
                 update(CancellationFlow)
-                .where(CancellationFlow.id == flow_id, CancellationFlow.outcome == "open")
+                .where(CancellationFlow.id == flow_id, CancellationFlow.outcome == OUTCOME_OPEN)
                 .values(
-                    outcome="abandoned",
+                    outcome=OUTCOME_ABANDONED,
                     finished_at=now,
                     # the step's funnel stage, kept on the flow like every other step's
                     stages=CancellationFlow.stages.op("|")(stage_bit("abandoned")),
@@ -292,10 +269,15 @@ def run(
     now: dt.datetime | None = None,
     settings: Settings | None = None,
 ) -> LifecycleReport:
-    """Apply everything that is due on `as_of` (default: today)."""
-    settings = settings or load_settings()
-    now = now or dt.datetime.now(dt.UTC)
-    as_of = as_of or now.date()
+    """Apply everything that is due on `as_of` (default: today), and delete the sign-in
+    sessions that have expired by `now`."""
+    now = clock.now(now)
+    return _run(db, as_of or now.date(), now, settings or load_settings(), sessions_at=now)
+
+
+def _run(
+    db: Database, as_of: dt.date, now: dt.datetime, settings: Settings, *, sessions_at: dt.datetime
+) -> LifecycleReport:
     report = LifecycleReport(as_of=as_of)
     with db.transaction() as s:
         due = s.execute(
@@ -318,6 +300,7 @@ def run(
             report.purged.append(account_id)
     event_time = max(now, dt.datetime.combine(as_of, dt.time(), dt.UTC))
     report.abandoned_flows = _sweep_flows(db, event_time)
+    report.expired_sessions = purge_expired_sessions(db, now=sessions_at)
     return report
 
 
@@ -328,7 +311,9 @@ def run_demo_clock(
     *,
     settings: Settings | None = None,
 ) -> LifecycleReport:
-    """Demo mode only, admins only: apply the lifecycle as if today were `as_of`."""
+    """Demo mode only, admins only: apply the lifecycle as if today were `as_of`. Sign-in
+    sessions expire in real time whatever day the demo shows: they are purged as of now (so
+    a demo date weeks ahead does not sign everybody out)."""
     settings = settings or load_settings()
     require_admin(actor)
     if not settings.demo_mode:
@@ -336,4 +321,4 @@ def run_demo_clock(
     if not isinstance(as_of, dt.date) or not dt.date(2000, 1, 1) <= as_of <= dt.date(2100, 1, 1):
         raise InvalidInput("demo.error.date")
     now = dt.datetime.combine(as_of, dt.time(12), dt.UTC)
-    return run(db, as_of, now=now, settings=settings)
+    return _run(db, as_of, now, settings, sessions_at=clock.now())

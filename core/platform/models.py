@@ -27,6 +27,39 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+# The vocabulary is defined in core.rules (the models use some of it; the rest stays importable
+# from here for the readers of the models).
+from core.rules.pricing import CUSTOM_PLAN_FLOOR_CENTS
+from core.rules.vocabulary import (  # noqa: F401
+    FUNNEL,
+    OFFER_KIND_CUSTOM_PLAN,
+    OFFER_NONE,
+    OFFER_OPENED,
+    OFFER_REQUESTED,
+    OFFER_SHOWN,
+    OUTCOME_ABANDONED,
+    OUTCOME_COMPLETED,
+    OUTCOME_OPEN,
+    OUTCOME_SAVED_KEPT,
+    OUTCOME_SAVED_OFFER,
+    OUTCOME_UNDONE,
+    REASONS,
+    REQUEST_OPEN,
+    ROLE_ADMIN,
+    ROLE_CUSTOMER,
+    STAGE_BITS,
+    STATUS_ACTIVE,
+    STATUS_ENDED,
+    STATUS_PURGED,
+    STATUS_SCHEDULED,
+    SUBSCRIPTION_STATUSES,
+    SURVEY_ANSWERED,
+    SURVEY_NONE,
+    SURVEY_SKIPPED,
+    offer_state,
+    stage_bit,
+)
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -34,15 +67,6 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-ROLE_CUSTOMER = "customer"
-ROLE_ADMIN = "admin"
-
-STATUS_ACTIVE = "active"
-STATUS_SCHEDULED = "cancellation_scheduled"
-STATUS_ENDED = "ended"
-STATUS_PURGED = "purged"
-SUBSCRIPTION_STATUSES = (STATUS_ACTIVE, STATUS_SCHEDULED, STATUS_ENDED, STATUS_PURGED)
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -317,34 +341,6 @@ class Report(Base):
 # --- Cancellation, retention and support: filled by the cancellation flow ----------------
 
 
-# The insights funnel, in order: each stage counts the flows that reached it at least once (any
-# of its steps). A flow keeps the stages it reached as a bitmask (`CancellationFlow.stages`).
-FUNNEL: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("started", ("started",)),
-    ("survey", ("survey_answered", "survey_skipped")),
-    ("continued", ("continued",)),
-    ("consents", ("consents_given",)),
-    ("completed", ("completed",)),
-)
-STAGE_BITS: dict[str, int] = {
-    step: 1 << i for i, (_stage, steps) in enumerate(FUNNEL) for step in steps
-}
-SURVEY_NONE, SURVEY_ANSWERED, SURVEY_SKIPPED = "none", "answered", "skipped"
-OFFER_NONE, OFFER_SHOWN, OFFER_OPENED, OFFER_REQUESTED = "none", "shown", "opened", "requested"
-
-
-def stage_bit(step: str) -> int:
-    """The funnel bit a flow step sets on its flow (0: the step is no funnel stage)."""
-    return STAGE_BITS.get(step, 0)
-
-
-def offer_state(opened_at: dt.datetime | None, requested_at: dt.datetime | None) -> str:
-    """What `CancellationFlow.offer` says of a flow that has a retention offer."""
-    if requested_at is not None:
-        return OFFER_REQUESTED
-    return OFFER_OPENED if opened_at is not None else OFFER_SHOWN
-
-
 class CancellationFlow(Base):
     """One visit to the cancellation flow. Survives a purge anonymised (account_id NULL)."""
 
@@ -364,7 +360,7 @@ class CancellationFlow(Base):
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # open / completed / saved_kept / saved_offer / abandoned / undone
-    outcome: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    outcome: Mapped[str] = mapped_column(String(20), default=OUTCOME_OPEN, index=True)
     confirmation_number: Mapped[str | None] = mapped_column(String(20), unique=True)
     effective_on: Mapped[dt.date | None] = mapped_column(Date)
     # Kept after a purge so the charts stay true.
@@ -391,12 +387,10 @@ class CancellationFlow(Base):
 
 
 # The churn insights' running totals: see migration 0004, whose triggers keep them.
-INSIGHT_REASONS = (
-    "too_expensive", "missing_features", "not_using", "switching_tool", "one_campaign",
-    "technical_issues", "other",
-)  # fmt: skip
+INSIGHT_REASONS = REASONS
 INSIGHT_COUNTS = (
-    "flows", "completed", "saved_kept", "saved_offer", "undone", "abandoned",
+    "flows", OUTCOME_COMPLETED, OUTCOME_SAVED_KEPT, OUTCOME_SAVED_OFFER, OUTCOME_UNDONE,
+    OUTCOME_ABANDONED,
     "revenue_lost_cents", "revenue_saved_cents", "revenue_undone_cents", "answered", "skipped",
     *(f"reason_{r}" for r in INSIGHT_REASONS),
     *(f"satisfaction_{n}" for n in range(1, 6)),
@@ -427,7 +421,7 @@ class InsightTotal(Base):
 
 # The requested monthly prices' buckets (cents): from $98 (anything below $125), then $25
 # steps, then $500 and more.
-PRICE_LOWS = (9800, *range(12500, 50000, 2500), 50000)
+PRICE_LOWS = (CUSTOM_PLAN_FLOOR_CENTS, *range(12500, 50000, 2500), 50000)
 PRICE_COUNTS = tuple(f"price_from_{low}" for low in PRICE_LOWS)
 
 
@@ -495,7 +489,7 @@ class RetentionOffer(Base):
     flow_id: Mapped[str] = mapped_column(
         ForeignKey("cancellation_flows.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(20), default="custom_plan")
+    kind: Mapped[str] = mapped_column(String(20), default=OFFER_KIND_CUSTOM_PLAN)
     shown_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -517,7 +511,7 @@ class SupportRequest(Base):
     kind: Mapped[str] = mapped_column(String(30))  # undo_cancellation / custom_plan / other
     message: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
-    status: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(10), default=REQUEST_OPEN, index=True)
     handled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 

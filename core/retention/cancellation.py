@@ -1,6 +1,7 @@
 """The guided cancellation: survey -> keep or continue (with the custom-plan offer, see
 `core.retention.custom_plan`) -> consent -> done; and its way back: the customer resumes a scheduled
-cancellation (`resume`), support undoes it or reactivates an ended account.
+cancellation (`resume`); support undoes it or reactivates an ended account (`undo_in`,
+`reactivate_in`, inside the support desk's use cases).
 Each step is one use case; each records itself under the flow's id, so the admin funnel can be
 drawn from `flow_steps`.
 
@@ -23,20 +24,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.customers.messages import clean_message
-from core.identity.auth import CurrentUser, require_signed_in
+from core.documents.invoices import add_invoice
+from core.identity.auth import CurrentUser, require_admin, require_customer
+from core.platform import audit, clock
 from core.platform.config import Settings, load_settings
 from core.platform.db import Database
 from core.platform.errors import InvalidInput, NotAuthorized, PortalError
 from core.platform.models import (
-    OFFER_NONE,
-    STATUS_ACTIVE,
-    STATUS_ENDED,
-    STATUS_SCHEDULED,
-    SURVEY_ANSWERED,
-    SURVEY_NONE,
-    SURVEY_SKIPPED,
     Account,
-    AuditEntry,
     CancellationFlow,
     FlowStep,
     Plan,
@@ -44,20 +39,37 @@ from core.platform.models import (
     Subscription,
     SupportRequest,
     SurveyAnswer,
-    offer_state,
-    stage_bit,
 )
 from core.rules import billing
-
-REASONS = (
-    "too_expensive",
-    "missing_features",
-    "not_using",
-    "switching_tool",
-    "one_campaign",
-    "technical_issues",
-    "other",
+from core.rules.pricing import PlanConfig, price_custom_plan, validate_plan  # noqa: F401
+from core.rules.vocabulary import (
+    ACTION_CANCELLATION_RESUMED,
+    ACTION_CANCELLATION_SCHEDULED,
+    ACTION_CANCELLATION_UNDONE,
+    ACTION_SUBSCRIPTION_REACTIVATED,
+    MESSAGE_KINDS,
+    OFFER_KIND_CUSTOM_PLAN,
+    OFFER_NONE,
+    OUTCOME_ABANDONED,
+    OUTCOME_COMPLETED,
+    OUTCOME_OPEN,
+    OUTCOME_SAVED_KEPT,
+    OUTCOME_UNDONE,
+    REASONS,
+    REQUEST_HANDLED,
+    REQUEST_OPEN,
+    REQUEST_UNDO,
+    STATUS_ACTIVE,
+    STATUS_ENDED,
+    STATUS_SCHEDULED,
+    SURVEY_ANSWERED,
+    SURVEY_NONE,
+    SURVEY_SKIPPED,
+    offer_state,
+    stage_bit,
+    tenure_band,
 )
+
 MAX_FOLLOW_UP = 200
 MAX_COMMENT = 1000
 RESUME_HOURS = 24
@@ -94,16 +106,13 @@ class ResumeTooLate(PortalError):
     key = "journey.error.resume_too_late"
 
 
-# The custom plan lives in core.retention.custom_plan (which uses this module's helpers);
-# these names are still reachable here, for callers that knew them from the flow.
-_FROM_CUSTOM_PLAN = ("PlanConfig", "price_custom_plan", "validate_plan", "request_plan")
-
-
 def __getattr__(name: str) -> Any:
-    if name in _FROM_CUSTOM_PLAN:
+    """`request_plan` is a use case of core.retention.custom_plan (which uses this module's
+    helpers), still reachable here for the callers that knew it from the flow."""
+    if name == "request_plan":
         from core.retention import custom_plan
 
-        return getattr(custom_plan, name)
+        return custom_plan.request_plan
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -118,7 +127,7 @@ class Dates:
     @property
     def resume_until(self) -> dt.date:
         """The last day the customer can resume a scheduled cancellation themselves."""
-        return self.effective_on - dt.timedelta(days=1)
+        return billing.last_resume_day(self.effective_on)
 
 
 @dataclass(frozen=True)
@@ -151,28 +160,16 @@ class Survey:
     satisfaction: int | None = None  # 1..5
 
 
-def _now(now: dt.datetime | None) -> dt.datetime:
-    return now or dt.datetime.now(dt.UTC)
-
-
 def dates_for(period_end: dt.date, settings: Settings | None = None) -> Dates:
     settings = settings or load_settings()
-    deleted = billing.data_deletion_date(period_end, settings.reactivation_months)
     return Dates(
         effective_on=period_end,
-        data_deleted_on=deleted,
-        reactivate_until=deleted - dt.timedelta(days=1),
+        data_deleted_on=billing.data_deletion_date(period_end, settings.reactivation_months),
+        reactivate_until=billing.last_reactivation_day(period_end, settings.reactivation_months),
     )
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _customer(actor: CurrentUser | None) -> CurrentUser:
-    actor = require_signed_in(actor)
-    if actor.account_id is None or actor.is_admin:
-        raise NotAuthorized()
-    return actor
 
 
 def _subscription(s: Session, account_id: int, *, lock: bool = False) -> Subscription:
@@ -204,47 +201,12 @@ def _offer_facts(flow: CancellationFlow, offer: RetentionOffer) -> None:
     flow.offer_price_cents = offer.monthly_price_cents if offer.requested_at else None
 
 
-def _audit(
-    s: Session,
-    actor: CurrentUser | None,
-    action: str,
-    account_id: int | None,
-    before: dict[str, Any],
-    after: dict[str, Any],
-    at: dt.datetime,
-    *,
-    actor_name: str | None = None,
-) -> None:
-    s.add(
-        AuditEntry(
-            at=at,
-            actor_user_id=actor.id if actor else None,
-            actor=actor_name or (actor.email if actor else "system"),
-            action=action,
-            account_id=account_id,
-            before=json.dumps(before, default=str),
-            after=json.dumps(after, default=str),
-        )
-    )
-
-
-def tenure_band(created_at: dt.datetime, at: dt.datetime) -> str:
-    months = (at.year - created_at.year) * 12 + at.month - created_at.month
-    if months < 6:
-        return "<6m"
-    if months < 12:
-        return "6-12m"
-    if months < 24:
-        return "1-2y"
-    return "2y+"
-
-
 def _steps(s: Session, flow_id: str) -> set[str]:
     return set(s.scalars(select(FlowStep.step).where(FlowStep.flow_id == flow_id)))
 
 
 def _stage(steps: set[str], flow: CancellationFlow) -> str:
-    if flow.outcome == "completed":
+    if flow.outcome == OUTCOME_COMPLETED:
         return DONE
     if "continued" in steps:
         return CONSENT
@@ -271,13 +233,13 @@ def _open_flow(s: Session, actor: CurrentUser, flow_id: str) -> CancellationFlow
     flow = s.get(CancellationFlow, flow_id, with_for_update=True, populate_existing=True)
     if flow is None or flow.account_id != actor.account_id:
         raise NotAuthorized()
-    if flow.outcome != "open":
+    if flow.outcome != OUTCOME_OPEN:
         raise FlowClosed()
     return flow
 
 
 def _abandon(s: Session, flow: CancellationFlow, at: dt.datetime) -> None:
-    flow.outcome = "abandoned"
+    flow.outcome = OUTCOME_ABANDONED
     flow.finished_at = at
     _step(s, flow, "abandoned", at)
 
@@ -293,8 +255,8 @@ def scheduled(
     settings: Settings | None = None,
 ) -> Scheduled | None:
     """The customer's scheduled cancellation, if there is one."""
-    actor = _customer(actor)
-    now = _now(now)
+    actor = require_customer(actor)
+    now = clock.now(now)
     with db.transaction() as s:
         row = s.execute(
             select(CancellationFlow, Subscription, Account, Plan)
@@ -326,14 +288,14 @@ def current(
     settings: Settings | None = None,
 ) -> FlowState | None:
     """The customer's open flow, if one was started in the last day (a reload resumes it)."""
-    actor = _customer(actor)
-    now = _now(now)
+    actor = require_customer(actor)
+    now = clock.now(now)
     with db.transaction() as s:
         flow = s.scalar(
             select(CancellationFlow)
             .where(
                 CancellationFlow.account_id == actor.account_id,
-                CancellationFlow.outcome == "open",
+                CancellationFlow.outcome == OUTCOME_OPEN,
                 CancellationFlow.started_at > now - dt.timedelta(hours=RESUME_HOURS),
             )
             .order_by(CancellationFlow.started_at.desc())
@@ -351,8 +313,8 @@ def start(
     settings: Settings | None = None,
 ) -> FlowState:
     """Begin (or resume) the flow. Older open flows of this account count as abandoned."""
-    actor = _customer(actor)
-    now = _now(now)
+    actor = require_customer(actor)
+    now = clock.now(now)
     settings = settings or load_settings()
     with db.transaction(write=True) as s:
         sub = _subscription(s, actor.account_id, lock=True)
@@ -364,7 +326,7 @@ def start(
             select(CancellationFlow)
             .where(
                 CancellationFlow.account_id == actor.account_id,
-                CancellationFlow.outcome == "open",
+                CancellationFlow.outcome == OUTCOME_OPEN,
             )
             .order_by(CancellationFlow.started_at.desc())
         ).all()
@@ -381,7 +343,7 @@ def start(
             account_id=actor.account_id,
             user_id=actor.id,
             started_at=now,
-            outcome="open",
+            outcome=OUTCOME_OPEN,
             plan_code=sub.plan.code,
             country=account.country,
             tenure_band=tenure_band(account.created_at, now),
@@ -424,8 +386,8 @@ def answer_survey(
     settings: Settings | None = None,
 ) -> FlowState:
     """Record the survey, or that it was skipped (`survey=None`); then show the offer."""
-    actor = _customer(actor)
-    now = _now(now)
+    actor = require_customer(actor)
+    now = clock.now(now)
     cleaned = _clean_survey(survey) if survey is not None else None
     with db.transaction(write=True) as s:
         flow = _open_flow(s, actor, flow_id)
@@ -448,7 +410,7 @@ def answer_survey(
         _survey_facts(flow, answer)
         _step(s, flow, "survey_skipped" if cleaned is None else "survey_answered", now)
         if not s.scalar(select(RetentionOffer.id).where(RetentionOffer.flow_id == flow.id)):
-            offer = RetentionOffer(flow_id=flow.id, kind="custom_plan", shown_at=now)
+            offer = RetentionOffer(flow_id=flow.id, kind=OFFER_KIND_CUSTOM_PLAN, shown_at=now)
             s.add(offer)
             _offer_facts(flow, offer)
             _step(s, flow, "offer_shown", now)
@@ -460,13 +422,13 @@ def open_configurator(
     db: Database, actor: CurrentUser | None, flow_id: str, *, now: dt.datetime | None = None
 ) -> None:
     """The customer opened the custom-plan configurator (recorded once)."""
-    actor = _customer(actor)
-    now = _now(now)
+    actor = require_customer(actor)
+    now = clock.now(now)
     with db.transaction(write=True) as s:
         flow = _open_flow(s, actor, flow_id)
         offer = s.scalar(select(RetentionOffer).where(RetentionOffer.flow_id == flow.id))
         if offer is None:
-            offer = RetentionOffer(flow_id=flow.id, kind="custom_plan", shown_at=now)
+            offer = RetentionOffer(flow_id=flow.id, kind=OFFER_KIND_CUSTOM_PLAN, shown_at=now)
             s.add(offer)
             _step(s, flow, "offer_shown", now)
         if offer.opened_at is None:
@@ -479,11 +441,11 @@ def keep(
     db: Database, actor: CurrentUser | None, flow_id: str, *, now: dt.datetime | None = None
 ) -> None:
     """Keep my subscription: the flow ends saved and nothing changes."""
-    actor = _customer(actor)
-    now = _now(now)
+    actor = require_customer(actor)
+    now = clock.now(now)
     with db.transaction(write=True) as s:
         flow = _open_flow(s, actor, flow_id)
-        flow.outcome = "saved_kept"
+        flow.outcome = OUTCOME_SAVED_KEPT
         flow.finished_at = now
         _step(s, flow, "kept", now)
 
@@ -497,8 +459,8 @@ def go_on(
     settings: Settings | None = None,
 ) -> FlowState:
     """Continue and cancel: on to the consents."""
-    actor = _customer(actor)
-    now = _now(now)
+    actor = require_customer(actor)
+    now = clock.now(now)
     with db.transaction(write=True) as s:
         flow = _open_flow(s, actor, flow_id)
         steps = _steps(s, flow.id)
@@ -549,8 +511,8 @@ def confirm(
     Twice for the same flow (a double click, a second tab) returns the same confirmation;
     any other attempt while one is scheduled raises CancellationAlreadyScheduled.
     """
-    actor = _customer(actor)
-    now = _now(now)
+    actor = require_customer(actor)
+    now = clock.now(now)
     settings = settings or load_settings()
     if not consents.complete:
         raise ConsentIncomplete()
@@ -560,14 +522,14 @@ def confirm(
             flow = s.get(CancellationFlow, flow_id, populate_existing=True)
             if flow is None or flow.account_id != actor.account_id:
                 raise NotAuthorized()
-            if flow.outcome == "completed" and flow.open_subscription_id == sub.id:
+            if flow.outcome == OUTCOME_COMPLETED and flow.open_subscription_id == sub.id:
                 done = flow  # the same request again: answer as the first time
             else:
                 if sub.status == STATUS_SCHEDULED:
                     raise CancellationAlreadyScheduled()
                 if sub.status != STATUS_ACTIVE:
                     raise NotCancellable()
-                if flow.outcome != "open":
+                if flow.outcome != OUTCOME_OPEN:
                     raise FlowClosed()
                 done = _schedule(s, actor, flow, sub, now)
             account = s.get(Account, actor.account_id)
@@ -593,7 +555,7 @@ def _schedule(
     if "continued" not in steps:
         _step(s, flow, "continued", now)
     flow.open_subscription_id = sub.id
-    flow.outcome = "completed"
+    flow.outcome = OUTCOME_COMPLETED
     flow.finished_at = now
     flow.effective_on = sub.current_period_end
     flow.confirmation_number = "CX-" + secrets.token_hex(4).upper()
@@ -603,14 +565,15 @@ def _schedule(
     s.flush()  # the UNIQUE constraint speaks here if another flow got there first
     _step(s, flow, "consents_given", now)
     _step(s, flow, "completed", now)
-    _audit(
+    audit.record(
         s,
-        actor,
-        "cancellation_scheduled",
-        sub.account_id,
-        before,
-        {"status": sub.status, "effective_on": sub.current_period_end.isoformat()},
-        now,
+        action=ACTION_CANCELLATION_SCHEDULED,
+        account_id=sub.account_id,
+        before=before,
+        after={"status": sub.status, "effective_on": sub.current_period_end.isoformat()},
+        at=now,
+        actor_user_id=actor.id,
+        actor_name=actor.email,
     )
     return flow
 
@@ -620,25 +583,25 @@ def contact_support(
     actor: CurrentUser | None,
     message: str,
     *,
-    kind: str = "undo_cancellation",
+    kind: str = REQUEST_UNDO,
     now: dt.datetime | None = None,
 ) -> int:
     """A message to customer service from the done window (or the ended-account page)."""
-    actor = _customer(actor)
-    if kind not in ("undo_cancellation", "reactivation", "other"):
+    actor = require_customer(actor)
+    if kind not in MESSAGE_KINDS:
         raise InvalidInput()
     if len(message or "") > 2000:
         raise InvalidInput("error.message_too_long", limit=2000)
     text = clean_message(message)
     if not text:
         raise InvalidInput("cancel.error.empty_message")
-    now = _now(now)
+    now = clock.now(now)
     with db.transaction(write=True) as s:
         flow_id = s.scalar(
             select(CancellationFlow.id)
             .where(
                 CancellationFlow.account_id == actor.account_id,
-                CancellationFlow.outcome == "completed",
+                CancellationFlow.outcome == OUTCOME_COMPLETED,
             )
             .order_by(CancellationFlow.finished_at.desc())
         )
@@ -668,8 +631,8 @@ def resume(db: Database, actor: CurrentUser | None, *, now: dt.datetime | None =
     """The customer takes back their scheduled cancellation before it takes effect: the
     subscription is active again and renews as before; their open undo requests are answered;
     audited. Only the account's own customer; idempotent (already active: nothing changes)."""
-    actor = _customer(actor)
-    now = _now(now)
+    actor = require_customer(actor)
+    now = clock.now(now)
     with db.transaction(write=True) as s:
         sub = _subscription(s, actor.account_id, lock=True)
         if sub.status == STATUS_ACTIVE:
@@ -684,7 +647,7 @@ def resume(db: Database, actor: CurrentUser | None, *, now: dt.datetime | None =
             raise ResumeTooLate(date=effective)
         if flow is not None:
             flow.open_subscription_id = None
-            flow.outcome = "undone"
+            flow.outcome = OUTCOME_UNDONE
             _step(s, flow, "resumed", now)
         sub.status = STATUS_ACTIVE
         sub.cancel_requested_at = None
@@ -692,28 +655,29 @@ def resume(db: Database, actor: CurrentUser | None, *, now: dt.datetime | None =
             select(SupportRequest)
             .where(
                 SupportRequest.account_id == actor.account_id,
-                SupportRequest.kind == "undo_cancellation",
-                SupportRequest.status == "open",
+                SupportRequest.kind == REQUEST_UNDO,
+                SupportRequest.status == REQUEST_OPEN,
             )
             .order_by(SupportRequest.id)
             .with_for_update()
         ).all()
         for request in undo_requests:
-            request.status = "handled"
+            request.status = REQUEST_HANDLED
             request.handled_by = actor.id
             request.handled_at = now
-        _audit(
+        audit.record(
             s,
-            actor,
-            "cancellation_resumed",
-            actor.account_id,
-            {"status": STATUS_SCHEDULED, "effective_on": effective.isoformat()},
-            {
+            action=ACTION_CANCELLATION_RESUMED,
+            account_id=actor.account_id,
+            before={"status": STATUS_SCHEDULED, "effective_on": effective.isoformat()},
+            after={
                 "status": STATUS_ACTIVE,
                 "confirmation": flow.confirmation_number if flow else None,
                 "requests_closed": [r.id for r in undo_requests],
             },
-            now,
+            at=now,
+            actor_user_id=actor.id,
+            actor_name=actor.email,
         )
         return Resumed(
             changed=True, renews_on=sub.current_period_end, requests_closed=len(undo_requests)
@@ -723,22 +687,10 @@ def resume(db: Database, actor: CurrentUser | None, *, now: dt.datetime | None =
 # --- support actions (admins) ----------------------------------------------------------------
 
 
-def undo(
-    db: Database, actor: CurrentUser | None, account_id: int, *, now: dt.datetime | None = None
-) -> None:
-    """Support undoes a scheduled cancellation: the subscription is active again."""
-    from core.identity.auth import require_admin
-
-    actor = require_admin(actor)
-    with db.transaction(write=True) as s:
-        undo_in(s, actor, account_id, _now(now))
-
-
 def undo_in(s: Session, actor: CurrentUser, account_id: int, now: dt.datetime) -> None:
-    """`undo` inside the caller's transaction, so the support desk can answer the undo
-    requests in the same transaction."""
-    from core.identity.auth import require_admin
-
+    """Support undoes a scheduled cancellation: the subscription is active again. Runs inside
+    the caller's transaction (the use case is `core.support_desk.undo`, which answers the undo
+    requests in the same transaction)."""
     require_admin(actor)
     sub = _subscription(s, account_id, lock=True)
     if sub.status != STATUS_SCHEDULED:
@@ -746,43 +698,28 @@ def undo_in(s: Session, actor: CurrentUser, account_id: int, now: dt.datetime) -
     flow = s.scalar(select(CancellationFlow).where(CancellationFlow.open_subscription_id == sub.id))
     if flow is not None:
         flow.open_subscription_id = None
-        flow.outcome = "undone"
+        flow.outcome = OUTCOME_UNDONE
         _step(s, flow, "undone", now)
     sub.status = STATUS_ACTIVE
     sub.cancel_requested_at = None
-    _audit(
+    audit.record(
         s,
-        actor,
-        "cancellation_undone",
-        account_id,
-        {"status": STATUS_SCHEDULED},
-        {"status": STATUS_ACTIVE},
-        now,
+        action=ACTION_CANCELLATION_UNDONE,
+        account_id=account_id,
+        before={"status": STATUS_SCHEDULED},
+        after={"status": STATUS_ACTIVE},
+        at=now,
+        actor_user_id=actor.id,
+        actor_name=actor.email,
     )
-
-
-def reactivate(
-    db: Database,
-    actor: CurrentUser | None,
-    account_id: int,
-    *,
-    now: dt.datetime | None = None,
-    settings: Settings | None = None,
-) -> None:
-    """Support reactivates an ended account within the window: data intact, a new period."""
-    from core.identity.auth import require_admin
-
-    actor = require_admin(actor)
-    with db.transaction(write=True) as s:
-        reactivate_in(s, actor, account_id, _now(now), settings or load_settings())
 
 
 def reactivate_in(
     s: Session, actor: CurrentUser, account_id: int, now: dt.datetime, settings: Settings
 ) -> None:
-    """`reactivate` inside the caller's transaction."""
-    from core.identity.auth import require_admin
-
+    """Support reactivates an ended account within the window: data intact, a new period from
+    today, invoiced. Runs inside the caller's transaction (the use case is
+    `core.support_desk.reactivate`, which answers the reactivation requests with it)."""
     require_admin(actor)
     sub = _subscription(s, account_id, lock=True)
     if sub.status != STATUS_ENDED:
@@ -796,15 +733,14 @@ def reactivate_in(
     sub.current_period_start, sub.current_period_end = start, end
     sub.ended_on = None
     sub.cancel_requested_at = None
-    from core.jobs.lifecycle import add_invoice
-
     add_invoice(s, sub, start, end)
-    _audit(
+    audit.record(
         s,
-        actor,
-        "subscription_reactivated",
-        account_id,
-        before,
-        {"status": STATUS_ACTIVE, "period_start": start, "period_end": end},
-        now,
+        action=ACTION_SUBSCRIPTION_REACTIVATED,
+        account_id=account_id,
+        before=before,
+        after={"status": STATUS_ACTIVE, "period_start": start, "period_end": end},
+        at=now,
+        actor_user_id=actor.id,
+        actor_name=actor.email,
     )

@@ -1,4 +1,6 @@
-"""Billing periods and money: every date the portal shows is computed here."""
+"""Billing periods, money and invoice numbers: every date the portal shows is computed here
+(the cycle, the renewal, when data is deleted, the last days to resume, reactivate and
+export), and every invoice is numbered here."""
 
 from __future__ import annotations
 
@@ -53,6 +55,29 @@ def monthly_equivalent_cents(price_cents: int, interval: str) -> int:
 def data_deletion_date(period_end: dt.date, reactivation_months: int = 2) -> dt.date:
     """The day personal data is purged: `reactivation_months` after the cycle ends."""
     return add_months(period_end, reactivation_months)
+
+
+def last_reactivation_day(period_end: dt.date, reactivation_months: int = 2) -> dt.date:
+    """The last day support can reactivate an account whose cycle ended on `period_end`
+    with its data: the day before the purge."""
+    return data_deletion_date(period_end, reactivation_months) - dt.timedelta(days=1)
+
+
+def last_resume_day(effective_on: dt.date) -> dt.date:
+    """The last day a customer can resume a cancellation that takes effect on `effective_on`."""
+    return effective_on - dt.timedelta(days=1)
+
+
+def days_left(last_day: dt.date, today: dt.date) -> int:
+    """Whole days from `today` to `last_day` (0 on the last day itself, negative after it)."""
+    return (last_day - today).days
+
+
+def invoice_number(account_id: int, period_start: dt.date) -> str:
+    """The number of the account's invoice for the cycle that starts on `period_start`:
+    `INV-20261110-000042`. Derived from the two, so the same cycle can never be billed twice
+    (the number is UNIQUE) and two accounts never share a number."""
+    return f"INV-{period_start:%Y%m%d}-{account_id:06d}"
 
 
 def export_last_day(ended_on: dt.date, days: int = 30, reactivation_months: int = 2) -> dt.date:

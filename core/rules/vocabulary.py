@@ -1,0 +1,139 @@
+"""The portal's words, defined once: roles, subscription statuses, what a cancellation flow can
+end as, its funnel stages and facts, the survey's reasons, the kinds of support requests, the
+audit log's actions and the tenure bands. The app, the lifecycle job, the demo generator and
+the insights all use these names; the database stores the strings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+# --- people ----------------------------------------------------------------------------------
+
+ROLE_CUSTOMER = "customer"
+ROLE_ADMIN = "admin"
+
+# --- subscriptions ---------------------------------------------------------------------------
+
+STATUS_ACTIVE = "active"
+STATUS_SCHEDULED = "cancellation_scheduled"  # cancelled, running to the end of its cycle
+STATUS_ENDED = "ended"  # the cycle is over; data kept while support can reactivate
+STATUS_PURGED = "purged"  # personal and billing data erased
+SUBSCRIPTION_STATUSES = (STATUS_ACTIVE, STATUS_SCHEDULED, STATUS_ENDED, STATUS_PURGED)
+
+# --- the cancellation flow -------------------------------------------------------------------
+
+# What a flow (`CancellationFlow.outcome`) is: open until the customer finishes or leaves it.
+OUTCOME_OPEN = "open"
+OUTCOME_COMPLETED = "completed"  # the cancellation was scheduled
+OUTCOME_SAVED_KEPT = "saved_kept"  # "Keep my subscription"
+OUTCOME_SAVED_OFFER = "saved_offer"  # a custom plan was requested instead
+OUTCOME_ABANDONED = "abandoned"  # left unfinished (a day later, or a newer flow began)
+OUTCOME_UNDONE = "undone"  # scheduled, then resumed by the customer or undone by support
+OUTCOMES = (
+    OUTCOME_OPEN,
+    OUTCOME_COMPLETED,
+    OUTCOME_SAVED_KEPT,
+    OUTCOME_SAVED_OFFER,
+    OUTCOME_ABANDONED,
+    OUTCOME_UNDONE,
+)
+SAVED_OUTCOMES = (OUTCOME_SAVED_KEPT, OUTCOME_SAVED_OFFER)
+FINISHED_OUTCOMES = tuple(o for o in OUTCOMES if o != OUTCOME_OPEN)
+
+# The insights funnel, in order: each stage counts the flows that reached it at least once (any
+# of its steps, `flow_steps.step`). A flow keeps the stages it reached as a bitmask
+# (`CancellationFlow.stages`).
+FUNNEL: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("started", ("started",)),
+    ("survey", ("survey_answered", "survey_skipped")),
+    ("continued", ("continued",)),
+    ("consents", ("consents_given",)),
+    ("completed", ("completed",)),
+)
+STAGE_BITS: dict[str, int] = {
+    step: 1 << i for i, (_stage, steps) in enumerate(FUNNEL) for step in steps
+}
+
+# What a flow's survey (`CancellationFlow.survey`) and retention offer (`.offer`) came to.
+SURVEY_NONE, SURVEY_ANSWERED, SURVEY_SKIPPED = "none", "answered", "skipped"
+OFFER_NONE, OFFER_SHOWN, OFFER_OPENED, OFFER_REQUESTED = "none", "shown", "opened", "requested"
+OFFER_KIND_CUSTOM_PLAN = "custom_plan"  # `RetentionOffer.kind`: the one offer there is
+
+
+def stage_bit(step: str) -> int:
+    """The funnel bit a flow step sets on its flow (0: the step is no funnel stage)."""
+    return STAGE_BITS.get(step, 0)
+
+
+def offer_state(opened_at: dt.datetime | None, requested_at: dt.datetime | None) -> str:
+    """What `CancellationFlow.offer` says of a flow that has a retention offer."""
+    if requested_at is not None:
+        return OFFER_REQUESTED
+    return OFFER_OPENED if opened_at is not None else OFFER_SHOWN
+
+
+# The survey's reasons for cancelling, in the order the survey lists them.
+REASONS = (
+    "too_expensive",
+    "missing_features",
+    "not_using",
+    "switching_tool",
+    "one_campaign",
+    "technical_issues",
+    "other",
+)
+
+# --- support requests ------------------------------------------------------------------------
+
+REQUEST_UNDO = "undo_cancellation"
+REQUEST_CUSTOM_PLAN = "custom_plan"
+REQUEST_REACTIVATION = "reactivation"
+REQUEST_OTHER = "other"
+REQUEST_KINDS = (REQUEST_UNDO, REQUEST_CUSTOM_PLAN, REQUEST_REACTIVATION, REQUEST_OTHER)
+# What a customer may write to support about from the done window or the ended-account page
+# (a custom plan is asked for with its configurator instead).
+MESSAGE_KINDS = (REQUEST_UNDO, REQUEST_REACTIVATION, REQUEST_OTHER)
+REQUEST_OPEN, REQUEST_HANDLED = "open", "handled"
+REQUEST_STATUSES = (REQUEST_OPEN, REQUEST_HANDLED)
+
+# --- the audit log ---------------------------------------------------------------------------
+
+ACTION_CANCELLATION_SCHEDULED = "cancellation_scheduled"
+ACTION_CANCELLATION_UNDONE = "cancellation_undone"  # by support
+ACTION_CANCELLATION_RESUMED = "cancellation_resumed"  # by the customer
+ACTION_SUBSCRIPTION_ENDED = "subscription_ended"
+ACTION_SUBSCRIPTION_REACTIVATED = "subscription_reactivated"
+ACTION_ACCOUNT_PURGED = "account_purged"  # "Data erased for account #N"
+ACTION_CUSTOM_PLAN_REQUESTED = "custom_plan_requested"
+ACTION_REQUEST_HANDLED = "support_request_handled"
+# The actions that change a subscription's status, in the order they can happen.
+STATE_ACTIONS = (
+    ACTION_CANCELLATION_SCHEDULED,
+    ACTION_CANCELLATION_UNDONE,
+    ACTION_CANCELLATION_RESUMED,
+    ACTION_SUBSCRIPTION_ENDED,
+    ACTION_SUBSCRIPTION_REACTIVATED,
+)
+
+# --- tenure ----------------------------------------------------------------------------------
+
+TENURE_BANDS = ("<6m", "6-12m", "1-2y", "2y+")
+
+
+def tenure_months(created_at: dt.datetime | dt.date, at: dt.datetime | dt.date) -> int:
+    """Calendar months from `created_at` to `at`: the month numbers' difference (15 January
+    to 1 July is 6), the day of the month not counted."""
+    return (at.year - created_at.year) * 12 + at.month - created_at.month
+
+
+def tenure_band(created_at: dt.datetime | dt.date, at: dt.datetime | dt.date) -> str:
+    """The band of an account's age at `at`, in calendar months: under 6, 6 to 11, 12 to 23,
+    24 and more."""
+    months = tenure_months(created_at, at)
+    if months < 6:
+        return "<6m"
+    if months < 12:
+        return "6-12m"
+    if months < 24:
+        return "1-2y"
+    return "2y+"

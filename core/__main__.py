@@ -16,9 +16,22 @@ from core.platform.db import Database, current_revision, open_database
 from core.platform.errors import PortalError
 from core.platform.i18n import t
 
+EMPTY_DATABASE = (
+    "The database has no accounts yet: run `python -m core demo seed` "
+    "(or start the app in demo mode) to fill it with demo data."
+)
+
 
 def _db(args: argparse.Namespace) -> Database:
     return open_database(args.database_url or load_settings().database_url)
+
+
+def _is_empty(args: argparse.Namespace) -> bool:
+    """True when the database holds no account (False if it cannot even be opened)."""
+    try:
+        return not demo.is_seeded(_db(args))
+    except PortalError:
+        return False
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
@@ -139,18 +152,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m core", description="Account portal operations.")
-    p.add_argument(
-        "--database-url", help="overrides PORTAL_DATABASE_URL (default: data/portal.db, SQLite)"
-    )
-    sub = p.add_subparsers(dest="command", required=True)
-
-    seed = sub.add_parser("seed", help="fill the database with deterministic demo data")
-    seed.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    seed.add_argument("--accounts", type=int, default=300, help="generated accounts (300)")
+def _seed_arguments(seed: argparse.ArgumentParser) -> None:
+    """`demo seed` (and its older name `seed`): the demo data, or the benchmarks' agency."""
+    seed.add_argument("--seed", type=int, default=demo.DEFAULT_SEED, help="random seed (42)")
     seed.add_argument(
-        "--influencers-per-account", type=int, default=20, help="average per account (20)"
+        "--accounts", type=int, default=demo.DEFAULT_ACCOUNTS, help="generated accounts (300)"
+    )
+    seed.add_argument(
+        "--influencers-per-account",
+        type=int,
+        default=demo.DEFAULT_INFLUENCERS_PER_ACCOUNT,
+        help="average per account (20)",
     )
     seed.add_argument("--force", action="store_true", help="seed even if data is present")
     seed.add_argument(
@@ -170,6 +182,22 @@ def parser() -> argparse.ArgumentParser:
         help="--scale large: the agency's sign-in (another address adds another agency)",
     )
     seed.set_defaults(func=cmd_seed)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m core", description="Account portal operations.")
+    p.add_argument(
+        "--database-url", help="overrides PORTAL_DATABASE_URL (default: data/portal.db, SQLite)"
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    _seed_arguments(sub.add_parser("seed", help="the same as `demo seed`"))
+    demo_commands = sub.add_parser("demo", help="the demo data").add_subparsers(
+        dest="demo_command", required=True
+    )
+    _seed_arguments(
+        demo_commands.add_parser("seed", help="fill the database with deterministic demo data")
+    )
 
     account = sub.add_parser("account", help="look at an account").add_subparsers(
         dest="account_command", required=True
@@ -227,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except PortalError as exc:
         print(f"error: {t(exc.key, 'en', **exc.params)}", file=sys.stderr)
+        if args.func is not cmd_db_upgrade and _is_empty(args):
+            print(EMPTY_DATABASE, file=sys.stderr)
         return 2
 
 

@@ -17,7 +17,7 @@ from fpdf.fonts import FontFace
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from core.documents import charts
+from core.documents import pdf_charts
 from core.documents.pdf import FAMILY, Document, clean, new_document, write_line
 from core.identity.auth import CurrentUser
 from core.platform.db import Database
@@ -354,7 +354,7 @@ def _heading(pdf: Document, text: str) -> None:
     if pdf.will_page_break(30):
         pdf.add_page()
     pdf.ln(3)
-    write_line(pdf, text, size=13, bold=True, color=charts.INK)
+    write_line(pdf, text, size=13, bold=True, color=pdf_charts.INK)
     pdf.set_draw_color(*PRIMARY)
     pdf.set_line_width(0.4)
     pdf.line(pdf.l_margin, pdf.get_y() + 0.5, pdf.w - pdf.r_margin, pdf.get_y() + 0.5)
@@ -369,7 +369,7 @@ def _cover(pdf: Document, data: ReportData, lang: str) -> None:
     write_line(pdf, t("app.name", lang), size=9, color=(230, 226, 255))
     write_line(pdf, t("report.title", lang), size=20, bold=True, color=(255, 255, 255), height=9)
     pdf.set_y(42)
-    write_line(pdf, data.company, size=22, bold=True, height=10, color=charts.INK)
+    write_line(pdf, data.company, size=22, bold=True, height=10, color=pdf_charts.INK)
     pdf.ln(2)
     interval = t(f"interval.{data.billing_interval}", lang)
     price = fmt_money(data.price_cents, data.currency, lang)
@@ -385,7 +385,7 @@ def _cover(pdf: Document, data: ReportData, lang: str) -> None:
         ),
         ("report.prepared_on", {"date": data.generated_at.date()}),
     ):
-        write_line(pdf, t(key, lang, **params), size=10.5, height=6, color=charts.MUTED)
+        write_line(pdf, t(key, lang, **params), size=10.5, height=6, color=pdf_charts.MUTED)
 
 
 def _summary(pdf: Document, data: ReportData, lang: str) -> None:
@@ -414,7 +414,7 @@ def _summary(pdf: Document, data: ReportData, lang: str) -> None:
         pdf.cell(w=width - 6, h=7, text=value)
         pdf.set_xy(x + 3, y + 10)
         pdf.set_font(FAMILY, "", 8)
-        pdf.set_text_color(*charts.MUTED)
+        pdf.set_text_color(*pdf_charts.MUTED)
         pdf.cell(w=width - 6, h=5, text=t(key, lang))
     pdf.set_text_color(0, 0, 0)
     pdf.set_y(top + 2 * 22)
@@ -425,7 +425,7 @@ def _first_charts(pdf: Document, data: ReportData, lang: str) -> None:
     no_data = t("report.no_data", lang)
     width = (pdf.w - pdf.l_margin - pdf.r_margin - 8) / 2
     top = pdf.get_y()
-    charts.horizontal_bars(
+    pdf_charts.horizontal_bars(
         pdf,
         pdf.l_margin,
         top,
@@ -433,12 +433,12 @@ def _first_charts(pdf: Document, data: ReportData, lang: str) -> None:
         72,
         t("report.chart_platforms", lang),
         [
-            charts.Bar(platform_name(p.platform), p.followers, _compact(p.followers, lang))
+            pdf_charts.Bar(platform_name(p.platform), p.followers, _compact(p.followers, lang))
             for p in data.platforms[:8]
         ],
         empty_text=no_data,
     )
-    charts.columns(
+    pdf_charts.columns(
         pdf,
         pdf.l_margin + width + 8,
         top,
@@ -446,18 +446,18 @@ def _first_charts(pdf: Document, data: ReportData, lang: str) -> None:
         72,
         t("report.chart_engagement", lang),
         [
-            charts.Bar(_band_label(low, high, lang), n, fmt_number(n, lang))
+            pdf_charts.Bar(_band_label(low, high, lang), n, fmt_number(n, lang))
             for (low, high), n in zip(BANDS, data.engagement_bands, strict=True)
         ],
         empty_text=no_data,
-        color=charts.PALETTE[2],
+        color=pdf_charts.PALETTE[2],
     )
     pdf.set_y(top + 76)
     write_line(
         pdf,
         t("report.chart_note", lang, influencers=fmt_number(data.influencers, lang)),
         size=8,
-        color=charts.MUTED,
+        color=pdf_charts.MUTED,
     )
 
 
@@ -471,15 +471,17 @@ def _table(
     font_size: float = 8,
 ) -> None:
     pdf.set_font(FAMILY, "", font_size)
-    pdf.set_draw_color(*charts.GRID)
+    pdf.set_draw_color(*pdf_charts.GRID)
     pdf.set_fill_color(255, 255, 255)
-    pdf.set_text_color(*charts.INK)
+    pdf.set_text_color(*pdf_charts.INK)
     with pdf.table(
         col_widths=tuple(widths),
         text_align=tuple(align),
         width=pdf.w - pdf.l_margin - pdf.r_margin,
         line_height=4.6,
-        headings_style=FontFace(family=FAMILY, emphasis="BOLD", color=charts.INK, fill_color=SOFT),
+        headings_style=FontFace(
+            family=FAMILY, emphasis="BOLD", color=pdf_charts.INK, fill_color=SOFT
+        ),
         borders_layout="HORIZONTAL_LINES",
         padding=(1.2, 1.5),
         repeat_headings=1,
@@ -493,7 +495,7 @@ def _table(
 
 
 def _none(pdf: Document, text: str) -> None:
-    write_line(pdf, text, size=9, color=charts.MUTED)
+    write_line(pdf, text, size=9, color=pdf_charts.MUTED)
 
 
 def _campaigns(pdf: Document, data: ReportData, lang: str) -> None:
@@ -508,7 +510,7 @@ def _campaigns(pdf: Document, data: ReportData, lang: str) -> None:
     if pdf.will_page_break(height):
         pdf.add_page()
     top = pdf.get_y()
-    charts.grouped_bars(
+    pdf_charts.grouped_bars(
         pdf,
         pdf.l_margin,
         top,
@@ -519,8 +521,8 @@ def _campaigns(pdf: Document, data: ReportData, lang: str) -> None:
             (
                 c.name,
                 (
-                    charts.Bar(series[0], c.reach, _compact(c.reach, lang)),
-                    charts.Bar(series[1], c.engagements, _compact(c.engagements, lang)),
+                    pdf_charts.Bar(series[0], c.reach, _compact(c.reach, lang)),
+                    pdf_charts.Bar(series[1], c.engagements, _compact(c.engagements, lang)),
                 ),
             )
             for c in shown

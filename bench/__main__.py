@@ -146,12 +146,13 @@ def ensure_data(url: str) -> None:
 
 
 def export_sql(url: str, email: str, what: str = "influencers") -> str:
-    from core import exports
+    from core.exports import access, services
+    from core.exports.request import ExportRequest
     from core.platform.db import open_database
 
     db = open_database(url)
-    actor = exports.actor_for_email(db, email)
-    sql = exports.export_sql(db, actor, exports.ExportRequest(what, "csv"))
+    actor = access.actor_for_email(db, email)
+    sql = services.export_sql(db, actor, ExportRequest(what, "csv"))
     db.engine.dispose()
     return sql
 
@@ -398,7 +399,8 @@ def _descendants(pid: int) -> list[int]:
 
 
 def bench_stream(url: str, clients: int = 5) -> list[Row]:
-    from core import exports
+    from core.exports import links
+    from core.exports.request import ExportRequest
     from core.identity import auth
     from core.platform.db import open_database
 
@@ -407,7 +409,7 @@ def bench_stream(url: str, clients: int = 5) -> list[Row]:
         **os.environ,
         "PORTAL_DATABASE_URL": url,
         "PORTAL_DEMO_MODE": "0",
-        exports.SECRET_ENV: os.environ.get(exports.SECRET_ENV) or "bench-" + os.urandom(8).hex(),
+        links.SECRET_ENV: os.environ.get(links.SECRET_ENV) or "bench-" + os.urandom(8).hex(),
     }
     say(f"stream: starting the app server on port {port}")
     server = subprocess.Popen(
@@ -444,15 +446,15 @@ def bench_stream(url: str, clients: int = 5) -> list[Row]:
                 time.sleep(0.3)
             if time.monotonic() > deadline or server.poll() is not None:
                 raise RuntimeError("the app server did not start")
-        os.environ[exports.SECRET_ENV] = env[exports.SECRET_ENV]  # sign as the server does
+        os.environ[links.SECRET_ENV] = env[links.SECRET_ENV]  # sign as the server does
         db = open_database(url)
         signed = auth.sign_in(db, ONE_M, "demo-agency")
         cookie = auth.exchange_code(db, signed.code)
         actor = auth.user_for_token(db, cookie)
-        request = exports.ExportRequest("influencers", "csv")
-        links = [exports.download_token(db, actor, request) for _ in range(clients)]
+        request = ExportRequest("influencers", "csv")
+        tokens = [links.download_token(db, actor, request) for _ in range(clients)]
         # one small download first, so the server has imported and warmed everything
-        small = exports.download_token(db, actor, exports.ExportRequest("search-results", "csv"))
+        small = links.download_token(db, actor, ExportRequest("search-results", "csv"))
         _download(f"{base}/download/{small}", cookie)
         time.sleep(1)
         baseline = _rss_kb(server.pid)
@@ -472,7 +474,7 @@ def bench_stream(url: str, clients: int = 5) -> list[Row]:
             threading.Thread(
                 target=lambda u=f"{base}/download/{t}": results.append(_download(u, cookie))
             )
-            for t in links
+            for t in tokens
         ]
         for th in threads:
             th.start()

@@ -90,9 +90,10 @@ def export(url: str, *args: str) -> dict[str, Any]:
     """`python -m core export ...` in this process, timing `write_export` inside it."""
     from core import __main__ as cli
     from core import exports  # imported before the peak is reset (Argon2 at import: 64 MB
+    from core.exports import services
 
     measured: dict[str, Any] = {}
-    write_export = exports.write_export
+    write_export = services.write_export
 
     def timed(*a: Any, **k: Any) -> Any:
         started = time.perf_counter()
@@ -102,7 +103,7 @@ def export(url: str, *args: str) -> dict[str, Any]:
         measured["bytes"] = result.size
         return result
 
-    exports.write_export = timed
+    exports.write_export = services.write_export = timed  # the command line calls either
     peaks = Peaks()
     code = cli.main(["--database-url", url, "export", *args])
     return {"exit": code, **measured, **peaks.result()}
@@ -113,12 +114,13 @@ def naive(url: str, email: str, out: str) -> dict[str, Any]:
     import pandas as pd
     from sqlalchemy import create_engine
 
-    from core import exports
+    from core.exports import access, services
+    from core.exports.request import INFLUENCERS, ExportRequest
     from core.platform.db import open_database
 
     db = open_database(url)
-    actor = exports.actor_for_email(db, email)
-    sql = exports.export_sql(db, actor, exports.ExportRequest(exports.INFLUENCERS, "csv"))
+    actor = access.actor_for_email(db, email)
+    sql = services.export_sql(db, actor, ExportRequest(INFLUENCERS, "csv"))
     peaks = Peaks()
     started = time.perf_counter()
     engine = create_engine(db.engine.url)
@@ -130,15 +132,16 @@ def naive(url: str, email: str, out: str) -> dict[str, Any]:
 
 def report(url: str, email: str, repeats: str) -> dict[str, Any]:
     """The PDF report, made as the page makes it (export_bytes), `repeats` times."""
-    from core import exports
+    from core.exports import access, services
+    from core.exports.request import REPORT, ExportRequest
     from core.platform.db import open_database
 
     db = open_database(url)
-    actor = exports.actor_for_email(db, email)
-    request = exports.ExportRequest(exports.REPORT, "pdf")
+    actor = access.actor_for_email(db, email)
+    request = ExportRequest(REPORT, "pdf")
     peaks = Peaks()
     times, (content, result) = _timed(
-        lambda: exports.export_bytes(db, actor, request, lang="en"), int(repeats)
+        lambda: services.export_bytes(db, actor, request, lang="en"), int(repeats)
     )
     return {"times": times, "pages": result.pages, "bytes": len(content), **peaks.result()}
 
@@ -148,7 +151,8 @@ def insights(url: str, repeats: str) -> dict[str, Any]:
     page with no filter (all answers), against one plain GROUP BY over the answers."""
     from sqlalchemy import text
 
-    from core import demo, exports
+    from core import demo
+    from core.exports import access
     from core.platform.db import open_database
 
     try:
@@ -156,7 +160,7 @@ def insights(url: str, repeats: str) -> dict[str, Any]:
     except ImportError as exc:
         return {"missing": f"core.insights.analytics cannot be imported: {exc}"}
     db = open_database(url)
-    admin = exports.actor_for_email(db, demo.DEMO_ADMIN_EMAIL)
+    admin = access.actor_for_email(db, demo.DEMO_ADMIN_EMAIL)
     calls: dict[str, Callable[[], Any]] = {}
     if hasattr(analytics, "filter_options"):
         calls["filter_options"] = lambda: analytics.filter_options(db, admin)

@@ -37,8 +37,9 @@ from sqlalchemy import MetaData, select, update
 import core
 from core import exports, support_desk
 from core.customers import accounts, customer_desk
-from core.documents import invoices, receipt, report
-from core.exports import ExportRequest
+from core.documents import invoices, receipt
+from core.exports import services
+from core.exports.request import ExportRequest
 from core.identity import auth
 from core.insights import analytics
 from core.jobs import lifecycle
@@ -152,41 +153,53 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
     "accounts.overview": (nothing, lambda s, u: accounts.overview(s.db, u, a(s)), ACCOUNT),
     "accounts.data_counts": (nothing, lambda s, u: accounts.data_counts(s.db, u, a(s)), ACCOUNT),
     # exports and the PDF report
-    "exports.export_options": (
+    "services.export_options": (
         nothing,
         lambda s, u: exports.export_options(s.db, u, a(s)),
         ACCOUNT,
     ),
-    "exports.plan_export": (nothing, lambda s, u: exports.plan_export(s.db, u, CSV, a(s)), ACCOUNT),
-    "exports.xlsx_problem": (
+    "services.plan_export": (
+        nothing,
+        lambda s, u: exports.plan_export(s.db, u, CSV, a(s)),
+        ACCOUNT,
+    ),
+    "services.xlsx_problem": (
         nothing,
         lambda s, u: exports.xlsx_problem(s.db, u, CSV, a(s)),
         ACCOUNT,
     ),
-    "exports.export_bytes": (
+    "services.export_bytes": (
         nothing,
         lambda s, u: exports.export_bytes(s.db, u, CSV, a(s)),
         ACCOUNT,
     ),
-    "exports.write_export": (
+    "services.write_export": (
         nothing,
         lambda s, u: exports.write_export(s.db, u, CSV, _Sink(), a(s)),
         ACCOUNT,
     ),
-    "exports.stream_export": (
+    "links.stream_export": (
         nothing,
         lambda s, u: b"".join(exports.stream_export(s.db, u, CSV, a(s))),
         ACCOUNT,
     ),
-    "exports.export_sql": (nothing, lambda s, u: exports.export_sql(s.db, u, CSV, a(s)), ACCOUNT),
-    "exports.download_token": (
+    "services.export_sql": (nothing, lambda s, u: exports.export_sql(s.db, u, CSV, a(s)), ACCOUNT),
+    "links.download_token": (
         nothing,
         lambda s, u: exports.download_token(s.db, u, CSV, a(s)),
         ACCOUNT,
     ),
-    "exports.open_for_export": (nothing, lambda s, u: _open_for_export(s, u), ACCOUNT),
-    "report.collect": (nothing, lambda s, u: report.collect(s.db, u, a(s), now=NOW), ACCOUNT),
-    "report.build": (nothing, lambda s, u: report.build(s.db, u, a(s), now=NOW), ACCOUNT),
+    "access.open_for_export": (nothing, lambda s, u: _open_for_export(s, u), ACCOUNT),
+    "services.report_figures": (
+        nothing,
+        lambda s, u: services.report_figures(s.db, u, a(s), now=NOW),
+        ACCOUNT,
+    ),
+    "services.report_pdf": (
+        nothing,
+        lambda s, u: services.report_pdf(s.db, u, a(s), now=NOW),
+        ACCOUNT,
+    ),
     "invoices.invoice_pdf": (invoiced, lambda s, u: _invoice_pdf(s, u), ACCOUNT),
     # the cancellation flow: the customer's own, never an admin's
     "cancellation.scheduled": (
@@ -393,15 +406,15 @@ HELPERS = {
     "auth.require_account": "the check itself (tested in test_auth)",
     "auth.require_customer": "the check itself",
     "auth.pages_for": "which screens to list; the data behind them is checked by each function",
-    "exports.resolve_account_id": "fills in the actor's own account id; reads nothing",
+    "access.resolve_account_id": "fills in the actor's own account id; reads nothing",
 }
 
 # Public functions that read or write account data with no actor, and why they need none.
 NO_ACTOR = {
     "accounts.overview_by_email": "the operator's command line (`python -m core account show`)",
-    "exports.actor_for_email": "the operator's command line: the export itself is then checked",
-    "exports.open_download": "authorised by a signed link bound to the browser's session cookie",
-    "exports.open_signed": "checks a signed link against the browser's session cookie",
+    "access.actor_for_email": "the operator's command line: the export itself is then checked",
+    "links.open_download": "authorised by a signed link bound to the browser's session cookie",
+    "links.open_signed": "checks a signed link against the browser's session cookie",
     "analytics.open_answers_download": (
         "authorised by a signed link bound to the browser's session cookie; an admin's only"
     ),

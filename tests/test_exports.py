@@ -22,8 +22,18 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select, update
 
-from core import demo, exports
-from core.exports import ExportRequest
+from core import demo
+from core.exports import access, services
+from core.exports.request import (
+    FORMATS,
+    INFLUENCER_COLUMNS,
+    INFLUENCER_DEFAULT_COLUMNS,
+    SEARCH_RESULT_COLUMNS,
+    ExportRequest,
+    ExportTooLargeForExcel,
+    ExportUnavailable,
+    file_name,
+)
 from core.identity.auth import CurrentUser
 from core.platform.db import Database
 from core.platform.errors import InvalidInput, NotAuthorized
@@ -192,7 +202,7 @@ def make_hostile(db: Database) -> Hostile:
 
 
 def customer(db: Database, email: str) -> CurrentUser:
-    return exports.actor_for_email(db, email)
+    return access.actor_for_email(db, email)
 
 
 @pytest.fixture
@@ -247,7 +257,7 @@ def stored_search_results(
 def stored_influencers(
     db: Database, account_id: int, columns: tuple[str, ...] | None = None, scope: str = "all"
 ) -> list[dict[str, Any]]:
-    columns = columns or exports.INFLUENCER_DEFAULT_COLUMNS
+    columns = columns or INFLUENCER_DEFAULT_COLUMNS
     rows = []
     with db.transaction() as s:
         lists: dict[int, list[tuple[int, str]]] = {}
@@ -288,7 +298,7 @@ def stored_influencers(
     return rows
 
 
-KINDS = {c.key: c.kind for c in (*exports.SEARCH_RESULT_COLUMNS, *exports.INFLUENCER_COLUMNS)}
+KINDS = {c.key: c.kind for c in (*SEARCH_RESULT_COLUMNS, *INFLUENCER_COLUMNS)}
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r", "\n")
 EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
@@ -384,7 +394,7 @@ def expected_for(fmt: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def export(db: Database, email: str, request: ExportRequest, lang: str = "en") -> bytes:
-    content, result = exports.export_bytes(db, customer(db, email), request, lang=lang, now=NOW)
+    content, result = services.export_bytes(db, customer(db, email), request, lang=lang, now=NOW)
     assert result.size == len(content)
     return content
 
@@ -470,7 +480,7 @@ def test_csv_is_utf8_with_bom_and_keeps_accents(demo_db):
 def test_chosen_searches_only(db, hostile):
     chosen = hostile.search_ids[1:2]
     request = ExportRequest("search-results", "json", search_ids=chosen)
-    plan = exports.plan_export(db, customer(db, hostile.email), request, now=NOW)
+    plan = services.plan_export(db, customer(db, hostile.email), request, now=NOW)
     rows = parse("json", export(db, hostile.email, request))
     assert rows == json_expected(stored_search_results(db, hostile.account_id, chosen))
     assert plan.rows == len(rows) > 0
@@ -487,14 +497,14 @@ def test_another_accounts_search_cannot_be_chosen(db, hostile):
         bob_id = bob_search.id
     request = ExportRequest("search-results", "csv", search_ids=(hostile.search_ids[0], bob_id))
     with pytest.raises(InvalidInput) as exc:
-        exports.export_bytes(db, customer(db, hostile.email), request)
+        services.export_bytes(db, customer(db, hostile.email), request)
     assert exc.value.key == "export.error.unknown_search"
 
 
 def test_chosen_columns_in_order_and_only_listed_influencers(db, hostile):
     columns = ("notes", "followers", "lists", "name")
     request = ExportRequest("influencers", "csv", columns=columns, scope="lists-campaigns")
-    plan = exports.plan_export(db, customer(db, hostile.email), request, now=NOW)
+    plan = services.plan_export(db, customer(db, hostile.email), request, now=NOW)
     header, _rows = read_csv(export(db, hostile.email, request))
     assert tuple(header) == columns == plan.columns
     rows = parse("csv", export(db, hostile.email, request))
@@ -515,20 +525,17 @@ def test_chosen_columns_in_order_and_only_listed_influencers(db, hostile):
 )
 def test_bad_requests_get_a_clear_message(db, hostile, request_, key):
     with pytest.raises(InvalidInput) as exc:
-        exports.plan_export(db, customer(db, hostile.email), request_)
+        services.plan_export(db, customer(db, hostile.email), request_)
     assert exc.value.key == key
 
 
 def test_file_names_carry_company_what_and_date():
     day = dt.datetime(2026, 12, 8, 23, 0, tzinfo=dt.UTC)
-    assert exports.file_name("Lumière & Co. Agency", "influencers", "csv", day) == (
+    assert file_name("Lumière & Co. Agency", "influencers", "csv", day) == (
         "Lumière-Co-Agency_influencers_2026-12-08.csv"
     )
-    assert (
-        exports.file_name("佐藤_商事 / ../", "report", "pdf", day)
-        == "佐藤-商事_report_2026-12-08.pdf"
-    )
-    assert exports.file_name("../..", "archive", "zip", day) == "account_archive_2026-12-08.zip"
+    assert file_name("佐藤_商事 / ../", "report", "pdf", day) == "佐藤-商事_report_2026-12-08.pdf"
+    assert file_name("../..", "archive", "zip", day) == "account_archive_2026-12-08.zip"
 
 
 # --- Who may export -----------------------------------------------------------------------------
@@ -538,13 +545,13 @@ def test_a_customer_exports_only_their_own_account(db, hostile):
     bob = customer(db, hostile.other_email)
     for what, fmt in (("influencers", "csv"), ("report", "pdf"), ("archive", "zip")):
         with pytest.raises(NotAuthorized):
-            exports.export_bytes(db, bob, ExportRequest(what, fmt), hostile.account_id)
+            services.export_bytes(db, bob, ExportRequest(what, fmt), hostile.account_id)
         with pytest.raises(NotAuthorized):
-            exports.plan_export(db, bob, ExportRequest(what, fmt), hostile.account_id)
+            services.plan_export(db, bob, ExportRequest(what, fmt), hostile.account_id)
     with pytest.raises(NotAuthorized):
-        exports.export_options(db, bob, hostile.account_id)
+        services.export_options(db, bob, hostile.account_id)
     with pytest.raises(NotAuthorized):
-        exports.export_options(db, None, hostile.account_id)
+        services.export_options(db, None, hostile.account_id)
 
 
 @pytest.mark.parametrize("status", [STATUS_ENDED, STATUS_PURGED])
@@ -559,19 +566,19 @@ def test_after_the_export_window_or_a_purge_nothing_is_exported(db, hostile, sta
             .values(status=status, ended_on=ended)
         )
     alice = customer(db, hostile.email)
-    with pytest.raises(exports.ExportUnavailable) as exc:
-        exports.export_options(db, alice, now=NOW)
+    with pytest.raises(ExportUnavailable) as exc:
+        services.export_options(db, alice, now=NOW)
     if status == STATUS_ENDED:
         assert exc.value.key == "export.error.window_closed"
         assert exc.value.params["last_day"] == ended + dt.timedelta(days=29)
     else:
         assert exc.value.key == "export.error.purged"
-    for what, fmts in exports.FORMATS.items():
+    for what, fmts in FORMATS.items():
         for fmt in fmts:
             out = io.BytesIO()
             request = ExportRequest(what, fmt, invoice="INV-1" if what == "invoice" else None)
-            with pytest.raises(exports.ExportUnavailable):
-                exports.write_export(db, alice, request, out, now=NOW)
+            with pytest.raises(ExportUnavailable):
+                services.write_export(db, alice, request, out, now=NOW)
             assert out.getvalue() == b""
 
 
@@ -587,7 +594,7 @@ def test_a_scheduled_cancellation_still_exports_until_the_cycle_ends(db, hostile
                 Subscription.account_id == hostile.account_id
             )
         )
-    opts = exports.export_options(db, customer(db, hostile.email))
+    opts = services.export_options(db, customer(db, hostile.email))
     assert opts.status == STATUS_SCHEDULED and opts.ends_on == end
     assert opts.available_until == end + dt.timedelta(days=29)  # 30 days from the end
     assert parse("json", export(db, hostile.email, ExportRequest("influencers", "json")))
@@ -606,11 +613,11 @@ def test_a_value_too_long_for_excel_is_refused_with_a_clear_message(sqlite_db):
         )
     alice = customer(sqlite_db, made.email)
     request = ExportRequest("influencers", "xlsx")
-    assert exports.xlsx_problem(sqlite_db, alice, request) == "export.error.xlsx_cell"
+    assert services.xlsx_problem(sqlite_db, alice, request) == "export.error.xlsx_cell"
     narrow = ExportRequest("influencers", "xlsx", columns=("name", "followers"))
-    assert exports.xlsx_problem(sqlite_db, alice, narrow) is None
-    with pytest.raises(exports.ExportTooLargeForExcel) as exc:
-        exports.export_bytes(sqlite_db, alice, request)
+    assert services.xlsx_problem(sqlite_db, alice, narrow) is None
+    with pytest.raises(ExportTooLargeForExcel) as exc:
+        services.export_bytes(sqlite_db, alice, request)
     assert exc.value.key == "export.error.xlsx_cell"
     # CSV and JSON keep the value whole
     rows = parse("csv", export(sqlite_db, made.email, ExportRequest("influencers", "csv")))
@@ -622,12 +629,12 @@ def test_a_value_too_long_for_excel_is_refused_with_a_clear_message(sqlite_db):
 
 def test_the_archive_holds_everything_with_a_readme(demo_db):
     alice = customer(demo_db, demo.DEMO_CUSTOMER_EMAIL)
-    plan = exports.plan_export(demo_db, alice, ExportRequest("archive", "zip"), now=NOW)
-    content, result = exports.export_bytes(
+    plan = services.plan_export(demo_db, alice, ExportRequest("archive", "zip"), now=NOW)
+    content, result = services.export_bytes(
         demo_db, alice, ExportRequest("archive", "zip"), lang="it", now=NOW
     )
     assert result.file_name == plan.file_name == "Lumière-Co-Agency_archive_2026-11-26.zip"
-    invoice_numbers = [i.number for i in exports.export_options(demo_db, alice).invoice_list]
+    invoice_numbers = [i.number for i in services.export_options(demo_db, alice).invoice_list]
     with zipfile.ZipFile(io.BytesIO(content)) as z:
         assert z.testzip() is None
         names = set(z.namelist())
@@ -657,7 +664,7 @@ def test_the_archive_holds_everything_with_a_readme(demo_db):
         account = json.loads(z.read("account.json"))
         assert account["account"]["company"] == "Lumière & Co. Agency"
         assert account["plan"]["code"] == "growth"
-        assert len(account["invoices"]) == exports.export_options(demo_db, alice).invoices
+        assert len(account["invoices"]) == services.export_options(demo_db, alice).invoices
         assert {u["email"] for u in account["users"]} >= {demo.DEMO_CUSTOMER_EMAIL}
         assert "password_hash" not in json.dumps(account)
         assert all("language" in u["settings"] for u in account["users"])

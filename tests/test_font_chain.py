@@ -16,8 +16,9 @@ import unicodedata
 import pytest
 from pypdf import PdfReader
 
-from core import exports
-from core.documents import pdf, report
+from core.documents import pdf
+from core.exports import access, services
+from core.exports.request import REPORT, ExportRequest
 from core.platform.models import (
     Campaign,
     CampaignInfluencer,
@@ -223,9 +224,9 @@ def account_with_naughty_names(db) -> str:
 
 
 def report_of(db, email: str) -> bytes:
-    actor = exports.actor_for_email(db, email)
-    content, _result = exports.export_bytes(
-        db, actor, exports.ExportRequest(exports.REPORT, "pdf"), lang="en", now=NOW
+    actor = access.actor_for_email(db, email)
+    content, _result = services.export_bytes(
+        db, actor, ExportRequest(REPORT, "pdf"), lang="en", now=NOW
     )
     return content
 
@@ -274,8 +275,8 @@ def test_lines_that_start_in_a_fallback_font_keep_a_font_across_pages(tmp_path):
 
 def test_the_report_says_how_many_characters_it_replaced(db, caplog):
     email = account_with_naughty_names(db)
-    actor = exports.actor_for_email(db, email)
-    clean = report.build(db, actor, lang="it", now=NOW)
+    actor = access.actor_for_email(db, email)
+    clean = services.report_pdf(db, actor, lang="it", now=NOW)
     # the naughty shapes have three characters no font has (U+070F, U+F8FF, U+110BD)
     assert clean.replaced == len(NO_FONT & set("".join(NAUGHTY.values()))) == 3
     with db.transaction() as s:
@@ -292,7 +293,7 @@ def test_the_report_says_how_many_characters_it_replaced(db, caplog):
             )
         )
     with caplog.at_level(logging.WARNING, logger="core.documents.pdf"):
-        rendered = report.build(db, actor, lang="it", now=NOW)
+        rendered = services.report_pdf(db, actor, lang="it", now=NOW)
     assert rendered.replaced == 5
     assert "U+110BD U+13000 U+13050" in caplog.text
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(rendered.content)).pages)

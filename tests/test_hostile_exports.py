@@ -19,8 +19,9 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from core import exports
-from core.exports import ExportRequest, unprotect
+from core.exports import access, services
+from core.exports.protection import unprotect
+from core.exports.request import INFLUENCERS, REPORT, XLSX_MAX_CELL, ExportRequest
 from core.platform.db import Database
 from core.platform.models import Influencer
 from tests import factories
@@ -63,7 +64,7 @@ def hostile_account(db):
                     unlocked_at=NOW,
                 )
             )
-    actor = exports.actor_for_email(db, "alice@example.com")
+    actor = access.actor_for_email(db, "alice@example.com")
     with db.transaction() as s:
         stored = {
             row.id: {
@@ -78,7 +79,7 @@ def hostile_account(db):
 
 
 def request(fmt: str) -> ExportRequest:
-    return ExportRequest(exports.INFLUENCERS, fmt, columns=COLUMNS)
+    return ExportRequest(INFLUENCERS, fmt, columns=COLUMNS)
 
 
 def text_cell(cell: str) -> str:
@@ -88,7 +89,7 @@ def text_cell(cell: str) -> str:
 
 def test_csv_gives_back_every_hostile_value(db, hostile_account):
     actor, stored = hostile_account
-    content, result = exports.export_bytes(db, actor, request("csv"), now=NOW)
+    content, result = services.export_bytes(db, actor, request("csv"), now=NOW)
     assert content.startswith(b"\xef\xbb\xbf")
     csv.field_size_limit(1 << 30)  # 1 MB cells
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
@@ -109,7 +110,7 @@ def test_csv_gives_back_every_hostile_value(db, hostile_account):
 
 def test_json_gives_back_every_hostile_value_exactly(db, hostile_account):
     actor, stored = hostile_account
-    content, _result = exports.export_bytes(db, actor, request("json"), now=NOW)
+    content, _result = services.export_bytes(db, actor, request("json"), now=NOW)
     rows = json.loads(content.decode("utf-8"))["rows"]
     back = {r["id"]: {k: r[k] for k in COLUMNS} for r in rows}
     assert back == stored
@@ -119,14 +120,14 @@ def test_excel_gives_back_every_hostile_value_that_fits_a_cell(db, hostile_accou
     """Excel holds 32,767 characters in a cell: with the 1 MB entries the export refuses Excel
     and says so (the page offers CSV and JSON); without them every value comes back."""
     actor, stored = hostile_account
-    assert exports.xlsx_problem(db, actor, request("xlsx")) == "export.error.xlsx_cell"
+    assert services.xlsx_problem(db, actor, request("xlsx")) == "export.error.xlsx_cell"
     with db.transaction() as s:
         for row in s.scalars(select(Influencer)):
-            if len(row.notes) + 1 > exports.XLSX_MAX_CELL:
+            if len(row.notes) + 1 > XLSX_MAX_CELL:
                 s.delete(row)
                 stored.pop(row.id)
-    assert exports.xlsx_problem(db, actor, request("xlsx")) is None
-    content, _result = exports.export_bytes(db, actor, request("xlsx"), now=NOW)
+    assert services.xlsx_problem(db, actor, request("xlsx")) is None
+    content, _result = services.export_bytes(db, actor, request("xlsx"), now=NOW)
     with zipfile.ZipFile(io.BytesIO(content)) as z:
         for name in z.namelist():
             if name.startswith("xl/worksheets/"):
@@ -155,6 +156,6 @@ def test_excel_gives_back_every_hostile_value_that_fits_a_cell(db, hostile_accou
 
 def test_the_pdf_report_renders_hostile_names(db, hostile_account):
     actor, _stored = hostile_account
-    content, result = exports.export_bytes(db, actor, ExportRequest(exports.REPORT, "pdf"), now=NOW)
+    content, result = services.export_bytes(db, actor, ExportRequest(REPORT, "pdf"), now=NOW)
     reader = PdfReader(io.BytesIO(content))
     assert len(reader.pages) == result.pages >= 1

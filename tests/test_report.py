@@ -11,8 +11,9 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import update
 
-from core import exports
 from core.documents import pdf, report
+from core.exports import access, services
+from core.exports.request import ExportRequest, ExportUnavailable
 from core.platform import i18n
 from core.platform.db import Database
 from core.platform.errors import NotAuthorized
@@ -69,9 +70,9 @@ def account_with_names(db: Database) -> factories.Made:
 
 
 def build(db: Database, email: str, lang: str) -> bytes:
-    actor = exports.actor_for_email(db, email)
-    content, result = exports.export_bytes(
-        db, actor, exports.ExportRequest("report", "pdf"), lang=lang, now=NOW
+    actor = access.actor_for_email(db, email)
+    content, result = services.export_bytes(
+        db, actor, ExportRequest("report", "pdf"), lang=lang, now=NOW
     )
     assert result.mime == "application/pdf" and result.pages >= 2
     return content
@@ -121,7 +122,9 @@ def test_the_report_of_the_demo_account_has_its_campaigns_and_charts(db):
     assert "Lumière & Co. Agency" in pages[0]
     assert "Campaign results: reach and engagements" in text
     assert "Growth" in pages[0]
-    data = report.collect(db, exports.actor_for_email(db, demo.DEMO_CUSTOMER_EMAIL), now=NOW)
+    data = services.report_figures(
+        db, access.actor_for_email(db, demo.DEMO_CUSTOMER_EMAIL), now=NOW
+    )
     assert len(data.campaigns) == 4 and len(data.lists) == 5
     for campaign in data.campaigns:
         assert campaign.name in text
@@ -149,17 +152,17 @@ def test_only_the_owner_gets_the_report_and_not_after_the_end(db):
     plan_id = factories.plan(db)
     alice = factories.customer(db, "alice@example.com", plan_id, now=NOW)
     factories.customer(db, "bob@example.com", plan_id, now=NOW, company="Bob Ltd")
-    bob = exports.actor_for_email(db, "bob@example.com")
+    bob = access.actor_for_email(db, "bob@example.com")
     with pytest.raises(NotAuthorized):
-        report.build(db, bob, alice.account_id)
+        services.report_pdf(db, bob, alice.account_id)
     with db.transaction() as s:
         s.execute(
             update(Subscription)
             .where(Subscription.account_id == alice.account_id)
             .values(status=STATUS_ENDED, ended_on=dt.date(2026, 1, 1))  # export window over
         )
-    with pytest.raises(exports.ExportUnavailable):
-        report.build(db, exports.actor_for_email(db, alice.email))
+    with pytest.raises(ExportUnavailable):
+        services.report_pdf(db, access.actor_for_email(db, alice.email))
 
 
 def test_the_shared_pdf_helper_prints_any_text_safely():

@@ -20,8 +20,10 @@ from sqlalchemy import update
 from starlette.applications import Starlette
 from streamlit.testing.v1 import AppTest
 
-from core import demo, exports
-from core.exports import ExportRequest
+from core import demo
+from core.exports import links as signed_links
+from core.exports import services, streaming
+from core.exports.request import MIME, ExportRequest
 from core.identity import auth
 from core.platform import i18n
 from core.platform.db import Database
@@ -47,7 +49,7 @@ EXPORT_PAGE = "export"
 
 @pytest.fixture(autouse=True)
 def secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(exports.SECRET_ENV, "test-secret-for-download-links")
+    monkeypatch.setenv(signed_links.SECRET_ENV, "test-secret-for-download-links")
 
 
 @dataclass
@@ -131,7 +133,7 @@ def get(path: str, cookie: str | None = None, lang: str | None = None) -> Reply:
 
 
 def link(db: Database, browser: Browser, request: ExportRequest, **kwargs: Any) -> str:
-    return "/download/" + exports.download_token(db, browser.actor, request, **kwargs)
+    return "/download/" + signed_links.download_token(db, browser.actor, request, **kwargs)
 
 
 # --- The owner gets every row ---------------------------------------------------------------
@@ -140,20 +142,20 @@ def link(db: Database, browser: Browser, request: ExportRequest, **kwargs: Any) 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
 def test_the_owner_downloads_the_whole_file_and_it_parses(shop, fmt, monkeypatch):
     db, hostile = shop
-    monkeypatch.setattr(exports, "STREAM_CHUNK", 4096)  # many chunks, even for this small file
+    monkeypatch.setattr(streaming, "STREAM_CHUNK", 4096)  # many chunks, even for this small file
     alice = signed_in(db, hostile.email)
     reply = get(link(db, alice, ExportRequest("influencers", fmt)), alice.cookie)
     assert reply.status == 200
-    assert reply.headers["content-type"].startswith(exports.MIME[fmt])
+    assert reply.headers["content-type"].startswith(MIME[fmt])
     assert reply.headers["cache-control"] == "no-store"
-    plan = exports.plan_export(db, alice.actor, ExportRequest("influencers", fmt))
+    plan = services.plan_export(db, alice.actor, ExportRequest("influencers", fmt))
     disposition = reply.headers["content-disposition"]
     assert disposition.startswith("attachment;") and plan.file_name.endswith(f".{fmt}")
     assert "filename*=UTF-8''" in disposition and "_influencers_" in disposition
     expected = stored_influencers(db, hostile.account_id)
     assert parse(fmt, reply.body) == expected_for(fmt, expected)
     if fmt == "csv":  # the same bytes as the download button's file
-        content, _result = exports.export_bytes(db, alice.actor, ExportRequest("influencers", fmt))
+        content, _result = services.export_bytes(db, alice.actor, ExportRequest("influencers", fmt))
         assert reply.body == content
 
 
@@ -197,7 +199,7 @@ def test_another_users_link_gets_nothing(shop):
     assert_refused(get(alices_link, alice_elsewhere.cookie), 403, "export.link.invalid")
     # and a link Bob makes for Alice's account is refused when it is made
     with pytest.raises(NotAuthorized):
-        exports.download_token(
+        signed_links.download_token(
             db, bob.actor, ExportRequest("influencers", "csv"), hostile.account_id
         )
 
@@ -205,7 +207,9 @@ def test_another_users_link_gets_nothing(shop):
 def test_an_expired_link_gets_nothing(shop):
     db, hostile = shop
     alice = signed_in(db, hostile.email)
-    made = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=exports.DOWNLOAD_LINK_MINUTES, seconds=1)
+    made = dt.datetime.now(dt.UTC) - dt.timedelta(
+        minutes=signed_links.DOWNLOAD_LINK_MINUTES, seconds=1
+    )
     old = link(db, alice, ExportRequest("influencers", "csv"), now=made)
     assert_refused(get(old, alice.cookie), 410, "export.link.expired")
     assert_refused(get(old, alice.cookie, lang="it"), 410, "export.link.expired", "it")
@@ -224,7 +228,7 @@ def test_a_tampered_link_gets_nothing(shop, monkeypatch):
     token = good.removeprefix("/download/")
     body, signature = token.split(".")
     # a payload asking for more columns, with the old signature
-    wider = exports.download_token(db, alice.actor, ExportRequest("influencers", "csv"))
+    wider = signed_links.download_token(db, alice.actor, ExportRequest("influencers", "csv"))
     for bad in (
         f"{wider.split('.')[0]}.{signature}",
         f"{flip(body, 5)}.{signature}",
@@ -236,9 +240,9 @@ def test_a_tampered_link_gets_nothing(shop, monkeypatch):
         assert_refused(get(f"/download/{bad}", alice.cookie), 403, "export.link.invalid")
     assert get("/download/", alice.cookie).status == 404
     # a link signed with another installation's key
-    monkeypatch.setenv(exports.SECRET_ENV, "another-key")
+    monkeypatch.setenv(signed_links.SECRET_ENV, "another-key")
     foreign = link(db, alice, ExportRequest("influencers", "csv"))
-    monkeypatch.setenv(exports.SECRET_ENV, "test-secret-for-download-links")
+    monkeypatch.setenv(signed_links.SECRET_ENV, "test-secret-for-download-links")
     assert_refused(get(foreign, alice.cookie), 403, "export.link.invalid")
     assert get(good, alice.cookie).status == 200
 
@@ -272,9 +276,9 @@ def test_signing_out_or_the_end_of_the_subscription_ends_the_link(shop):
 
 def test_a_reader_that_stops_early_stops_the_export(shop, monkeypatch):
     db, hostile = shop
-    monkeypatch.setattr(exports, "STREAM_CHUNK", 1024)
+    monkeypatch.setattr(streaming, "STREAM_CHUNK", 1024)
     alice = signed_in(db, hostile.email)
-    chunks = exports.stream_export(db, alice.actor, ExportRequest("influencers", "csv"))
+    chunks = signed_links.stream_export(db, alice.actor, ExportRequest("influencers", "csv"))
     first = next(chunks)
     assert first.startswith(b"\xef\xbb\xbfid,name")
     chunks.close()  # the browser went away: the writing thread stops soon after
@@ -283,15 +287,17 @@ def test_a_reader_that_stops_early_stops_the_export(shop, monkeypatch):
             break
         time.sleep(0.1)
     assert not any(t.name.startswith("export-") for t in threading.enumerate())
-    again = b"".join(exports.stream_export(db, alice.actor, ExportRequest("influencers", "csv")))
+    again = b"".join(
+        signed_links.stream_export(db, alice.actor, ExportRequest("influencers", "csv"))
+    )
     assert len(parse("csv", again)) == len(stored_influencers(db, hostile.account_id))
 
 
 def test_without_a_configured_key_one_is_made_once_and_kept_private(tmp_path, monkeypatch):
-    monkeypatch.delenv(exports.SECRET_ENV)
-    monkeypatch.setattr(exports, "SECRET_FILE", tmp_path / "data" / "secret.key")
-    first = exports._secret_key()
-    assert len(first) == 64 and exports._secret_key() == first
+    monkeypatch.delenv(signed_links.SECRET_ENV)
+    monkeypatch.setattr(signed_links, "SECRET_FILE", tmp_path / "data" / "secret.key")
+    first = signed_links._secret_key()
+    assert len(first) == 64 and signed_links._secret_key() == first
     assert stat.S_IMODE(os.stat(tmp_path / "data" / "secret.key").st_mode) == 0o600
 
 
@@ -337,7 +343,7 @@ def export_page_as_demo_customer(db, lang: str):
 
 @pytest.mark.parametrize("lang", ["en", "it"])
 def test_the_page_offers_a_streamed_link_for_a_large_file(demo_site, monkeypatch, lang):
-    monkeypatch.setattr(exports, "STREAM_ABOVE_ROWS", 100)  # the demo customer has 160
+    monkeypatch.setattr(signed_links, "STREAM_ABOVE_ROWS", 100)  # the demo customer has 160
     db = demo_site
     signed, cookie, at = export_page_as_demo_customer(db, lang)
     buttons = {b.key: b for b in at.get("download_button")}
@@ -350,7 +356,7 @@ def test_the_page_offers_a_streamed_link_for_a_large_file(demo_site, monkeypatch
         "export.stream.note",
         lang,
         rows="160",
-        minutes=str(exports.DOWNLOAD_LINK_MINUTES),
+        minutes=str(signed_links.DOWNLOAD_LINK_MINUTES),
     )
     assert note in [c.value for c in at.caption]
     reply = get(link_button.proto.url, cookie)
@@ -369,7 +375,7 @@ def test_a_small_file_is_a_link_too_and_says_how_long_it_works(demo_site, lang):
     assert not at.get("download_button")  # nothing prepared yet: no file held by the server
     links = {b.key: b for b in at.link_button}
     small_note = i18n.t(
-        "export.stream.small_note", lang, minutes=str(exports.DOWNLOAD_LINK_MINUTES)
+        "export.stream.small_note", lang, minutes=str(signed_links.DOWNLOAD_LINK_MINUTES)
     )
     assert small_note in [c.value for c in at.caption]
     reply = get(links["dl_influencers"].proto.url, cookie)
@@ -425,7 +431,7 @@ def test_the_insights_page_streams_every_survey_answer_to_the_admin_only(insight
         "insights.download_answers_note",
         lang,
         rows=str(stored),
-        minutes=str(exports.DOWNLOAD_LINK_MINUTES),
+        minutes=str(signed_links.DOWNLOAD_LINK_MINUTES),
     )
     assert any(note in c.value for c in at.caption)
 
@@ -435,7 +441,9 @@ def test_the_insights_page_streams_every_survey_answer_to_the_admin_only(insight
         assert_refused(get(url, who, lang=lang), 403, "insights.link.invalid", lang)
     with pytest.raises(NotAuthorized):  # and a customer cannot make such a link
         analytics.answers_download_token(db, customer.user, analytics.Filters(), lang)
-    late = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=exports.DOWNLOAD_LINK_MINUTES, seconds=1)
+    late = dt.datetime.now(dt.UTC) - dt.timedelta(
+        minutes=signed_links.DOWNLOAD_LINK_MINUTES, seconds=1
+    )
     old = analytics.answers_download_token(db, grant.user, grant.filters, lang, now=late)
     assert_refused(get(f"/download/{old}", cookie, lang=lang), 410, "insights.link.expired", lang)
     body, signature = url.removeprefix("/download/").split(".")

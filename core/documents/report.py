@@ -4,6 +4,8 @@ lists, the top influencers and the saved reports, with page numbers, in the read
 
 Figures are computed by the database (sums, counts, bands), so the report of a very large
 account costs a handful of queries and its size does not grow with the number of influencers.
+This module reads (`collect_in`, in its caller's transaction) and draws (`render`); who may have
+the report is checked by its callers, the exports (`core.exports.services.report_pdf`).
 """
 
 from __future__ import annotations
@@ -19,8 +21,7 @@ from sqlalchemy.orm import Session
 
 from core.documents import pdf_charts
 from core.documents.pdf import FAMILY, Document, clean, new_document, write_line
-from core.identity.auth import CurrentUser
-from core.platform.db import Database
+from core.platform import clock
 from core.platform.i18n import fmt_date, fmt_money, fmt_number, fmt_percent, locale_of, t
 from core.platform.models import (
     Account,
@@ -148,26 +149,9 @@ class RenderedReport:
 # --- Figures -------------------------------------------------------------------------------
 
 
-def collect(
-    db: Database,
-    actor: CurrentUser | None,
-    account_id: int | None = None,
-    *,
-    now: dt.datetime | None = None,
-) -> ReportData:
-    """The report's figures, for the owner of the account (or an admin); not for an account
-    whose subscription has ended."""
-    from core.exports import open_for_export, resolve_account_id
-
-    account_id = resolve_account_id(actor, account_id)
-    with db.transaction() as s:
-        open_for_export(s, actor, account_id)
-        return collect_in(s, account_id, now=now)
-
-
 def collect_in(s: Session, account_id: int, *, now: dt.datetime | None = None) -> ReportData:
     """The figures, read in the caller's transaction (the caller has checked access)."""
-    now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    now = clock.now(now)
     account = s.get(Account, account_id)
     sub = s.scalar(select(Subscription).where(Subscription.account_id == account_id))
     plan = s.get(Plan, sub.plan_id)
@@ -645,15 +629,3 @@ def _saved_reports(pdf: Document, data: ReportData, lang: str) -> None:
         (110, 30, 30),
         ("LEFT", "LEFT", "LEFT"),
     )
-
-
-def build(
-    db: Database,
-    actor: CurrentUser | None,
-    account_id: int | None = None,
-    *,
-    lang: str = "en",
-    now: dt.datetime | None = None,
-) -> RenderedReport:
-    """The report of the account, checked and rendered: what the page previews."""
-    return render(collect(db, actor, account_id, now=now), lang)

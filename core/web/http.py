@@ -4,8 +4,8 @@ Streamlit talks to the browser over a WebSocket, which cannot set cookies; these
 routes can. `/auth/session` trades the one-time code from a fresh sign-in for an HttpOnly,
 SameSite=Lax cookie; `/auth/signout` ends the session and clears it.
 
-`/download/<token>` streams an export (see `core.exports.stream_export`), or the survey answers
-of the churn insights (`core.insights.analytics.stream_answers`), to the signed-in browser
+`/download/<token>` streams an export (see `core.exports.links.stream_export`), or the survey
+answers of the churn insights (`core.insights.analytics.stream_answers`), to the signed-in browser
 whose session the short-lived token was made for; anyone else gets a short page that says
 why, in the reader's language, and no data.
 """
@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from core import exports
+from core.exports import links
 from core.identity import auth
 from core.insights import analytics
 from core.platform.config import LANGUAGE_COOKIE, load_settings
@@ -126,7 +126,7 @@ def download_route(request: Request) -> Response:
         lang = normalise_language(request.headers.get("accept-language", "")[:2].lower() or None)
     token = request.path_params.get("token", "")
     session = request.cookies.get(settings.cookie_name)
-    page = "insights" if exports.download_kind(token) == "answers" else "export"
+    page = "insights" if links.download_kind(token) == "answers" else "export"
     try:
         db = _db(settings.database_url)
         if page == "insights":  # the survey answers of the churn insights
@@ -136,15 +136,15 @@ def download_route(request: Request) -> Response:
             mime = "text/csv"
             file_name = analytics.answers_file_name(dt.datetime.now(dt.UTC).date())
         else:
-            grant = exports.open_download(db, token, session)
+            grant = links.open_download(db, token, session)
             plan = grant.plan
-            chunks = exports.stream_export(
+            chunks = links.stream_export(
                 db, grant.user, plan.request, grant.account_id, lang=normalise_language(grant.lang)
             )
             mime, file_name = plan.mime, plan.file_name
-    except exports.DownloadLinkExpired:
+    except links.DownloadLinkExpired:
         return _refused(410, f"{page}.link.expired", lang, page)
-    except exports.DownloadLinkInvalid:
+    except links.DownloadLinkInvalid:
         return _refused(403, f"{page}.link.invalid", lang, page)
     except DatabaseUnavailable as exc:
         return _refused(503, exc.key, lang, page)

@@ -313,7 +313,9 @@ def test_accounts_users_and_invoices_look_real(seeded: Database) -> None:
         )
         assert by_account[sub.account_id] <= plan.seats_limit
     assert len({i.number for i in invoices}) == len(invoices)
-    assert all(re.fullmatch(r"INV-\d{4}-\d{6}", i.number) for i in invoices)
+    # numbered as the lifecycle job numbers the invoices it issues: INV-20261110-000042
+    assert all(i.number == billing.invoice_number(i.account_id, i.period_start) for i in invoices)
+    assert all(re.fullmatch(r"INV-\d{8}-\d{6}", i.number) for i in invoices)
     assert all(i.issued_on <= NOW.date() and i.status in ("paid", "open") for i in invoices)
 
 

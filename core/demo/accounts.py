@@ -5,20 +5,11 @@ invoice for every billing cycle begun so far."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 
-from core.platform.models import (
-    STATUS_ACTIVE,
-    STATUS_ENDED,
-    STATUS_PURGED,
-    STATUS_SCHEDULED,
-    Account,
-    Invoice,
-    Plan,
-    Subscription,
-)
+from core.platform.models import Account, Invoice, Plan, Subscription
 from core.rules import billing
+from core.rules.vocabulary import STATUS_ACTIVE, STATUS_ENDED, STATUS_PURGED, STATUS_SCHEDULED
 
 from .draft import Draft, Row, day_at
 from .logins import DEMO_COMPANY
@@ -70,6 +61,7 @@ class AccountContext:
     data_end: dt.datetime  # nothing happens after this (now, or the end of access)
     period_start: dt.date | None  # of the current billing cycle; None once ended
     subscription: Row
+    users: int = 0  # the customer users it has
     influencers: list[Row] = field(default_factory=list)
     lists: list[Row] = field(default_factory=list)
     campaigns: list[Row] = field(default_factory=list)
@@ -187,7 +179,7 @@ class Accounts:
         )
 
     def _invoices(self, account_id: int, facts: AccountFacts, fate: Fate) -> None:
-        """One invoice per billing cycle begun so far; numbers are given at the end."""
+        """One invoice per billing cycle begun so far, numbered as the lifecycle job does."""
         months = billing.period_months(facts.interval)
         today = self.draft.today
         n = 0
@@ -199,7 +191,7 @@ class Accounts:
                 Invoice,
                 {
                     "account_id": account_id,
-                    "number": "",
+                    "number": billing.invoice_number(account_id, start),
                     "issued_on": start,
                     "period_start": start,
                     "period_end": end,
@@ -209,13 +201,3 @@ class Accounts:
                 },
             )
             n += 1
-
-    def number_invoices(self) -> None:
-        """Number invoices in date order, one sequence per year: INV-2026-000123."""
-        invoices = self.draft.rows[Invoice]
-        invoices.sort(key=lambda row: (row["issued_on"], row["account_id"]))
-        per_year = defaultdict(int, self.draft.existing.invoices_per_year)
-        for row in invoices:
-            year = row["issued_on"].year
-            per_year[year] += 1
-            row["number"] = f"INV-{year}-{per_year[year]:06d}"

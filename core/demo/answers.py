@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import string
 
+from core.rules.vocabulary import (
+    OUTCOME_ABANDONED,
+    OUTCOME_COMPLETED,
+    OUTCOME_SAVED_KEPT,
+    OUTCOME_SAVED_OFFER,
+)
+
 FLOW_SHARE = 0.30
 MONTH_DAYS = 365.25 / 12
-OUTCOMES = ("completed", "saved_kept", "saved_offer", "abandoned")
+# The outcomes a generated flow ends with, and how often (a flow is never left open).
+OUTCOMES = (OUTCOME_COMPLETED, OUTCOME_SAVED_KEPT, OUTCOME_SAVED_OFFER, OUTCOME_ABANDONED)
 OUTCOME_WEIGHTS = (45, 15, 12, 28)
 SURVEY_SKIP_SHARE = 0.20
 CONFIGURATOR_SHARE = 0.30  # of flows that see the offer and are not saved by it
@@ -37,15 +45,7 @@ ABANDON_AFTER = {  # weight of abandoning right after each step
     "continued": 15,
     "consents_given": 4,
 }
-REASONS = (
-    "too_expensive",
-    "missing_features",
-    "not_using",
-    "switching_tool",
-    "one_campaign",
-    "technical_issues",
-    "other",
-)
+# How often each of the survey's REASONS is given, a year ago and now (in their order).
 REASON_WEIGHTS_YEAR_AGO = (32, 19, 14, 9, 10, 9, 7)
 REASON_WEIGHTS_NOW = (42, 12, 15, 14, 7, 4, 6)
 SATISFACTION_WEIGHTS = {  # for scores 1..5

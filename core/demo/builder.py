@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from core.identity.passwords import hash_password
 from core.platform.models import (
-    STATUS_PURGED,
     Account,
     Base,
     Campaign,
@@ -24,6 +23,7 @@ from core.platform.models import (
     SurveyAnswer,
     User,
 )
+from core.rules.vocabulary import OUTCOME_COMPLETED, STATUS_PURGED
 
 from .accounts import Accounts
 from .answers import FLOW_SHARE
@@ -79,7 +79,6 @@ class Builder:
             self._demo_customer_account()
         for _ in range(accounts):
             self._generated_account()
-        self.accounts.number_invoices()
 
     def summary(self) -> SeedSummary:
         count = self.draft.count
@@ -119,14 +118,14 @@ class Builder:
     def _generated_account(self) -> None:
         facts = self.accounts.facts()
         flow = self.flows.facts(facts) if self.draft.rng.random() < FLOW_SHARE else None
-        cancelled_at = flow.finished_at if flow and flow.outcome == "completed" else None
+        cancelled_at = flow.finished_at if flow and flow.outcome == OUTCOME_COMPLETED else None
         fate = self.accounts.fate(facts, cancelled_at)
         if fate.status == STATUS_PURGED:  # only the anonymised flow is left
             if flow is not None:
                 self.flows.rows(flow, facts, fate, None, None)
             return
         ctx = self.accounts.account(facts, fate)
-        owner = self.people.account_users(
+        users = self.people.account_users(
             ctx.id,
             ctx.home,
             f"{facts.slug}.example",
@@ -135,6 +134,7 @@ class Builder:
             facts.created_at,
             ctx.data_end,
         )
+        ctx.users = len(users)
         self.content.generated(ctx, facts.plan)
         if flow is not None:
-            self.flows.rows(flow, facts, fate, ctx, owner)
+            self.flows.rows(flow, facts, fate, ctx, users[0])

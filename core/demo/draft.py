@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,10 +20,10 @@ from core.platform.models import (
     CancellationFlow,
     Influencer,
     InfluencerList,
-    Invoice,
     Plan,
     SavedSearch,
     Subscription,
+    SupportRequest,
     User,
 )
 
@@ -41,6 +40,7 @@ ID_TABLES: tuple[type[Base], ...] = (
     SavedSearch,
     InfluencerList,
     Campaign,
+    SupportRequest,
 )
 
 
@@ -59,7 +59,6 @@ class Existing:
     companies: set[str]
     flow_ids: set[str]
     confirmations: set[str]
-    invoices_per_year: dict[int, int]
 
     @classmethod
     def load(cls, session: Session) -> Existing:
@@ -67,11 +66,6 @@ class Existing:
             model: (session.scalar(select(func.coalesce(func.max(model.id), 0))) or 0) + 1
             for model in ID_TABLES
         }
-        invoices_per_year: dict[int, int] = defaultdict(int)
-        for number in session.scalars(select(Invoice.number)):
-            if match := re.fullmatch(r"INV-(\d{4})-(\d+)", number):
-                year, n = int(match[1]), int(match[2])
-                invoices_per_year[year] = max(invoices_per_year[year], n)
         flows = session.execute(select(CancellationFlow.id, CancellationFlow.confirmation_number))
         flow_ids, confirmations = set(), set()
         for flow_id, confirmation in flows:
@@ -84,7 +78,6 @@ class Existing:
             companies=set(session.scalars(select(Account.company))),
             flow_ids=flow_ids,
             confirmations=confirmations,
-            invoices_per_year=invoices_per_year,
         )
 
 

@@ -8,23 +8,27 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from core.platform.models import (
+from core.platform.models import CancellationFlow, FlowStep, RetentionOffer, SurveyAnswer
+from core.rules import billing
+from core.rules.pricing import PlanConfig, price_custom_plan
+from core.rules.vocabulary import (
+    OFFER_KIND_CUSTOM_PLAN,
     OFFER_NONE,
+    OUTCOME_COMPLETED,
+    OUTCOME_SAVED_KEPT,
+    OUTCOME_SAVED_OFFER,
+    REASONS,
     STATUS_SCHEDULED,
     SURVEY_ANSWERED,
     SURVEY_NONE,
     SURVEY_SKIPPED,
-    CancellationFlow,
-    FlowStep,
-    RetentionOffer,
-    SurveyAnswer,
     offer_state,
     stage_bit,
+    tenure_band,
 )
-from core.rules import billing
 
 from .accounts import AccountContext, AccountFacts, Fate
 from .answers import (
@@ -38,7 +42,6 @@ from .answers import (
     OUTCOMES,
     REASON_WEIGHTS_NOW,
     REASON_WEIGHTS_YEAR_AGO,
-    REASONS,
     SATISFACTION_WEIGHTS,
     STEP_DELAYS,
     SURVEY_SKIP_SHARE,
@@ -61,29 +64,6 @@ class FlowFacts:
     @property
     def finished_at(self) -> dt.datetime:
         return self.steps[-1][1]
-
-
-def tenure_band(created_at: dt.datetime, at: dt.datetime) -> str:
-    days = (at - created_at).days
-    if days < 183:
-        return "<6m"
-    if days < 365:
-        return "6-12m"
-    if days < 730:
-        return "1-2y"
-    return "2y+"
-
-
-def custom_plan_price(config: dict[str, int]) -> int:
-    """A plausible monthly price for a configured plan, from $98/month, whole dollars."""
-    cents = (
-        9800
-        + max(0, config["searches"] - 100) * 8
-        + max(0, config["unlocks"] - 50) * 20
-        + max(0, config["seats"] - 1) * 2500
-        + max(0, config["campaigns"] - 2) * 400
-    )
-    return round(cents, -2)
 
 
 def insight_facts(
@@ -116,14 +96,14 @@ def step_names(rng: Any, outcome: str) -> list[str]:
     """The steps after "started", in order, for a flow with this outcome."""
     survey = "survey_skipped" if rng.random() < SURVEY_SKIP_SHARE else "survey_answered"
     names = [survey, "offer_shown"]
-    if outcome == "saved_offer":
+    if outcome == OUTCOME_SAVED_OFFER:
         return [*names, "configurator_opened", "plan_requested"]
     if rng.random() < CONFIGURATOR_SHARE:
         names.append("configurator_opened")
-    if outcome == "saved_kept":
+    if outcome == OUTCOME_SAVED_KEPT:
         return [*names, "kept"]
     names += ["continued", "consents_given"]
-    if outcome == "completed":
+    if outcome == OUTCOME_COMPLETED:
         return [*names, "completed"]
     reached = ["started", *names]  # abandoned: leave after one of these
     last = rng.choices(reached, [ABANDON_AFTER[name] for name in reached])[0]
@@ -177,8 +157,9 @@ class Flows:
         ctx: AccountContext | None,
         owner: Row | None,
     ) -> None:
-        """The flow's rows; without an account (purged) they are anonymous."""
-        completed = flow.outcome == "completed"
+        """The flow's rows; without an account (purged) they are anonymous. The tenure band, the
+        plan's price and the insights facts are what the live flow records for the same inputs."""
+        completed = flow.outcome == OUTCOME_COMPLETED
         band = tenure_band(facts.created_at, flow.started_at)
         common = {"plan_code": facts.plan.code, "country": facts.country, "tenure_band": band}
         flow_row = self.draft.add(
@@ -202,22 +183,17 @@ class Flows:
             },
         )
         answer = self._survey(flow, common)
-        reason = answer["reason"] if answer else None
-        offer = self._offer(flow)
+        offer = self._offer(flow, ctx.users if ctx else 0)
         flow_row.update(insight_facts(flow.steps, answer, offer))
         for name, at in flow.steps:
-            detail = ""
-            if name == "survey_answered":
-                detail = json.dumps({"reason": reason})
-            elif name == "plan_requested" and offer:
+            detail = ""  # as the live flow records its steps: only the request names its price
+            if name == "plan_requested" and offer:
                 detail = json.dumps({"monthly_price_cents": offer["monthly_price_cents"]})
-            elif name == "completed":
-                detail = json.dumps({"effective_on": str(fate.effective_on)})
             self.draft.add(FlowStep, {"flow_id": flow.id, "step": name, "at": at, "detail": detail})
         if ctx is None or owner is None:
             return  # purged: nothing personal is left
         if offer and offer["requested_at"]:
-            self.records.custom_plan_request(flow.id, ctx.id, owner["id"], offer)
+            self.records.custom_plan_request(flow.id, ctx.id, owner, offer)
         if completed and fate.effective_on is not None:
             self.records.cancellation(
                 flow.id, flow.finished_at, fate.effective_on, fate.status, ctx, owner
@@ -258,14 +234,16 @@ class Flows:
         self.draft.add(SurveyAnswer, row)
         return row
 
-    def _offer(self, flow: FlowFacts) -> Row | None:
+    def _offer(self, flow: FlowFacts, seats_in_use: int) -> Row | None:
+        """The custom-plan offer, and the plan requested from it: values the configurator
+        offers (whole steps), at least a seat per user, priced as the configurator prices it."""
         rng = self.rng
         times = dict(flow.steps)
         if "offer_shown" not in times:
             return None
         row: Row = {
             "flow_id": flow.id,
-            "kind": "custom_plan",
+            "kind": OFFER_KIND_CUSTOM_PLAN,
             "shown_at": times["offer_shown"],
             "opened_at": times.get("configurator_opened"),
             "requested_at": times.get("plan_requested"),
@@ -273,14 +251,15 @@ class Flows:
             "monthly_price_cents": None,
         }
         if row["requested_at"]:
-            config = {
-                "searches": rng.choice((100, 150, 200, 300, 500, 750)),
-                "unlocks": rng.choice((50, 75, 100, 150, 200, 300)),
-                "seats": rng.randint(1, 5),
-                "campaigns": rng.choice((2, 3, 5, 8)),
-            }
+            config = PlanConfig(
+                searches=rng.choice((100, 200, 300, 500, 800)),
+                unlocks=rng.choice((50, 100, 150, 200, 300)),
+                seats=max(seats_in_use, rng.randint(1, 5)),
+                campaigns=rng.choice((2, 3, 5, 8)),
+            )
             row.update(
-                configuration=json.dumps(config), monthly_price_cents=custom_plan_price(config)
+                configuration=json.dumps(asdict(config), sort_keys=True),
+                monthly_price_cents=price_custom_plan(config, seats_in_use),
             )
         self.draft.add(RetentionOffer, row)
         return row

@@ -7,9 +7,12 @@ so neither the time nor the memory of seeding grows out of hand."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -17,8 +20,6 @@ from sqlalchemy.orm import Session
 from core.identity.passwords import hash_password
 from core.platform.db import Database
 from core.platform.models import (
-    ROLE_CUSTOMER,
-    STATUS_ACTIVE,
     Account,
     Influencer,
     Invoice,
@@ -27,6 +28,17 @@ from core.platform.models import (
     User,
 )
 from core.rules import billing
+from core.rules.pricing import PlanConfig, price_custom_plan
+from core.rules.vocabulary import (
+    OFFER_KIND_CUSTOM_PLAN,
+    OUTCOME_COMPLETED,
+    OUTCOME_SAVED_KEPT,
+    OUTCOME_SAVED_OFFER,
+    REASONS,
+    ROLE_CUSTOMER,
+    STATUS_ACTIVE,
+    TENURE_BANDS,
+)
 
 from .answers import (
     COMMENT_SHARE,
@@ -35,7 +47,6 @@ from .answers import (
     OUTCOME_WEIGHTS,
     OUTCOMES,
     REASON_WEIGHTS_NOW,
-    REASONS,
     SATISFACTION_WEIGHTS,
     STEP_DELAYS,
     SURVEY_SKIP_SHARE,
@@ -71,6 +82,8 @@ _OFFER_COLUMNS = (
     "flow_id", "kind", "shown_at", "opened_at", "requested_at", "configuration",
     "monthly_price_cents",
 )  # fmt: skip
+
+_Tuple = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -164,7 +177,7 @@ def _account(
         session.add(
             Invoice(
                 account_id=account.id,
-                number=f"INV-LARGE-{account.id}-{day:%Y%m}",
+                number=billing.invoice_number(account.id, day),
                 issued_on=day,
                 period_start=day,
                 period_end=billing.add_months(day, 1),
@@ -183,95 +196,16 @@ def _flows(
     session: Session, count: int, plans: dict[str, Plan], py: random.Random, now: dt.datetime
 ) -> tuple[int, int, int, int]:
     """`count` anonymous flows over the last two years, each with a survey answer."""
-    stamp_of = stamp(session.get_bind().dialect.name)
-    countries, country_weights = zip(*ACCOUNT_COUNTRIES, strict=True)
-    bands = ("<6m", "6-12m", "1-2y", "2y+")
-    end = now.timestamp() - 3 * 3600
-    start = end - 730 * 86400
+    maker = _AnonymousFlows(py, plans, stamp(session.get_bind().dialect.name), now)
     steps_total = offers_total = 0
     for low in range(0, count, CHUNK):
         flows, answers, steps, offers = [], [], [], []
         for _ in range(min(CHUNK, count - low)):
-            flow_id = str(uuid.UUID(int=py.getrandbits(128), version=4))
-            at = start + py.random() * (end - start)
-            outcome = py.choices(OUTCOMES, OUTCOME_WEIGHTS)[0]
-            survey = "survey_skipped" if py.random() < SURVEY_SKIP_SHARE else "survey_answered"
-            names = [survey, "offer_shown"]
-            if outcome == "saved_offer":
-                names += ["configurator_opened", "plan_requested"]
-            elif outcome == "saved_kept":
-                names.append("kept")
-            else:
-                names += ["continued", "consents_given"]
-                names.append("completed" if outcome == "completed" else "abandoned")
-            times = {"started": at}
-            steps.append((flow_id, "started", stamp_of(at), ""))
-            for name in names:
-                low_s, high_s = STEP_DELAYS[name]
-                at += py.randint(low_s, high_s)
-                times[name] = at
-                steps.append((flow_id, name, stamp_of(at), ""))
-            code = py.choices(PLAN_CODES, PLAN_WEIGHTS)[0]
-            country = py.choices(countries, country_weights)[0]
-            band = py.choice(bands)
-            flow = [
-                flow_id,
-                None,
-                None,
-                None,
-                stamp_of(times["started"]),
-                stamp_of(at),
-                outcome,
-                None,
-                None,
-                code,
-                country,
-                band,
-                plans[code].monthly_price_cents,
-            ]
-            skipped = survey == "survey_skipped"
-            reason = None if skipped else py.choices(REASONS, REASON_WEIGHTS_NOW)[0]
-            answers.append(
-                (
-                    flow_id,
-                    stamp_of(times[survey]),
-                    skipped,
-                    reason,
-                    "" if skipped else py.choice(FOLLOW_UPS[reason]),
-                    "" if skipped or py.random() > COMMENT_SHARE else py.choice(COMMENTS[reason]),
-                    None
-                    if skipped
-                    else py.choices((1, 2, 3, 4, 5), SATISFACTION_WEIGHTS[reason])[0],
-                    code,
-                    country,
-                    band,
-                    flow[4],  # the flow's start
-                )
-            )
-            requested = times.get("plan_requested")
-            offers.append(
-                (
-                    flow_id,
-                    "custom_plan",
-                    stamp_of(times["offer_shown"]),
-                    stamp_of(times["configurator_opened"])
-                    if "configurator_opened" in times
-                    else None,
-                    stamp_of(requested) if requested else None,
-                    "",
-                    py.randrange(9800, 60000, 100) if requested else None,
-                )
-            )
-            facts = insight_facts(
-                times.items(),
-                {"skipped": skipped, "reason": reason, "satisfaction": answers[-1][6]},
-                {
-                    "opened_at": offers[-1][3],
-                    "requested_at": offers[-1][4],
-                    "monthly_price_cents": offers[-1][6],
-                },
-            )
-            flows.append((*flow, *facts.values()))
+            flow, answer, flow_steps, offer = maker.flow()
+            flows.append(flow)
+            answers.append(answer)
+            steps += flow_steps
+            offers.append(offer)
         bulk(session, "cancellation_flows", _FLOW_COLUMNS, flows)
         bulk(session, "survey_answers", _ANSWER_COLUMNS, answers)
         bulk(session, "flow_steps", ("flow_id", "step", "at", "detail"), steps)
@@ -279,3 +213,99 @@ def _flows(
         steps_total += len(steps)
         offers_total += len(offers)
     return count, count, steps_total, offers_total
+
+
+class _AnonymousFlows:
+    """Flows of accounts long purged, as plain tuples in the columns' order; what they record
+    (outcomes, reasons, bands, offer prices, insights facts) follows the live rules."""
+
+    def __init__(
+        self,
+        py: random.Random,
+        plans: dict[str, Plan],
+        stamp_of: Callable[[float], str],
+        now: dt.datetime,
+    ) -> None:
+        self.py = py
+        self.plans = plans
+        self.stamp = stamp_of
+        self.end = now.timestamp() - 3 * 3600
+        self.start = self.end - 730 * 86400
+        self.countries, self.country_weights = zip(*ACCOUNT_COUNTRIES, strict=True)
+
+    def _step_names(self, outcome: str) -> list[str]:
+        survey = "survey_skipped" if self.py.random() < SURVEY_SKIP_SHARE else "survey_answered"
+        names = [survey, "offer_shown"]
+        if outcome == OUTCOME_SAVED_OFFER:
+            return [*names, "configurator_opened", "plan_requested"]
+        if outcome == OUTCOME_SAVED_KEPT:
+            return [*names, "kept"]
+        last = "completed" if outcome == OUTCOME_COMPLETED else "abandoned"
+        return [*names, "continued", "consents_given", last]
+
+    def _plan(self) -> tuple[str, int]:
+        """A requested custom plan: its stored configuration and its price."""
+        py = self.py
+        config = PlanConfig(
+            searches=py.choice((100, 200, 300, 500, 800, 1500)),
+            unlocks=py.choice((50, 100, 150, 200, 300, 600)),
+            seats=py.randint(1, 8),
+            campaigns=py.choice((2, 3, 5, 8, 12)),
+        )
+        return json.dumps(asdict(config), sort_keys=True), price_custom_plan(config)
+
+    def flow(self) -> tuple[_Tuple, _Tuple, list[_Tuple], _Tuple]:
+        """One flow: its row, its survey answer, its steps and its retention offer."""
+        py, stamp_of = self.py, self.stamp
+        flow_id = str(uuid.UUID(int=py.getrandbits(128), version=4))
+        at = self.start + py.random() * (self.end - self.start)
+        outcome = py.choices(OUTCOMES, OUTCOME_WEIGHTS)[0]
+        names = self._step_names(outcome)
+        survey = names[0]
+        requested = "plan_requested" in names
+        configuration, price = self._plan() if requested else ("", None)
+        times = {"started": at}
+        steps = [(flow_id, "started", stamp_of(at), "")]
+        for name in names:
+            low, high = STEP_DELAYS[name]
+            at += py.randint(low, high)
+            times[name] = at
+            detail = json.dumps({"monthly_price_cents": price}) if name == "plan_requested" else ""
+            steps.append((flow_id, name, stamp_of(at), detail))
+        code = py.choices(PLAN_CODES, PLAN_WEIGHTS)[0]
+        country = py.choices(self.countries, self.country_weights)[0]
+        band = py.choice(TENURE_BANDS)
+        started = stamp_of(times["started"])
+        skipped = survey == "survey_skipped"
+        reason = satisfaction = None
+        follow_up = comment = ""
+        if not skipped:
+            reason = py.choices(REASONS, REASON_WEIGHTS_NOW)[0]
+            follow_up = py.choice(FOLLOW_UPS[reason])
+            if py.random() <= COMMENT_SHARE:
+                comment = py.choice(COMMENTS[reason])
+            satisfaction = py.choices((1, 2, 3, 4, 5), SATISFACTION_WEIGHTS[reason])[0]
+        answer = (
+            flow_id, stamp_of(times[survey]), skipped, reason, follow_up, comment, satisfaction,
+            code, country, band, started,
+        )  # fmt: skip
+        opened = times.get("configurator_opened")
+        offer = (
+            flow_id,
+            OFFER_KIND_CUSTOM_PLAN,
+            stamp_of(times["offer_shown"]),
+            stamp_of(opened) if opened else None,
+            stamp_of(times["plan_requested"]) if requested else None,
+            configuration,
+            price,
+        )
+        facts = insight_facts(
+            times.items(),
+            {"skipped": skipped, "reason": reason, "satisfaction": satisfaction},
+            {"opened_at": offer[3], "requested_at": offer[4], "monthly_price_cents": price},
+        )
+        flow = (
+            flow_id, None, None, None, started, stamp_of(at), outcome, None, None, code, country,
+            band, self.plans[code].monthly_price_cents, *facts.values(),
+        )  # fmt: skip
+        return flow, answer, steps, offer

@@ -7,7 +7,8 @@ import datetime as dt
 import secrets
 
 from core.identity.passwords import hash_password
-from core.platform.models import ROLE_ADMIN, ROLE_CUSTOMER, User
+from core.platform.models import User
+from core.rules.vocabulary import ROLE_ADMIN, ROLE_CUSTOMER
 
 from .draft import Draft, Row
 from .logins import DEMO_ADMIN_EMAIL, DEMO_ADMIN_NAME, DEMO_ADMIN_PASSWORD
@@ -74,9 +75,9 @@ class People:
         seats: int,
         created_at: dt.datetime,
         data_end: dt.datetime,
-    ) -> Row:
-        """1-3 customer users (never more than `seats`) at `domain`; returns the owner, who
-        signed up when the account was created."""
+    ) -> list[Row]:
+        """1-3 customer users (never more than `seats`) at `domain`; the first is the owner,
+        who signed up when the account was created."""
         rng = self.rng
         count = min(seats, rng.choices((1, 2, 3), (55, 30, 15))[0])
         culture = CULTURE_BY_KEY[home or "english"]
@@ -91,7 +92,7 @@ class People:
             joined = self.draft.between(created_at, data_end) if n else created_at
             language = "it" if country == "IT" else rng.choice((None, "en"))
             users.append(self.user(account_id, person.name, f"{local}@{domain}", language, joined))
-        return users[0]
+        return users
 
     def person(self, culture: Culture) -> Person:
         return draw_person(self.rng, culture)

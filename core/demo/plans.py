@@ -8,8 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.platform.models import Plan
-
-CURRENCY = "USD"
+from core.rules.pricing import CURRENCY
 
 
 @dataclass(frozen=True)

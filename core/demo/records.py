@@ -1,18 +1,30 @@
 """What a finished demo flow leaves outside the flow: the time the cancellation was requested on
-the subscription, the audit entries of scheduling and ending it, requests in the support queue
-(a custom plan, an undo), and the confirmation number a completed cancellation is given."""
+the subscription, the audit entries the live use cases write (a custom plan requested, a
+cancellation scheduled, a subscription ended by the lifecycle job), requests in the support
+queue (a custom plan, an undo), and the confirmation number a completed cancellation is given.
+
+The rows are built as dicts for the bulk writer; their values (actions, actor names, request
+kinds and statuses, what an audit entry says) are the live ones."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
-from core.platform.models import (
+from core.platform import audit
+from core.platform.models import AuditEntry, SupportRequest
+from core.rules.vocabulary import (
+    ACTION_CANCELLATION_SCHEDULED,
+    ACTION_CUSTOM_PLAN_REQUESTED,
+    ACTION_SUBSCRIPTION_ENDED,
+    REQUEST_CUSTOM_PLAN,
+    REQUEST_HANDLED,
+    REQUEST_OPEN,
+    REQUEST_UNDO,
     STATUS_ACTIVE,
     STATUS_ENDED,
     STATUS_SCHEDULED,
-    AuditEntry,
-    SupportRequest,
 )
 
 from .accounts import AccountContext
@@ -27,19 +39,32 @@ class Records:
         self.draft = draft
         self.rng = draft.rng
 
-    def custom_plan_request(self, flow_id: str, account_id: int, user_id: int, offer: Row) -> None:
+    def custom_plan_request(self, flow_id: str, account_id: int, user: Row, offer: Row) -> None:
+        """The request the configurator files (its message: the plan and the price the
+        customer saw), and its audit entry; most are handled within three days."""
         rng = self.rng
-        config = json.loads(offer["configuration"])
-        created_at = offer["requested_at"] + dt.timedelta(seconds=rng.randint(1, 5))
+        values = json.loads(offer["configuration"])
+        price = offer["monthly_price_cents"]
+        created_at = offer["requested_at"]
         handled_at = created_at + dt.timedelta(seconds=rng.randint(2 * 3600, 72 * 3600))
         handled = rng.random() < 0.8 and handled_at <= self.draft.now
-        message = (
-            f"Custom plan request: {config['searches']} searches, {config['unlocks']} unlocks, "
-            f"{config['seats']} seats, {config['campaigns']} campaigns at "
-            f"${offer['monthly_price_cents'] // 100}/month."
+        message = json.dumps({**values, "monthly_price_cents": price}, sort_keys=True)
+        request_id = self._support_request(
+            flow_id,
+            account_id,
+            user["id"],
+            REQUEST_CUSTOM_PLAN,
+            message,
+            created_at,
+            handled_at if handled else None,
         )
-        self._support_request(
-            flow_id, account_id, user_id, "custom_plan", message, created_at, handled_at, handled
+        self._audit(
+            created_at,
+            user,
+            ACTION_CUSTOM_PLAN_REQUESTED,
+            account_id,
+            {},
+            {"request": request_id, **values, "price": price, "from": "cancellation"},
         )
 
     def cancellation(
@@ -58,23 +83,21 @@ class Records:
         ctx.subscription["cancel_requested_at"] = finished_at
         self._audit(
             finished_at,
-            user["email"],
-            user["id"],
-            "cancellation_scheduled",
+            user,
+            ACTION_CANCELLATION_SCHEDULED,
             account_id,
             {"status": STATUS_ACTIVE},
-            {"status": STATUS_SCHEDULED, "effective_on": str(effective_on)},
+            {"status": STATUS_SCHEDULED, "effective_on": effective_on.isoformat()},
         )
         ended = status == STATUS_ENDED
-        if ended:
+        if ended:  # the lifecycle job's run in the night the cycle ended
             self._audit(
                 min(now, day_at(effective_on, 2, 5)),
-                "lifecycle",
                 None,
-                "subscription_ended",
+                ACTION_SUBSCRIPTION_ENDED,
                 account_id,
                 {"status": STATUS_SCHEDULED},
-                {"status": STATUS_ENDED, "ended_on": str(effective_on)},
+                {"status": STATUS_ENDED, "ended_on": effective_on},
             )
         if rng.random() < 0.25:
             access_end = day_at(effective_on, 0)
@@ -82,9 +105,14 @@ class Records:
             handled_at = created_at + dt.timedelta(seconds=rng.randint(3600, 48 * 3600))
             handled = ended and handled_at <= now  # scheduled ones wait for support
             message = rng.choice(UNDO_MESSAGES)
-            kind = "undo_cancellation"
             self._support_request(
-                flow_id, account_id, user["id"], kind, message, created_at, handled_at, handled
+                flow_id,
+                account_id,
+                user["id"],
+                REQUEST_UNDO,
+                message,
+                created_at,
+                handled_at if handled else None,
             )
 
     def _support_request(
@@ -95,45 +123,47 @@ class Records:
         kind: str,
         message: str,
         created_at: dt.datetime,
-        handled_at: dt.datetime,
-        handled: bool,
-    ) -> None:
-        """A request in the support queue; a handled one was handled by the demo admin."""
+        handled_at: dt.datetime | None,
+    ) -> int:
+        """A request in the support queue, open or handled by the demo admin; returns its id."""
+        request_id = self.draft.new_id(SupportRequest)
         self.draft.add(
             SupportRequest,
             {
+                "id": request_id,
                 "account_id": account_id,
                 "user_id": user_id,
                 "flow_id": flow_id,
                 "kind": kind,
                 "message": message,
                 "created_at": created_at,
-                "status": "handled" if handled else "open",
-                "handled_by": self.draft.admin_id if handled else None,
-                "handled_at": handled_at if handled else None,
+                "status": REQUEST_OPEN if handled_at is None else REQUEST_HANDLED,
+                "handled_by": None if handled_at is None else self.draft.admin_id,
+                "handled_at": handled_at,
             },
         )
+        return request_id
 
     def _audit(
         self,
         at: dt.datetime,
-        actor: str,
-        actor_user_id: int | None,
+        user: Row | None,
         action: str,
         account_id: int,
-        before: Row,
-        after: Row,
+        before: dict[str, Any],
+        after: dict[str, Any],
     ) -> None:
+        """The entry `core.platform.audit.record` writes, by `user` or by the lifecycle job."""
         self.draft.add(
             AuditEntry,
             {
                 "at": at,
-                "actor_user_id": actor_user_id,
-                "actor": actor,
+                "actor_user_id": user["id"] if user else None,
+                "actor": user["email"] if user else audit.LIFECYCLE,
                 "action": action,
                 "account_id": account_id,
-                "before": json.dumps(before),
-                "after": json.dumps(after),
+                "before": json.dumps(before, default=str),
+                "after": json.dumps(after, default=str),
             },
         )
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.platform import clock
 from core.platform.db import Database
 from core.platform.errors import DatabaseUnavailable
 from core.platform.models import Account
@@ -85,10 +86,10 @@ def seed_if_empty(db: Database, *, now: dt.datetime | None = None) -> SeedSummar
 def reference_time(now: dt.datetime | None) -> dt.datetime:
     """The time the data is built around: `now` in UTC, or the clock to the second."""
     if now is None:
-        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+        return clock.now().replace(microsecond=0)
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    return now.astimezone(dt.UTC)
+    return clock.now(now)
 
 
 def _seed_session(

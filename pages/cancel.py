@@ -16,304 +16,303 @@ from pages.components.stepper import stepper
 from pages.shell.context import PageContext
 
 
-def render(ctx: PageContext) -> None:
+def d(ctx: PageContext, value):
+    return fmt_date(value, ctx.lang)
 
-    def d(value):
-        return fmt_date(value, ctx.lang)
 
-    def fail(exc: PortalError) -> None:
-        st.error(ctx.t(exc.key, **exc.params), icon=":material/error:")
+def fail(ctx: PageContext, exc: PortalError) -> None:
+    st.error(ctx.t(exc.key, **exc.params), icon=":material/error:")
 
-    def timeline(dates: cancellation.Dates) -> None:
-        st.markdown(
-            ctx.t(
-                "cancel.timeline",
-                end=dates.effective_on,
-                deleted=dates.data_deleted_on,
-                reactivate=dates.reactivate_until,
-            )
+
+def timeline(ctx: PageContext, dates: cancellation.Dates) -> None:
+    st.markdown(
+        ctx.t(
+            "cancel.timeline",
+            end=dates.effective_on,
+            deleted=dates.data_deleted_on,
+            reactivate=dates.reactivate_until,
         )
+    )
 
-    def contact_form(key: str) -> None:
-        with st.form(key, clear_on_submit=True, enter_to_submit=False):  # no English hint
-            st.markdown(f"**{ctx.t('journey.resume.contact_title')}**")
-            st.caption(ctx.t("cancel.contact_help"))
-            message = st.text_area(
-                ctx.t("cancel.contact_message"),
-                max_chars=2000,
-                placeholder=ctx.t("cancel.contact_hint"),
-            )
-            if st.form_submit_button(ctx.t("cancel.contact_send"), icon=":material/send:"):
-                try:
-                    number = cancellation.contact_support(ctx.db, ctx.user, message)
-                except PortalError as exc:
-                    fail(exc)
-                else:
-                    st.success(ctx.t("cancel.contact_sent", number=number))
 
-    def receipt_bytes(info: cancellation.Scheduled) -> bytes:
-        """The receipt, made once per cancellation and language in this browser session: the
-        bytes go to the button (a callable there loses its file to other sessions' clean-ups,
-        see tests/test_download_buttons.py)."""
-        key = (info.confirmation_number, ctx.lang)
-        kept = st.session_state.get("receipt_pdf")
-        if not kept or kept[0] != key:
-            kept = (key, receipt.receipt_pdf(ctx.db, ctx.user, ctx.lang))
-            st.session_state["receipt_pdf"] = kept
-        return kept[1]
+def contact_form(ctx: PageContext, key: str) -> None:
+    with st.form(key, clear_on_submit=True, enter_to_submit=False):  # no English hint
+        st.markdown(f"**{ctx.t('journey.resume.contact_title')}**")
+        st.caption(ctx.t("cancel.contact_help"))
+        message = st.text_area(
+            ctx.t("cancel.contact_message"),
+            max_chars=2000,
+            placeholder=ctx.t("cancel.contact_hint"),
+        )
+        if st.form_submit_button(ctx.t("cancel.contact_send"), icon=":material/send:"):
+            try:
+                number = cancellation.contact_support(ctx.db, ctx.user, message)
+            except PortalError as exc:
+                fail(ctx, exc)
+            else:
+                st.success(ctx.t("cancel.contact_sent", number=number))
 
-    def resume_box(info: cancellation.Scheduled) -> None:
-        """Changed your mind? Resume it here (before it takes effect), or write to support."""
-        with st.container(border=True, key="resume_box"):
-            st.markdown(f"**{ctx.t('journey.resume.title')}**")
-            if info.resumable:
-                resume_offer(ctx, info.dates, "resume")
 
-    def show_scheduled(info: cancellation.Scheduled, just_done: bool) -> None:
-        scheduled_text = ctx.t("cancel.already_scheduled", date=info.dates.effective_on)
-        if just_done:
-            stepper(ctx, 3)
-            st.success(
-                f"{ctx.t('cancel.done_title')} {scheduled_text}", icon=":material/check_circle:"
-            )
-        else:
-            st.warning(scheduled_text, icon=":material/event_busy:")
-        with st.container(border=True):
-            c1, c2 = st.columns(2)
-            c1.metric(ctx.t("cancel.confirmation"), info.confirmation_number)
-            c2.metric(ctx.t("cancel.effective"), d(info.dates.effective_on))
-            c3, c4 = st.columns(2)
-            c3.metric(ctx.t("cancel.deleted_on"), d(info.dates.data_deleted_on))
-            c4.metric(ctx.t("cancel.reactivate_until"), d(info.dates.reactivate_until))
-            st.caption(ctx.t("cancel.requested_at", when=info.requested_at))
-            st.download_button(
-                ctx.t("cancel.receipt"),
-                data=receipt_bytes(info),
-                file_name=receipt.file_name(info),
-                mime="application/pdf",
-                icon=":material/receipt_long:",
-            )
+def receipt_bytes(ctx: PageContext, info: cancellation.Scheduled) -> bytes:
+    """The receipt, made once per cancellation and language in this browser session: the
+    bytes go to the button (a callable there loses its file to other sessions' clean-ups,
+    see tests/test_download_buttons.py)."""
+    key = (info.confirmation_number, ctx.lang)
+    kept = st.session_state.get("receipt_pdf")
+    if not kept or kept[0] != key:
+        kept = (key, receipt.receipt_pdf(ctx.db, ctx.user, ctx.lang))
+        st.session_state["receipt_pdf"] = kept
+    return kept[1]
+
+
+def resume_box(ctx: PageContext, info: cancellation.Scheduled) -> None:
+    """Changed your mind? Resume it here (before it takes effect), or write to support."""
+    with st.container(border=True, key="resume_box"):
+        st.markdown(f"**{ctx.t('journey.resume.title')}**")
+        if info.resumable:
+            resume_offer(ctx, info.dates, "resume")
+
+
+def show_scheduled(ctx: PageContext, info: cancellation.Scheduled, just_done: bool) -> None:
+    scheduled_text = ctx.t("cancel.already_scheduled", date=info.dates.effective_on)
+    if just_done:
+        stepper(ctx, 3)
+        st.success(f"{ctx.t('cancel.done_title')} {scheduled_text}", icon=":material/check_circle:")
+    else:
+        st.warning(scheduled_text, icon=":material/event_busy:")
+    with st.container(border=True):
+        c1, c2 = st.columns(2)
+        c1.metric(ctx.t("cancel.confirmation"), info.confirmation_number)
+        c2.metric(ctx.t("cancel.effective"), d(ctx, info.dates.effective_on))
+        c3, c4 = st.columns(2)
+        c3.metric(ctx.t("cancel.deleted_on"), d(ctx, info.dates.data_deleted_on))
+        c4.metric(ctx.t("cancel.reactivate_until"), d(ctx, info.dates.reactivate_until))
+        st.caption(ctx.t("cancel.requested_at", when=info.requested_at))
+        st.download_button(
+            ctx.t("cancel.receipt"),
+            data=receipt_bytes(ctx, info),
+            file_name=receipt.file_name(info),
+            mime="application/pdf",
+            icon=":material/receipt_long:",
+        )
+    st.page_link(ctx.pages["export"], label=ctx.t("cancel.save_first"), icon=":material/download:")
+    resume_box(ctx, info)
+    contact_form(ctx, "contact_support")
+
+
+def before_start(ctx: PageContext, ov: accounts.AccountOverview) -> None:
+    show_answer(ctx)
+    if st.session_state.pop("cancel_saved", None) == "kept":
+        st.success(ctx.t("cancel.kept"), icon=":material/favorite:")
+    pop_answer(ctx, "plan")
+    request = custom_plan.open_plan_request(ctx.db, ctx.user)
+    if request is not None:
+        show_request(ctx, request, "plan")
+    st.markdown(ctx.t("cancel.no_lock_in"))
+    dates = cancellation.dates_for(ov.period_end, ctx.settings)
+    with st.container(border=True):
+        st.markdown(f"**{ctx.t('cancel.what_happens')}**")
+        timeline(ctx, dates)
+    with st.container(border=True):
+        st.markdown(f"**{ctx.t('cancel.save_first_title')}**")
+        st.caption(ctx.t("cancel.will_delete", deleted=dates.data_deleted_on))
+        show_counts(ctx, accounts.data_counts(ctx.db, ctx.user))
         st.page_link(
             ctx.pages["export"], label=ctx.t("cancel.save_first"), icon=":material/download:"
         )
-        resume_box(info)
-        contact_form("contact_support")
-
-    def before_start(ov: accounts.AccountOverview) -> None:
-        show_answer(ctx)
-        if st.session_state.pop("cancel_saved", None) == "kept":
-            st.success(ctx.t("cancel.kept"), icon=":material/favorite:")
-        pop_answer(ctx, "plan")
-        request = custom_plan.open_plan_request(ctx.db, ctx.user)
-        if request is not None:
-            show_request(ctx, request, "plan")
-        st.markdown(ctx.t("cancel.no_lock_in"))
-        dates = cancellation.dates_for(ov.period_end, ctx.settings)
-        with st.container(border=True):
-            st.markdown(f"**{ctx.t('cancel.what_happens')}**")
-            timeline(dates)
-        with st.container(border=True):
-            st.markdown(f"**{ctx.t('cancel.save_first_title')}**")
-            st.caption(ctx.t("cancel.will_delete", deleted=dates.data_deleted_on))
-            show_counts(ctx, accounts.data_counts(ctx.db, ctx.user))
-            st.page_link(
-                ctx.pages["export"], label=ctx.t("cancel.save_first"), icon=":material/download:"
-            )
-        if request is None:
-            st.info(
-                ctx.t(
-                    "cancel.further_options",
-                    price=fmt_money(ov.custom_plan_from_cents, "USD", ctx.lang),
-                ),
-                icon=":material/tune:",
-            )
-        else:
-            st.caption(ctx.t("journey.plan.still_cancel"))
-        if st.button(ctx.t("cancel.start"), icon=":material/arrow_forward:", key="start"):
-            try:
-                cancellation.start(ctx.db, ctx.user, settings=ctx.settings)
-            except PortalError as exc:
-                fail(exc)
-            else:
-                st.session_state["survey_open"] = True
-                st.rerun()
-
-    def survey_body(flow_id: str) -> None:
-        # Streamlit's own "Press Enter to apply" under the two text fields is English on every
-        # screen and cannot be given a label: hidden (the buttons below apply the answers).
-        st.html(
-            "<style>.st-key-survey_follow_up [data-testid='InputInstructions'],"
-            ".st-key-survey_comment [data-testid='InputInstructions']{display:none}</style>"
-        )
-        reasons = cancellation.REASONS
-        st.caption(ctx.t("survey.intro"))
-        reason = st.radio(
-            ctx.t("survey.reason"),
-            reasons,
-            index=None,
-            format_func=lambda r: ctx.t(f"reason.{r}"),
-            key="survey_reason",
-        )
-        follow_up = st.text_input(
-            ctx.t(f"survey.follow_up.{reason or 'none'}"),
-            max_chars=cancellation.MAX_FOLLOW_UP,
-            key="survey_follow_up",
-            disabled=reason is None,
-        )
-        comment = st.text_area(
-            ctx.t("survey.comment"), max_chars=cancellation.MAX_COMMENT, key="survey_comment"
-        )
-        stars = st.radio(
-            ctx.t("survey.satisfaction"),
-            (1, 2, 3, 4, 5),
-            index=None,
-            format_func=lambda n: ctx.t(f"survey.stars.{n}"),
-            key="survey_stars",
-        )
-        skip_col, send_col = st.columns(2)
-        skip = skip_col.button(ctx.t("survey.skip"), key="survey_skip", width="stretch")
-        send = send_col.button(
-            ctx.t("survey.send"), type="primary", key="survey_send", width="stretch"
-        )
-        if skip or send:
-            answer = None
-            if send:
-                answer = Survey(
-                    reason=reason,
-                    follow_up=follow_up if reason else "",
-                    comment=comment,
-                    satisfaction=stars,
-                )
-            try:
-                cancellation.answer_survey(ctx.db, ctx.user, flow_id, answer, settings=ctx.settings)
-            except PortalError as exc:
-                fail(exc)
-            else:
-                st.rerun()
-
-    def survey_stage(flow: cancellation.FlowState) -> None:
-        st.subheader(ctx.t("survey.title"))
-        st.markdown(ctx.t("survey.why"))
-        open_col, skip_col = st.columns(2)
-        if open_col.button(
-            ctx.t("survey.open"), type="primary", key="survey_reopen", width="stretch"
-        ):
-            st.session_state["survey_open"] = True
-        if skip_col.button(ctx.t("survey.skip"), key="survey_skip_inline", width="stretch"):
-            cancellation.answer_survey(ctx.db, ctx.user, flow.flow_id, None, settings=ctx.settings)
-            st.rerun()
-        if st.session_state.pop("survey_open", False):
-            # Not dismissible: its close button is labelled "Close" in English by Streamlit, and
-            # "Skip survey" inside does what closing did (continuing counts as skipping).
-            st.dialog(ctx.t("survey.title"), width="medium", dismissible=False)(survey_body)(
-                flow.flow_id
-            )
-
-    def configurator(flow: cancellation.FlowState) -> None:
-        with st.container(border=True):
-            st.markdown(f"**{ctx.t('offer.title')}**")
-            pop_answer(ctx, "plan")
-            request = custom_plan.open_plan_request(ctx.db, ctx.user)
-            if request is not None:  # one open request per account: show it, ask for no other
-                show_request(ctx, request, "plan")
-                return
-            st.markdown(
-                ctx.t("offer.body", price=fmt_money(custom_plan.BASE_PRICE_CENTS, "USD", ctx.lang))
-            )
-            if not st.toggle(
-                ctx.t("offer.configure"), key="configure", value=flow.configurator_opened
-            ):
-                return
-            if not flow.configurator_opened:
-                cancellation.open_configurator(ctx.db, ctx.user, flow.flow_id)
-            plan_configurator(ctx, "plan", flow_id=flow.flow_id)
-
-    def decide_stage(flow: cancellation.FlowState) -> None:
-        st.subheader(ctx.t("decide.title"))
-        st.markdown(ctx.t("decide.body", date=flow.dates.effective_on))
-        keep_col, go_col = st.columns(2)
-        if keep_col.button(
-            ctx.t("decide.keep"),
-            type="primary",
-            key="keep",
-            icon=":material/favorite:",
-            width="stretch",
-        ):
-            cancellation.keep(ctx.db, ctx.user, flow.flow_id)
-            st.session_state["cancel_saved"] = "kept"
-            st.rerun()
-        if go_col.button(ctx.t("decide.continue"), key="continue", width="stretch"):
-            cancellation.go_on(ctx.db, ctx.user, flow.flow_id, settings=ctx.settings)
-            st.rerun()
-        configurator(flow)
-
-    def consent_stage(flow: cancellation.FlowState) -> None:
-        st.subheader(ctx.t("consent.title"))
-        st.markdown(ctx.t("consent.body", deleted=flow.dates.data_deleted_on))
-        counts = accounts.data_counts(ctx.db, ctx.user)
-        ticks = {
-            "lists": st.checkbox(ctx.t("consent.lists", n=counts.lists), key="consent_lists"),
-            "campaigns": st.checkbox(
-                ctx.t("consent.campaigns", n=counts.campaigns), key="consent_campaigns"
-            ),
-            "reports": st.checkbox(
-                ctx.t("consent.reports", n=counts.reports), key="consent_reports"
-            ),
-            "account": st.checkbox(ctx.t("consent.account"), key="consent_account"),
-        }
+    if request is None:
         st.info(
             ctx.t(
-                "consent.when",
-                end=flow.dates.effective_on,
-                deleted=flow.dates.data_deleted_on,
-                reactivate=flow.dates.reactivate_until,
+                "cancel.further_options",
+                price=fmt_money(ov.custom_plan_from_cents, "USD", ctx.lang),
             ),
-            icon=":material/event:",
+            icon=":material/tune:",
         )
-        consents = Consents(**ticks)
-        keep_col, go_col = st.columns(2)
-        if keep_col.button(ctx.t("decide.keep"), key="keep_at_consent", width="stretch"):
-            cancellation.keep(ctx.db, ctx.user, flow.flow_id)
-            st.session_state["cancel_saved"] = "kept"
+    else:
+        st.caption(ctx.t("journey.plan.still_cancel"))
+    if st.button(ctx.t("cancel.start"), icon=":material/arrow_forward:", key="start"):
+        try:
+            cancellation.start(ctx.db, ctx.user, settings=ctx.settings)
+        except PortalError as exc:
+            fail(ctx, exc)
+        else:
+            st.session_state["survey_open"] = True
             st.rerun()
-        if go_col.button(
-            ctx.t("consent.confirm"),
-            type="primary",
-            key="confirm",
-            disabled=not consents.complete,
-            width="stretch",
-        ):
-            try:
-                cancellation.confirm(
-                    ctx.db, ctx.user, flow.flow_id, consents, settings=ctx.settings
-                )
-            except PortalError as exc:
-                fail(exc)
-            else:
-                st.session_state["just_cancelled"] = True
-                st.rerun()
-        if not consents.complete:
-            st.caption(ctx.t("consent.all_four"))
 
-    def stop_if_scheduled() -> None:
-        info = cancellation.scheduled(ctx.db, ctx.user, settings=ctx.settings)
-        if info is not None:
-            show_scheduled(info, just_done=st.session_state.pop("just_cancelled", False))
-            st.stop()
 
+def survey_body(ctx: PageContext, flow_id: str) -> None:
+    # Streamlit's own "Press Enter to apply" under the two text fields is English on every
+    # screen and cannot be given a label: hidden (the buttons below apply the answers).
+    st.html(
+        "<style>.st-key-survey_follow_up [data-testid='InputInstructions'],"
+        ".st-key-survey_comment [data-testid='InputInstructions']{display:none}</style>"
+    )
+    reasons = cancellation.REASONS
+    st.caption(ctx.t("survey.intro"))
+    reason = st.radio(
+        ctx.t("survey.reason"),
+        reasons,
+        index=None,
+        format_func=lambda r: ctx.t(f"reason.{r}"),
+        key="survey_reason",
+    )
+    follow_up = st.text_input(
+        ctx.t(f"survey.follow_up.{reason or 'none'}"),
+        max_chars=cancellation.MAX_FOLLOW_UP,
+        key="survey_follow_up",
+        disabled=reason is None,
+    )
+    comment = st.text_area(
+        ctx.t("survey.comment"), max_chars=cancellation.MAX_COMMENT, key="survey_comment"
+    )
+    stars = st.radio(
+        ctx.t("survey.satisfaction"),
+        (1, 2, 3, 4, 5),
+        index=None,
+        format_func=lambda n: ctx.t(f"survey.stars.{n}"),
+        key="survey_stars",
+    )
+    skip_col, send_col = st.columns(2)
+    skip = skip_col.button(ctx.t("survey.skip"), key="survey_skip", width="stretch")
+    send = send_col.button(ctx.t("survey.send"), type="primary", key="survey_send", width="stretch")
+    if skip or send:
+        answer = None
+        if send:
+            answer = Survey(
+                reason=reason,
+                follow_up=follow_up if reason else "",
+                comment=comment,
+                satisfaction=stars,
+            )
+        try:
+            cancellation.answer_survey(ctx.db, ctx.user, flow_id, answer, settings=ctx.settings)
+        except PortalError as exc:
+            fail(ctx, exc)
+        else:
+            st.rerun()
+
+
+def survey_stage(ctx: PageContext, flow: cancellation.FlowState) -> None:
+    st.subheader(ctx.t("survey.title"))
+    st.markdown(ctx.t("survey.why"))
+    open_col, skip_col = st.columns(2)
+    if open_col.button(ctx.t("survey.open"), type="primary", key="survey_reopen", width="stretch"):
+        st.session_state["survey_open"] = True
+    if skip_col.button(ctx.t("survey.skip"), key="survey_skip_inline", width="stretch"):
+        cancellation.answer_survey(ctx.db, ctx.user, flow.flow_id, None, settings=ctx.settings)
+        st.rerun()
+    if st.session_state.pop("survey_open", False):
+        # Not dismissible: its close button is labelled "Close" in English by Streamlit, and
+        # "Skip survey" inside does what closing did (continuing counts as skipping).
+        st.dialog(ctx.t("survey.title"), width="medium", dismissible=False)(survey_body)(
+            ctx, flow.flow_id
+        )
+
+
+def configurator(ctx: PageContext, flow: cancellation.FlowState) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{ctx.t('offer.title')}**")
+        pop_answer(ctx, "plan")
+        request = custom_plan.open_plan_request(ctx.db, ctx.user)
+        if request is not None:  # one open request per account: show it, ask for no other
+            show_request(ctx, request, "plan")
+            return
+        st.markdown(
+            ctx.t("offer.body", price=fmt_money(custom_plan.BASE_PRICE_CENTS, "USD", ctx.lang))
+        )
+        if not st.toggle(ctx.t("offer.configure"), key="configure", value=flow.configurator_opened):
+            return
+        if not flow.configurator_opened:
+            cancellation.open_configurator(ctx.db, ctx.user, flow.flow_id)
+        plan_configurator(ctx, "plan", flow_id=flow.flow_id)
+
+
+def decide_stage(ctx: PageContext, flow: cancellation.FlowState) -> None:
+    st.subheader(ctx.t("decide.title"))
+    st.markdown(ctx.t("decide.body", date=flow.dates.effective_on))
+    keep_col, go_col = st.columns(2)
+    if keep_col.button(
+        ctx.t("decide.keep"),
+        type="primary",
+        key="keep",
+        icon=":material/favorite:",
+        width="stretch",
+    ):
+        cancellation.keep(ctx.db, ctx.user, flow.flow_id)
+        st.session_state["cancel_saved"] = "kept"
+        st.rerun()
+    if go_col.button(ctx.t("decide.continue"), key="continue", width="stretch"):
+        cancellation.go_on(ctx.db, ctx.user, flow.flow_id, settings=ctx.settings)
+        st.rerun()
+    configurator(ctx, flow)
+
+
+def consent_stage(ctx: PageContext, flow: cancellation.FlowState) -> None:
+    st.subheader(ctx.t("consent.title"))
+    st.markdown(ctx.t("consent.body", deleted=flow.dates.data_deleted_on))
+    counts = accounts.data_counts(ctx.db, ctx.user)
+    ticks = {
+        "lists": st.checkbox(ctx.t("consent.lists", n=counts.lists), key="consent_lists"),
+        "campaigns": st.checkbox(
+            ctx.t("consent.campaigns", n=counts.campaigns), key="consent_campaigns"
+        ),
+        "reports": st.checkbox(ctx.t("consent.reports", n=counts.reports), key="consent_reports"),
+        "account": st.checkbox(ctx.t("consent.account"), key="consent_account"),
+    }
+    st.info(
+        ctx.t(
+            "consent.when",
+            end=flow.dates.effective_on,
+            deleted=flow.dates.data_deleted_on,
+            reactivate=flow.dates.reactivate_until,
+        ),
+        icon=":material/event:",
+    )
+    consents = Consents(**ticks)
+    keep_col, go_col = st.columns(2)
+    if keep_col.button(ctx.t("decide.keep"), key="keep_at_consent", width="stretch"):
+        cancellation.keep(ctx.db, ctx.user, flow.flow_id)
+        st.session_state["cancel_saved"] = "kept"
+        st.rerun()
+    if go_col.button(
+        ctx.t("consent.confirm"),
+        type="primary",
+        key="confirm",
+        disabled=not consents.complete,
+        width="stretch",
+    ):
+        try:
+            cancellation.confirm(ctx.db, ctx.user, flow.flow_id, consents, settings=ctx.settings)
+        except PortalError as exc:
+            fail(ctx, exc)
+        else:
+            st.session_state["just_cancelled"] = True
+            st.rerun()
+    if not consents.complete:
+        st.caption(ctx.t("consent.all_four"))
+
+
+def stop_if_scheduled(ctx: PageContext) -> None:
+    info = cancellation.scheduled(ctx.db, ctx.user, settings=ctx.settings)
+    if info is not None:
+        show_scheduled(ctx, info, just_done=st.session_state.pop("just_cancelled", False))
+        st.stop()
+
+
+def render(ctx: PageContext) -> None:
     st.title(ctx.t("cancel.title"))
     handle_click(ctx, "resume")
-    stop_if_scheduled()
+    stop_if_scheduled(ctx)
     flow = cancellation.current(ctx.db, ctx.user, settings=ctx.settings)
     if flow is None:
         # Another tab may have confirmed between the two reads (its flow is no longer open, so it
         # is scheduled now): show that, not the start page (seen in tests/e2e/test_load.py's race).
-        stop_if_scheduled()
-        before_start(accounts.overview(ctx.db, ctx.user, settings=ctx.settings))
+        stop_if_scheduled(ctx)
+        before_start(ctx, accounts.overview(ctx.db, ctx.user, settings=ctx.settings))
         st.stop()
 
     stepper(ctx, {SURVEY: 0, DECIDE: 1, CONSENT: 2}[flow.stage])
-    {SURVEY: survey_stage, DECIDE: decide_stage, CONSENT: consent_stage}[flow.stage](flow)
+    {SURVEY: survey_stage, DECIDE: decide_stage, CONSENT: consent_stage}[flow.stage](ctx, flow)
 
 
 if __name__ == "__main__":  # run as a script by Streamlit's scan of pages/: go through the router

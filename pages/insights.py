@@ -183,7 +183,6 @@ def render(ctx: PageContext) -> None:
                 ctx,
                 "reasons",
                 plots.reasons_share(ctx, data) if data.reasons else None,
-                plots.reasons_share_csv(ctx, data),
                 "churn-reasons",
             )
         with right:
@@ -194,7 +193,6 @@ def render(ctx: PageContext) -> None:
                 ctx,
                 "satisfaction",
                 plots.satisfaction(ctx, data) if rated else None,
-                plots.satisfaction_csv(ctx, data),
                 "satisfaction",
             )
         head, pick = st.columns([3, 1])
@@ -211,7 +209,6 @@ def render(ctx: PageContext) -> None:
             ctx,
             "trend",
             plots.reasons_trend(ctx, data.trend) if data.trend.points else None,
-            plots.reasons_trend_csv(ctx, data.trend),
             f"churn-reasons-by-{data.trend.granularity}",
         )
 
@@ -222,7 +219,6 @@ def render(ctx: PageContext) -> None:
             ctx,
             "funnel",
             None if empty else plots.funnel(ctx, data),
-            plots.funnel_csv(ctx, data),
             "cancellation-funnel",
         )
 
@@ -235,7 +231,6 @@ def render(ctx: PageContext) -> None:
                 ctx,
                 "offers",
                 plots.offers(ctx, data) if data.offers.shown else None,
-                plots.offers_csv(ctx, data),
                 "custom-plan-interest",
             )
         with right:
@@ -245,7 +240,6 @@ def render(ctx: PageContext) -> None:
                 ctx,
                 "prices",
                 plots.prices(ctx, data) if data.prices else None,
-                plots.prices_csv(ctx, data),
                 "custom-plan-prices",
             )
 
@@ -257,8 +251,9 @@ def render(ctx: PageContext) -> None:
             plots.show(
                 ctx,
                 "by_plan",
-                None if empty else plots.groups(ctx, data.by_plan, names),
-                plots.groups_csv(ctx, ctx.t("insights.col.plan"), data.by_plan, names),
+                None
+                if empty
+                else plots.groups(ctx, ctx.t("insights.col.plan"), data.by_plan, names),
                 "cancellations-by-plan",
             )
         with right:
@@ -267,8 +262,9 @@ def render(ctx: PageContext) -> None:
             plots.show(
                 ctx,
                 "by_tenure",
-                None if empty else plots.groups(ctx, data.by_tenure, names),
-                plots.groups_csv(ctx, ctx.t("insights.col.tenure"), data.by_tenure, names),
+                None
+                if empty
+                else plots.groups(ctx, ctx.t("insights.col.tenure"), data.by_tenure, names),
                 "cancellations-by-tenure",
             )
 

@@ -1,6 +1,7 @@
 """Account overview: status, plan and price, the billing cycle, usage, invoices, the custom
 plan and, at the bottom of "Products and billing", the way to cancel."""
 
+import pandas as pd
 import streamlit as st
 
 from core.customers import accounts, customer_desk
@@ -97,7 +98,7 @@ def render(ctx: PageContext) -> None:
 
     st.subheader(ctx.t("overview.invoices"))
     if ov.invoices:
-        st.dataframe(
+        invoices = pd.DataFrame(
             {
                 ctx.t("invoice.number"): [i.number for i in ov.invoices],
                 ctx.t("invoice.date"): [d(i.issued_on) for i in ov.invoices],
@@ -109,7 +110,10 @@ def render(ctx: PageContext) -> None:
                     fmt_money(i.amount_cents, i.currency, lang) for i in ov.invoices
                 ],
                 ctx.t("invoice.status"): [ctx.t(f"invoice.status.{i.status}") for i in ov.invoices],
-            },
+            }
+        )
+        st.dataframe(
+            invoices,
             hide_index=True,
             height=min(400, 38 + 35 * len(ov.invoices)),
         )

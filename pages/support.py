@@ -3,6 +3,7 @@ audit log."""
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 from babel import Locale
 from streamlit.delta_generator import DeltaGenerator
@@ -55,9 +56,11 @@ def render(ctx: PageContext) -> None:
         )
 
     def table(rows: list[dict], key: str, widths: dict[str, str | int] | None = None) -> None:
-        """Rows as a read-only table; `widths` by column label ("small", "medium", "large")."""
+        """Rows (a dict each, by column label) as a read-only table; `widths` by column label
+        ("small", "medium", "large")."""
         config = {label: st.column_config.Column(width=w) for label, w in (widths or {}).items()}
-        st.dataframe(rows, hide_index=True, width="stretch", column_config=config, key=key)
+        frame = pd.DataFrame.from_records(rows)
+        st.dataframe(frame, hide_index=True, width="stretch", column_config=config, key=key)
 
     # --- actions, each on the row it acts on -----------------------------------------------------
     #

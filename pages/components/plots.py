@@ -1,21 +1,26 @@
-"""Plotly figures for the churn insights, labelled in the admin's language, and the small
-"Download CSV" button under each chart. The numbers come from `core.insights.analytics`;
-here they are only named, coloured and laid out."""
+"""The churn insights' charts. Each chart's numbers become one small pandas DataFrame, its
+columns named in the admin's language; from that frame the Plotly figure is drawn, the table
+under "Show as table" is written and the "Download CSV" file (formula-safe:
+`core.insights.frames.csv_bytes`). The numbers come from `core.insights.analytics`; here they
+are only named, coloured and laid out."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency
 
-from core.insights import analytics
+from core.insights import analytics, frames
 from core.insights.analytics import GroupCounts, Insights, PriceBucket, Trend
 from core.platform.i18n import fmt_date, fmt_number, fmt_percent, locale_of
 from pages.components.text import md
@@ -107,18 +112,63 @@ def _layout(ctx: PageContext, fig: go.Figure, *, height: int = 380, **extra: Any
     return fig
 
 
-def reasons_share(ctx: PageContext, data: Insights) -> go.Figure:
-    total = sum(n for _r, n in data.reasons) or 1
-    ordered = list(reversed(data.reasons))  # largest on top
+@dataclass(frozen=True)
+class Chart:
+    """One chart: its numbers as a DataFrame (columns named in the admin's language, as in its
+    table and its CSV) and the figure drawn from that frame."""
+
+    frame: pd.DataFrame
+    figure: go.Figure
+
+
+def _values(frame: pd.DataFrame, column: int) -> list[Any]:
+    """A column of a chart's frame, by position (names are translations), as plain Python."""
+    return frame.iloc[:, column].tolist()
+
+
+def _reason_colours(ctx: PageContext) -> dict[str, str]:
+    """Each reason's colour by its name in the admin's language (the names a frame holds)."""
+    return {reason_name(ctx, r): colour for r, colour in REASON_COLOURS.items()}
+
+
+def _stacked(ctx: PageContext, frame: pd.DataFrame, labels: list[str], first: int) -> go.Figure:
+    """One bar a reason, stacked: the frame's columns from `first` on, one per reason."""
+    colours = _reason_colours(ctx)
+    return go.Figure(
+        [
+            go.Bar(
+                name=name,
+                x=labels,
+                y=_values(frame, first + i),
+                marker_color=colours.get(name, PRIMARY),
+                hovertemplate="%{x}<br>%{fullData.name}: %{y}<extra></extra>",
+            )
+            for i, name in enumerate(frame.columns[first:])
+        ]
+    )
+
+
+def reasons_share(ctx: PageContext, data: Insights) -> Chart:
+    total = sum(n for _r, n in data.reasons)
+    frame = pd.DataFrame(
+        [[reason_name(ctx, r), n, round(n / total, 4)] for r, n in data.reasons],
+        columns=[
+            ctx.t("insights.col.reason"),
+            ctx.t("insights.col.answers"),
+            ctx.t("insights.col.share"),
+        ],
+    )
+    names, counts = _values(frame, 0)[::-1], _values(frame, 1)[::-1]  # largest on top
+    colours = _reason_colours(ctx)
     fig = go.Figure(
         go.Bar(
             orientation="h",
-            y=[reason_name(ctx, r) for r, _n in ordered],
-            x=[n for _r, n in ordered],
-            marker_color=[REASON_COLOURS.get(r, PRIMARY) for r, _n in ordered],
+            y=names,
+            x=counts,
+            marker_color=[colours.get(name, PRIMARY) for name in names],
             text=[
-                f"{fmt_number(n, ctx.lang)} · {fmt_percent(n / total, ctx.lang)}"
-                for _r, n in ordered
+                f"{fmt_number(n, ctx.lang)} · {fmt_percent(n / (total or 1), ctx.lang)}"
+                for n in counts
             ],
             textposition="auto",
             hovertemplate="%{y}: %{x}<extra></extra>",
@@ -126,65 +176,45 @@ def reasons_share(ctx: PageContext, data: Insights) -> go.Figure:
     )
     fig.update_xaxes(title=ctx.t("insights.axis.answers"))
     fig.update_yaxes(automargin=True)
-    return _layout(ctx, fig, height=max(260, 48 * len(ordered) + 80), showlegend=False)
+    return Chart(frame, _layout(ctx, fig, height=max(260, 48 * len(names) + 80), showlegend=False))
 
 
-def reasons_share_csv(ctx: PageContext, data: Insights) -> tuple[list[str], list[list[Any]]]:
-    total = sum(n for _r, n in data.reasons)
-    header = [
-        ctx.t("insights.col.reason"),
-        ctx.t("insights.col.answers"),
-        ctx.t("insights.col.share"),
-    ]
-    return header, [[reason_name(ctx, r), n, round(n / total, 4)] for r, n in data.reasons]
-
-
-def _trend_table(trend: Trend) -> tuple[list[str], dict[tuple[dt.date, str], int]]:
+def reasons_trend(ctx: PageContext, trend: Trend) -> Chart:
+    """The answers of each period (every week or month of the range, empty ones too), a
+    column a reason present."""
     present = {p.reason for p in trend.points}
     reasons = [r for r in analytics.REASONS if r in present]
     counts = {(p.bucket, p.reason): p.count for p in trend.points}
-    return reasons, counts
-
-
-def reasons_trend(ctx: PageContext, trend: Trend) -> go.Figure:
-    reasons, counts = _trend_table(trend)
-    labels = [period_name(ctx, b, trend.granularity) for b in trend.buckets]
-    fig = go.Figure(
-        [
-            go.Bar(
-                name=reason_name(ctx, r),
-                x=labels,
-                y=[counts.get((b, r), 0) for b in trend.buckets],
-                marker_color=REASON_COLOURS.get(r, PRIMARY),
-                hovertemplate="%{x}<br>%{fullData.name}: %{y}<extra></extra>",
-            )
-            for r in reasons
-        ]
+    frame = pd.DataFrame(
+        [[b, *(counts.get((b, r), 0) for r in reasons)] for b in trend.buckets],
+        columns=[ctx.t("insights.col.period_start"), *(reason_name(ctx, r) for r in reasons)],
     )
+    labels = [period_name(ctx, b, trend.granularity) for b in _values(frame, 0)]
+    fig = _stacked(ctx, frame, labels, 1)
     fig.update_xaxes(
         type="category", title=None, tickangle=-45 if trend.granularity == "week" else 0
     )
     fig.update_yaxes(title=ctx.t("insights.axis.answers"), rangemode="tozero")
-    return _layout(ctx, fig, height=440, barmode="stack")
+    return Chart(frame, _layout(ctx, fig, height=440, barmode="stack"))
 
 
-def reasons_trend_csv(ctx: PageContext, trend: Trend) -> tuple[list[str], list[list[Any]]]:
-    reasons, counts = _trend_table(trend)
-    header = [ctx.t("insights.col.period_start")] + [reason_name(ctx, r) for r in reasons]
-    rows = [[b, *(counts.get((b, r), 0) for r in reasons)] for b in trend.buckets]
-    return header, rows
-
-
-def _stage_names(ctx: PageContext) -> dict[str, str]:
-    return {stage: ctx.t(f"insights.stage.{stage}") for stage, _steps in analytics.FUNNEL}
-
-
-def funnel(ctx: PageContext, data: Insights) -> go.Figure:
-    names = _stage_names(ctx)
+def funnel(ctx: PageContext, data: Insights) -> Chart:
+    first = data.funnel[0][1] if data.funnel else 0
+    frame = pd.DataFrame(
+        [
+            [ctx.t(f"insights.stage.{s}"), n, round(n / first, 4) if first else None]
+            for s, n in data.funnel
+        ],
+        columns=[
+            ctx.t("insights.col.stage"),
+            ctx.t("insights.col.flows"),
+            ctx.t("insights.col.share_of_started"),
+        ],
+    )
     fig = go.Figure(
         go.Funnel(
-            y=[names[s] for s, _n in data.funnel],
-            x=[n for _s, n in data.funnel],
+            y=_values(frame, 0),
+            x=_values(frame, 1),
             textinfo="value+percent initial",
             marker={"color": PRIMARY},
             connector={"fillcolor": "#EDEAFB"},
@@ -192,56 +222,44 @@ def funnel(ctx: PageContext, data: Insights) -> go.Figure:
         )
     )
     fig.update_yaxes(automargin=True)
-    return _layout(ctx, fig, height=360, showlegend=False)
+    return Chart(frame, _layout(ctx, fig, height=360, showlegend=False))
 
 
-def funnel_csv(ctx: PageContext, data: Insights) -> tuple[list[str], list[list[Any]]]:
-    names = _stage_names(ctx)
-    first = data.funnel[0][1] if data.funnel else 0
-    header = [
-        ctx.t("insights.col.stage"),
-        ctx.t("insights.col.flows"),
-        ctx.t("insights.col.share_of_started"),
-    ]
-    return header, [[names[s], n, round(n / first, 4) if first else ""] for s, n in data.funnel]
-
-
-def satisfaction(ctx: PageContext, data: Insights) -> go.Figure:
+def satisfaction(ctx: PageContext, data: Insights) -> Chart:
+    frame = pd.DataFrame(
+        [[score, n] for score, n in data.satisfaction],
+        columns=[ctx.t("insights.col.satisfaction"), ctx.t("insights.col.answers")],
+    )
+    counts = _values(frame, 1)
     fig = go.Figure(
         go.Bar(
-            x=[ctx.t("insights.stars", n=score) for score, _n in data.satisfaction],
-            y=[n for _s, n in data.satisfaction],
+            x=[ctx.t("insights.stars", n=score) for score in _values(frame, 0)],
+            y=counts,
             marker_color=["#EF4444", "#F97316", "#F59E0B", "#84CC16", "#10B981"],
-            text=[fmt_number(n, ctx.lang) for _s, n in data.satisfaction],
+            text=[fmt_number(n, ctx.lang) for n in counts],
             textposition="auto",
             hovertemplate="%{x}: %{y}<extra></extra>",
         )
     )
     fig.update_xaxes(type="category", title=ctx.t("insights.axis.satisfaction"))
     fig.update_yaxes(title=ctx.t("insights.axis.answers"), rangemode="tozero")
-    return _layout(ctx, fig, height=340, showlegend=False)
+    return Chart(frame, _layout(ctx, fig, height=340, showlegend=False))
 
 
-def satisfaction_csv(ctx: PageContext, data: Insights) -> tuple[list[str], list[list[Any]]]:
-    header = [ctx.t("insights.col.satisfaction"), ctx.t("insights.col.answers")]
-    return header, [[score, n] for score, n in data.satisfaction]
-
-
-def _offer_rows(ctx: PageContext, data: Insights) -> list[tuple[str, int]]:
+def offers(ctx: PageContext, data: Insights) -> Chart:
     o = data.offers
-    return [
-        (ctx.t("insights.offer.shown"), o.shown),
-        (ctx.t("insights.offer.opened"), o.opened),
-        (ctx.t("insights.offer.requested"), o.requested),
-    ]
-
-
-def offers(ctx: PageContext, data: Insights) -> go.Figure:
-    rows = _offer_rows(ctx, data)
+    frame = pd.DataFrame(
+        [
+            [ctx.t("insights.offer.shown"), o.shown],
+            [ctx.t("insights.offer.opened"), o.opened],
+            [ctx.t("insights.offer.requested"), o.requested],
+        ],
+        columns=[ctx.t("insights.col.stage"), ctx.t("insights.col.flows")],
+    )
     fig = go.Figure(
         go.Funnel(
-            y=[name for name, _n in rows],
-            x=[n for _name, n in rows],
+            y=_values(frame, 0),
+            x=_values(frame, 1),
             textinfo="value+percent initial",
             marker={"color": ["#5B3DF5", "#8B5CF6", "#10B981"]},
             connector={"fillcolor": "#EDEAFB"},
@@ -249,12 +267,7 @@ def offers(ctx: PageContext, data: Insights) -> go.Figure:
         )
     )
     fig.update_yaxes(automargin=True)
-    return _layout(ctx, fig, height=280, showlegend=False)
-
-
-def offers_csv(ctx: PageContext, data: Insights) -> tuple[list[str], list[list[Any]]]:
-    header = [ctx.t("insights.col.stage"), ctx.t("insights.col.flows")]
-    return header, [[name, n] for name, n in _offer_rows(ctx, data)]
+    return Chart(frame, _layout(ctx, fig, height=280, showlegend=False))
 
 
 def _price_table(
@@ -280,98 +293,75 @@ def _price_table(
     return buckets, reasons, counts
 
 
-def prices(ctx: PageContext, data: Insights) -> go.Figure:
+def prices(ctx: PageContext, data: Insights) -> Chart:
+    """The requested custom plans by monthly price (a bucket a row: its name, from and below
+    in dollars) and reason (a column each)."""
     buckets, reasons, counts = _price_table(data.prices)
-    labels = [price_range(ctx, b) for b in buckets]
-    fig = go.Figure(
+    frame = pd.DataFrame(
         [
-            go.Bar(
-                name=reason_name(ctx, r),
-                x=labels,
-                y=[counts.get((b.low_cents, r), 0) for b in buckets],
-                marker_color=REASON_COLOURS.get(r, PRIMARY),
-                hovertemplate="%{x}<br>%{fullData.name}: %{y}<extra></extra>",
-            )
-            for r in reasons
-        ]
+            [
+                price_range(ctx, b),
+                b.low_cents / 100,
+                None if b.high_cents is None else b.high_cents / 100,
+                *(counts.get((b.low_cents, r), 0) for r in reasons),
+            ]
+            for b in buckets
+        ],
+        columns=[
+            ctx.t("insights.col.price_range"),
+            ctx.t("insights.col.from_usd"),
+            ctx.t("insights.col.below_usd"),
+            *(reason_name(ctx, r) for r in reasons),
+        ],
     )
+    fig = _stacked(ctx, frame, _values(frame, 0), 3)
     fig.update_xaxes(type="category", title=ctx.t("insights.axis.price"))
     fig.update_yaxes(title=ctx.t("insights.axis.requests"), rangemode="tozero", dtick=1)
-    return _layout(ctx, fig, height=400, barmode="stack")
+    return Chart(frame, _layout(ctx, fig, height=400, barmode="stack"))
 
 
-def prices_csv(ctx: PageContext, data: Insights) -> tuple[list[str], list[list[Any]]]:
-    buckets, reasons, counts = _price_table(data.prices)
-    header = [
-        ctx.t("insights.col.price_range"),
-        ctx.t("insights.col.from_usd"),
-        ctx.t("insights.col.below_usd"),
-        *(reason_name(ctx, r) for r in reasons),
-    ]
-    rows = [
-        [
-            price_range(ctx, b),
-            b.low_cents / 100,
-            "" if b.high_cents is None else b.high_cents / 100,
-            *(counts.get((b.low_cents, r), 0) for r in reasons),
-        ]
-        for b in buckets
-    ]
-    return header, rows
-
-
-def groups(ctx: PageContext, rows: Sequence[GroupCounts], names: Sequence[str]) -> go.Figure:
+def groups(
+    ctx: PageContext, first: str, rows: Sequence[GroupCounts], names: Sequence[str]
+) -> Chart:
+    """Cancelled and saved side by side for each plan or tenure band: `first` names the
+    column of the groups' `names`."""
+    frame = pd.DataFrame(
+        [[n, g.completed, g.saved] for g, n in zip(rows, names, strict=True)],
+        columns=[first, ctx.t("insights.series.completed"), ctx.t("insights.series.saved")],
+    )
+    labels = _values(frame, 0)
     fig = go.Figure(
         [
             go.Bar(
-                name=ctx.t("insights.series.completed"),
-                x=list(names),
-                y=[g.completed for g in rows],
-                marker_color=COMPLETED_COLOUR,
+                name=frame.columns[column],
+                x=labels,
+                y=_values(frame, column),
+                marker_color=colour,
                 hovertemplate="%{x}<br>%{fullData.name}: %{y}<extra></extra>",
-            ),
-            go.Bar(
-                name=ctx.t("insights.series.saved"),
-                x=list(names),
-                y=[g.saved for g in rows],
-                marker_color=SAVED_COLOUR,
-                hovertemplate="%{x}<br>%{fullData.name}: %{y}<extra></extra>",
-            ),
+            )
+            for column, colour in ((1, COMPLETED_COLOUR), (2, SAVED_COLOUR))
         ]
     )
     fig.update_xaxes(type="category", title=None)
     fig.update_yaxes(title=ctx.t("insights.axis.flows"), rangemode="tozero")
-    return _layout(ctx, fig, height=340, barmode="group")
-
-
-def groups_csv(
-    ctx: PageContext, first: str, rows: Sequence[GroupCounts], names: Sequence[str]
-) -> tuple[list[str], list[list[Any]]]:
-    header = [first, ctx.t("insights.series.completed"), ctx.t("insights.series.saved")]
-    return header, [[n, g.completed, g.saved] for g, n in zip(rows, names, strict=True)]
+    return Chart(frame, _layout(ctx, fig, height=340, barmode="group"))
 
 
 # --- showing ---------------------------------------------------------------------------------
 
 
-def show(
-    ctx: PageContext,
-    key: str,
-    figure: go.Figure | None,
-    table: tuple[list[str], list[list[Any]]],
-    file_stem: str,
-) -> None:
-    """The chart (or a note that nothing matches) and a small button with its data as CSV."""
-    header, rows = table
-    if figure is None or not rows:
+def show(ctx: PageContext, key: str, chart: Chart | None, file_stem: str) -> None:
+    """The chart (or a note that nothing matches), its numbers as a table under "Show as table",
+    and a small button with its frame as a CSV file."""
+    if chart is None or chart.frame.empty:
         st.info(ctx.t("insights.empty"), icon=":material/filter_alt_off:")
         return
-    st.plotly_chart(figure, key=f"chart_{key}", config=CONFIG, width="stretch")
+    st.plotly_chart(chart.figure, key=f"chart_{key}", config=CONFIG, width="stretch")
     with st.expander(ctx.t("desk.chart.table"), icon=":material/table_rows:"):
-        shown_table(ctx, header, rows)
+        shown_table(ctx, chart.frame)
     st.download_button(
         ctx.t("insights.download_csv"),
-        data=analytics.csv_bytes(header, rows),
+        data=frames.csv_bytes(chart.frame),
         file_name=f"{file_stem}-{dt.datetime.now(dt.UTC):%Y-%m-%d}.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -381,12 +371,12 @@ def show(
     )
 
 
-def _shown(ctx: PageContext, header: str, value: Any) -> str:
+def _shown(ctx: PageContext, value: Any, *, share: bool) -> str:
     """A cell of a chart's table as people read it: numbers and dates in the locale, shares
     as percentages; text escaped (a table's cells are Markdown)."""
-    if value is None or value == "":
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
         return ""
-    if isinstance(value, float) and header in _share_headers(ctx):
+    if isinstance(value, float) and share:
         return fmt_percent(value, ctx.lang)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return fmt_number(value, ctx.lang)
@@ -395,13 +385,14 @@ def _shown(ctx: PageContext, header: str, value: Any) -> str:
     return md(str(value))
 
 
-def _share_headers(ctx: PageContext) -> set[str]:
-    return {ctx.t("insights.col.share"), ctx.t("insights.col.share_of_started")}
-
-
-def shown_table(ctx: PageContext, header: list[str], rows: list[list[Any]]) -> None:
-    """The chart's numbers as a real table (a text alternative a screen reader can walk)."""
-    st.table(
-        [{md(h): _shown(ctx, h, v) for h, v in zip(header, row, strict=True)} for row in rows],
-        hide_index=True,
+def shown_table(ctx: PageContext, frame: pd.DataFrame) -> None:
+    """A chart's frame as a real table (a text alternative a screen reader can walk): each
+    cell written for people (`_shown`), the index hidden."""
+    shares = {ctx.t("insights.col.share"), ctx.t("insights.col.share_of_started")}
+    table = pd.DataFrame(
+        {
+            md(name): [_shown(ctx, v, share=name in shares) for v in _values(frame, i)]
+            for i, name in enumerate(frame.columns)
+        }
     )
+    st.table(table, hide_index=True)

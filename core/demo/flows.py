@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -92,7 +93,7 @@ def insight_facts(
     }
 
 
-def step_names(rng: Any, outcome: str) -> list[str]:
+def step_names(rng: random.Random, outcome: str) -> list[str]:
     """The steps after "started", in order, for a flow with this outcome."""
     survey = "survey_skipped" if rng.random() < SURVEY_SKIP_SHARE else "survey_answered"
     names = [survey, "offer_shown"]

@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import update
 
-from core.documents import pdf, report
+from core.documents import pdf, report, report_data
 from core.exports import access, services
 from core.exports.request import ExportRequest, ExportUnavailable
 from core.platform import i18n
@@ -189,7 +189,7 @@ def test_the_shared_pdf_helper_prints_any_text_safely():
 
 
 def test_report_dates_are_the_reference_time():
-    data = report.ReportData(
+    data = report_data.ReportData(
         company="X",
         country="IT",
         plan_name="Growth",
@@ -207,7 +207,7 @@ def test_report_dates_are_the_reference_time():
         total_followers=0,
         average_engagement=None,
         platforms=(),
-        engagement_bands=(0,) * len(report.BANDS),
+        engagement_bands=(0,) * len(report_data.BANDS),
         lists=(),
         campaigns=(),
         top_influencers=(),

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.documents import invoices, report
+from core.documents import invoices, report, report_data
 from core.exports.request import (
     INFLUENCER_DEFAULT_COLUMNS,
     INFLUENCERS,
@@ -79,7 +79,7 @@ def _write_archive(s: Session, meta: _Meta, out: Any, progress: Progress) -> tup
         with archive.open(_zip_info(ARCHIVE_ACCOUNT, meta.now), "w", force_zip64=True) as stream:
             _write_account_json(s, meta, stream)
         progress((len(ARCHIVE_FILES) + 1) / steps, "export.step.report")
-        data = report.collect_in(s, meta.account_id, now=meta.now)
+        data = report_data.collect_in(s, meta.account_id, now=meta.now)
         pdf = report.render(data, meta.lang)
         archive.writestr(_zip_info(ARCHIVE_REPORT, meta.now), pdf.content)
         invoice_files = _write_invoices(s, meta, archive)

@@ -15,7 +15,7 @@ from typing import BinaryIO
 from sqlalchemy import func, select
 
 from core.customers.accounts import InvoiceLine
-from core.documents import invoices, report
+from core.documents import invoices, report, report_data
 from core.exports.access import export_dates, open_for_export, resolve_account_id
 from core.exports.archive import ARCHIVE_FILES, _write_archive
 from core.exports.request import (
@@ -229,7 +229,7 @@ def write_export(
             rows, pages = 0, 1
         elif request.what == REPORT:
             step(0.0, "export.step.report")
-            data = report.collect_in(s, account_id, now=now)
+            data = report_data.collect_in(s, account_id, now=now)
             step(0.3, "export.step.report")
             rendered = report.render(data, lang)
             counter.write(rendered.content)
@@ -289,13 +289,13 @@ def report_figures(
     account_id: int | None = None,
     *,
     now: dt.datetime | None = None,
-) -> report.ReportData:
+) -> report_data.ReportData:
     """The figures of the account's PDF report, for the owner of the account (or an admin),
     while its data may be exported."""
     account_id = resolve_account_id(actor, account_id)
     with db.transaction() as s:
         open_for_export(s, actor, account_id, now)
-        return report.collect_in(s, account_id, now=now)
+        return report_data.collect_in(s, account_id, now=now)
 
 
 def report_pdf(

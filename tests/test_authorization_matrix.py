@@ -336,47 +336,47 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
         lambda s, u: support_desk.audit_actions(s.db, u),
         ADMIN_ONLY,
     ),
-    "analytics.filter_options": (
+    "filters.filter_options": (
         scheduled,
         lambda s, u: analytics.filter_options(s.db, u),
         ADMIN_ONLY,
     ),
-    "analytics.insights": (
+    "figures.insights": (
         scheduled,
         lambda s, u: analytics.insights(s.db, u, analytics.Filters()),
         ADMIN_ONLY,
     ),
-    "analytics.subscriptions_by_status": (
+    "status_counts.subscriptions_by_status": (
         scheduled,
         lambda s, u: analytics.subscriptions_by_status(s.db, u, analytics.Filters()),
         ADMIN_ONLY,
     ),
-    "analytics.figures": (
+    "figures.figures": (
         scheduled,
         lambda s, u: analytics.figures(s.db, u, analytics.Filters()),
         ADMIN_ONLY,
     ),
-    "analytics.comments": (
+    "comments.comments": (
         scheduled,
         lambda s, u: analytics.comments(s.db, u, analytics.Filters()),
         ADMIN_ONLY,
     ),
-    "analytics.answers_csv": (
+    "answer_files.answers_csv": (
         scheduled,
         lambda s, u: analytics.answers_csv(s.db, u, analytics.Filters(), "en"),
         ADMIN_ONLY,
     ),
-    "analytics.write_answers_csv": (
+    "answer_files.write_answers_csv": (
         scheduled,
         lambda s, u: analytics.write_answers_csv(s.db, u, analytics.Filters(), "en", io.BytesIO()),
         ADMIN_ONLY,
     ),
-    "analytics.stream_answers": (
+    "answer_files.stream_answers": (
         scheduled,
         lambda s, u: b"".join(analytics.stream_answers(s.db, u, analytics.Filters(), "en")),
         ADMIN_ONLY,
     ),
-    "analytics.answers_download_token": (
+    "answer_files.answers_download_token": (
         scheduled,
         lambda s, u: analytics.answers_download_token(s.db, u, analytics.Filters(), "en"),
         ADMIN_ONLY,
@@ -415,7 +415,7 @@ NO_ACTOR = {
     "access.actor_for_email": "the operator's command line: the export itself is then checked",
     "links.open_download": "authorised by a signed link bound to the browser's session cookie",
     "links.open_signed": "checks a signed link against the browser's session cookie",
-    "analytics.open_answers_download": (
+    "answer_files.open_answers_download": (
         "authorised by a signed link bound to the browser's session cookie; an admin's only"
     ),
     "lifecycle.run": "the lifecycle job (cron), not a person",
@@ -423,6 +423,8 @@ NO_ACTOR = {
     "invoices.add_invoice": "inside the lifecycle job's or reactivate's transaction",
     "report_data.collect_in": "inside a transaction whose caller has checked the actor",
     "audit.record": "inside the transaction of a use case that has checked its actor",
+    "totals.read": "inside the transaction of a use case that has checked its actor",
+    "totals.commented": "inside the transaction of a use case that has checked its actor",
 }
 
 

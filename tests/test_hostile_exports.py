@@ -3,7 +3,8 @@ format: CSV, Excel and JSON give back exactly what is stored (after the document
 protection), and the PDF report renders. Every storable entry of the corpus is one influencer
 (its name, categories and notes); lone surrogates cannot be stored, and PostgreSQL refuses NUL.
 
-The exports themselves are `core/exports/__init__.py`; this file only reads them back.
+The exports themselves are the `core.exports` package (the writers in `core/exports/writers.py`,
+the formula protection in `core/exports/protection.py`); this file only reads them back.
 """
 
 from __future__ import annotations

@@ -247,7 +247,7 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
         lambda s, u: custom_plan.open_plan_request(s.db, u),
         CUSTOMER_SELF,
     ),
-    "cancellation.resume": (
+    "way_back.resume": (
         scheduled,
         lambda s, u: cancellation.resume(s.db, u, now=NOW),
         CUSTOMER_SELF,
@@ -277,7 +277,7 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
         lambda s, u: cancellation.confirm(s.db, u, s.flow_id, ALL_CONSENTS, now=NOW),
         CUSTOMER_OWN,
     ),
-    "cancellation.contact_support": (
+    "way_back.contact_support": (
         scheduled,
         lambda s, u: cancellation.contact_support(s.db, u, "hello", now=NOW),
         CUSTOMER_SELF,
@@ -289,8 +289,8 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
     ),
     "auth.set_language": (nothing, lambda s, u: auth.set_language(s.db, u, "it"), SIGNED_IN),
     # support actions and admin figures
-    "cancellation.undo_in": (scheduled, lambda s, u: _in(s, cancellation.undo_in, u), ADMIN_ONLY),
-    "cancellation.reactivate_in": (
+    "way_back.undo_in": (scheduled, lambda s, u: _in(s, cancellation.undo_in, u), ADMIN_ONLY),
+    "way_back.reactivate_in": (
         ended,
         lambda s, u: _in(s, cancellation.reactivate_in, u, DEMO),
         ADMIN_ONLY,

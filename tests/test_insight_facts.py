@@ -35,6 +35,7 @@ from core.platform.models import (
 )
 from core.retention import cancellation
 from core.retention.cancellation import ALL_CONSENTS, PlanConfig, Survey
+from core.rules.vocabulary import REASONS
 from tests import factories
 from tests.conftest import NOW, _head
 
@@ -95,7 +96,6 @@ def assert_facts_hold(db: Database) -> None:
     assert_totals_hold(db)
 
 
-REASONS = cancellation.REASONS
 OUTCOMES = ("completed", "saved_kept", "saved_offer", "undone", "abandoned")
 
 

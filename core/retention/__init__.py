@@ -1,1 +1,3 @@
-"""TODO docstring"""
+"""Retention: the guided cancellation (`cancellation`), the custom plan offered instead
+(`custom_plan`), the way back from a cancellation (`way_back`), and what they share
+(`records`): the subscription they act on, its dates, the flow's steps and facts."""

@@ -1,7 +1,6 @@
 """The guided cancellation: survey -> keep or continue (with the custom-plan offer, see
-`core.retention.custom_plan`) -> consent -> done; and its way back: the customer resumes a scheduled
-cancellation (`resume`); support undoes it or reactivates an ended account (`undo_in`,
-`reactivate_in`, inside the support desk's use cases).
+`core.retention.custom_plan`) -> consent -> done. Its way back (the customer resumes, support
+undoes or reactivates) is `core.retention.way_back`.
 Each step is one use case; each records itself under the flow's id, so the admin funnel can be
 drawn from `flow_steps`.
 
@@ -13,19 +12,16 @@ column `cancellation_flows.open_subscription_id` is set when a cancellation is s
 from __future__ import annotations
 
 import datetime as dt
-import json
 import secrets
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.customers.messages import clean_message
-from core.documents.invoices import add_invoice
-from core.identity.auth import CurrentUser, require_admin, require_customer
+from core.identity.auth import CurrentUser, require_customer
 from core.platform import audit, clock
 from core.platform.config import Settings, load_settings
 from core.platform.db import Database
@@ -37,38 +33,47 @@ from core.platform.models import (
     Plan,
     RetentionOffer,
     Subscription,
-    SupportRequest,
     SurveyAnswer,
+)
+from core.retention.custom_plan import request_plan  # noqa: F401
+from core.retention.records import (
+    Dates,
+    FlowClosed,
+    NotCancellable,
+    _offer_facts,
+    _step,
+    _subscription,
+    _survey_facts,
+    dates_for,
+)
+from core.retention.way_back import (  # noqa: F401
+    NotResumable,
+    Resumed,
+    ResumeTooLate,
+    contact_support,
+    reactivate_in,
+    resume,
+    undo_in,
 )
 from core.rules import billing
 from core.rules.pricing import PlanConfig, price_custom_plan, validate_plan  # noqa: F401
 from core.rules.vocabulary import (
-    ACTION_CANCELLATION_RESUMED,
     ACTION_CANCELLATION_SCHEDULED,
-    ACTION_CANCELLATION_UNDONE,
-    ACTION_SUBSCRIPTION_REACTIVATED,
-    MESSAGE_KINDS,
     OFFER_KIND_CUSTOM_PLAN,
     OFFER_NONE,
     OUTCOME_ABANDONED,
     OUTCOME_COMPLETED,
     OUTCOME_OPEN,
     OUTCOME_SAVED_KEPT,
-    OUTCOME_UNDONE,
     REASONS,
-    REQUEST_HANDLED,
-    REQUEST_OPEN,
-    REQUEST_UNDO,
     STATUS_ACTIVE,
-    STATUS_ENDED,
     STATUS_SCHEDULED,
-    SURVEY_ANSWERED,
     SURVEY_NONE,
-    SURVEY_SKIPPED,
-    offer_state,
-    stage_bit,
     tenure_band,
 )
+
+# The names marked F401 above are defined elsewhere (the custom plan's request, the way back,
+# the plan's rules) and stay importable from here for the flow's callers.
 
 MAX_FOLLOW_UP = 200
 MAX_COMMENT = 1000
@@ -84,50 +89,6 @@ class CancellationAlreadyScheduled(PortalError):
 
 class ConsentIncomplete(PortalError):
     key = "cancel.error.consent"
-
-
-class FlowClosed(PortalError):
-    key = "cancel.error.flow_closed"
-
-
-class NotCancellable(PortalError):
-    key = "cancel.error.not_cancellable"
-
-
-class NotResumable(PortalError):
-    """Nothing to resume: the subscription has ended (support can reactivate it)."""
-
-    key = "journey.error.resume_ended"
-
-
-class ResumeTooLate(PortalError):
-    """The cancellation has taken effect: only support can reactivate now."""
-
-    key = "journey.error.resume_too_late"
-
-
-def __getattr__(name: str) -> Any:
-    """`request_plan` is a use case of core.retention.custom_plan (which uses this module's
-    helpers), still reachable here for the callers that knew it from the flow."""
-    if name == "request_plan":
-        from core.retention import custom_plan
-
-        return custom_plan.request_plan
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-@dataclass(frozen=True)
-class Dates:
-    """What happens when: all computed from the billing period, never typed."""
-
-    effective_on: dt.date  # the cycle ends; access ends with it
-    data_deleted_on: dt.date  # personal and billing data are purged
-    reactivate_until: dt.date  # the last day support can reactivate with data
-
-    @property
-    def resume_until(self) -> dt.date:
-        """The last day the customer can resume a scheduled cancellation themselves."""
-        return billing.last_resume_day(self.effective_on)
 
 
 @dataclass(frozen=True)
@@ -160,45 +121,7 @@ class Survey:
     satisfaction: int | None = None  # 1..5
 
 
-def dates_for(period_end: dt.date, settings: Settings | None = None) -> Dates:
-    settings = settings or load_settings()
-    return Dates(
-        effective_on=period_end,
-        data_deleted_on=billing.data_deletion_date(period_end, settings.reactivation_months),
-        reactivate_until=billing.last_reactivation_day(period_end, settings.reactivation_months),
-    )
-
-
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _subscription(s: Session, account_id: int, *, lock: bool = False) -> Subscription:
-    query = select(Subscription).where(Subscription.account_id == account_id)
-    if lock:
-        query = query.with_for_update()
-    sub = s.scalar(query)
-    if sub is None:
-        raise NotCancellable()
-    return sub
-
-
-def _step(s: Session, flow: CancellationFlow, step: str, at: dt.datetime, **detail: Any) -> None:
-    """Record a step of the flow, and the funnel stage it reaches on the flow itself."""
-    s.add(FlowStep(flow_id=flow.id, step=step, at=at, detail=json.dumps(detail) if detail else ""))
-    flow.stages = (flow.stages or 0) | stage_bit(step)
-
-
-def _survey_facts(flow: CancellationFlow, answer: SurveyAnswer) -> None:
-    """Copy what the insights count of the answer onto its flow."""
-    flow.survey = SURVEY_SKIPPED if answer.skipped else SURVEY_ANSWERED
-    flow.reason = answer.reason
-    flow.satisfaction = answer.satisfaction
-
-
-def _offer_facts(flow: CancellationFlow, offer: RetentionOffer) -> None:
-    """Copy what the insights count of the offer onto its flow."""
-    flow.offer = offer_state(offer.opened_at, offer.requested_at)
-    flow.offer_price_cents = offer.monthly_price_cents if offer.requested_at else None
 
 
 def _steps(s: Session, flow_id: str) -> set[str]:
@@ -576,171 +499,3 @@ def _schedule(
         actor_name=actor.email,
     )
     return flow
-
-
-def contact_support(
-    db: Database,
-    actor: CurrentUser | None,
-    message: str,
-    *,
-    kind: str = REQUEST_UNDO,
-    now: dt.datetime | None = None,
-) -> int:
-    """A message to customer service from the done window (or the ended-account page)."""
-    actor = require_customer(actor)
-    if kind not in MESSAGE_KINDS:
-        raise InvalidInput()
-    if len(message or "") > 2000:
-        raise InvalidInput("error.message_too_long", limit=2000)
-    text = clean_message(message)
-    if not text:
-        raise InvalidInput("cancel.error.empty_message")
-    now = clock.now(now)
-    with db.transaction(write=True) as s:
-        flow_id = s.scalar(
-            select(CancellationFlow.id)
-            .where(
-                CancellationFlow.account_id == actor.account_id,
-                CancellationFlow.outcome == OUTCOME_COMPLETED,
-            )
-            .order_by(CancellationFlow.finished_at.desc())
-        )
-        request = SupportRequest(
-            account_id=actor.account_id,
-            user_id=actor.id,
-            flow_id=flow_id,
-            kind=kind,
-            message=text,
-            created_at=now,
-        )
-        s.add(request)
-        s.flush()
-        return request.id
-
-
-@dataclass(frozen=True)
-class Resumed:
-    """The answer to "Resume my subscription"."""
-
-    changed: bool  # False: it was already active (a second click or tab), nothing changed
-    renews_on: dt.date
-    requests_closed: int = 0  # the customer's open undo requests, answered by the resume
-
-
-def resume(db: Database, actor: CurrentUser | None, *, now: dt.datetime | None = None) -> Resumed:
-    """The customer takes back their scheduled cancellation before it takes effect: the
-    subscription is active again and renews as before; their open undo requests are answered;
-    audited. Only the account's own customer; idempotent (already active: nothing changes)."""
-    actor = require_customer(actor)
-    now = clock.now(now)
-    with db.transaction(write=True) as s:
-        sub = _subscription(s, actor.account_id, lock=True)
-        if sub.status == STATUS_ACTIVE:
-            return Resumed(changed=False, renews_on=sub.current_period_end)
-        if sub.status != STATUS_SCHEDULED:
-            raise NotResumable()
-        flow = s.scalar(
-            select(CancellationFlow).where(CancellationFlow.open_subscription_id == sub.id)
-        )
-        effective = (flow.effective_on if flow else None) or sub.current_period_end
-        if now.date() >= effective:
-            raise ResumeTooLate(date=effective)
-        if flow is not None:
-            flow.open_subscription_id = None
-            flow.outcome = OUTCOME_UNDONE
-            _step(s, flow, "resumed", now)
-        sub.status = STATUS_ACTIVE
-        sub.cancel_requested_at = None
-        undo_requests = s.scalars(
-            select(SupportRequest)
-            .where(
-                SupportRequest.account_id == actor.account_id,
-                SupportRequest.kind == REQUEST_UNDO,
-                SupportRequest.status == REQUEST_OPEN,
-            )
-            .order_by(SupportRequest.id)
-            .with_for_update()
-        ).all()
-        for request in undo_requests:
-            request.status = REQUEST_HANDLED
-            request.handled_by = actor.id
-            request.handled_at = now
-        audit.record(
-            s,
-            action=ACTION_CANCELLATION_RESUMED,
-            account_id=actor.account_id,
-            before={"status": STATUS_SCHEDULED, "effective_on": effective.isoformat()},
-            after={
-                "status": STATUS_ACTIVE,
-                "confirmation": flow.confirmation_number if flow else None,
-                "requests_closed": [r.id for r in undo_requests],
-            },
-            at=now,
-            actor_user_id=actor.id,
-            actor_name=actor.email,
-        )
-        return Resumed(
-            changed=True, renews_on=sub.current_period_end, requests_closed=len(undo_requests)
-        )
-
-
-# --- support actions (admins) ----------------------------------------------------------------
-
-
-def undo_in(s: Session, actor: CurrentUser, account_id: int, now: dt.datetime) -> None:
-    """Support undoes a scheduled cancellation: the subscription is active again. Runs inside
-    the caller's transaction (the use case is `core.support_desk.undo`, which answers the undo
-    requests in the same transaction)."""
-    require_admin(actor)
-    sub = _subscription(s, account_id, lock=True)
-    if sub.status != STATUS_SCHEDULED:
-        raise InvalidInput("support.error.not_scheduled")
-    flow = s.scalar(select(CancellationFlow).where(CancellationFlow.open_subscription_id == sub.id))
-    if flow is not None:
-        flow.open_subscription_id = None
-        flow.outcome = OUTCOME_UNDONE
-        _step(s, flow, "undone", now)
-    sub.status = STATUS_ACTIVE
-    sub.cancel_requested_at = None
-    audit.record(
-        s,
-        action=ACTION_CANCELLATION_UNDONE,
-        account_id=account_id,
-        before={"status": STATUS_SCHEDULED},
-        after={"status": STATUS_ACTIVE},
-        at=now,
-        actor_user_id=actor.id,
-        actor_name=actor.email,
-    )
-
-
-def reactivate_in(
-    s: Session, actor: CurrentUser, account_id: int, now: dt.datetime, settings: Settings
-) -> None:
-    """Support reactivates an ended account within the window: data intact, a new period from
-    today, invoiced. Runs inside the caller's transaction (the use case is
-    `core.support_desk.reactivate`, which answers the reactivation requests with it)."""
-    require_admin(actor)
-    sub = _subscription(s, account_id, lock=True)
-    if sub.status != STATUS_ENDED:
-        raise InvalidInput("support.error.not_ended")
-    deadline = dates_for(sub.ended_on or sub.current_period_end, settings).reactivate_until
-    if now.date() > deadline:
-        raise InvalidInput("support.error.window_closed")
-    before = {"status": sub.status, "ended_on": sub.ended_on}
-    start, end = billing.next_period(now.date(), sub.billing_interval)
-    sub.status = STATUS_ACTIVE
-    sub.current_period_start, sub.current_period_end = start, end
-    sub.ended_on = None
-    sub.cancel_requested_at = None
-    add_invoice(s, sub, start, end)
-    audit.record(
-        s,
-        action=ACTION_SUBSCRIPTION_REACTIVATED,
-        account_id=account_id,
-        before=before,
-        after={"status": STATUS_ACTIVE, "period_start": start, "period_end": end},
-        at=now,
-        actor_user_id=actor.id,
-        actor_name=actor.email,
-    )

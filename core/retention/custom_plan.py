@@ -25,7 +25,7 @@ from core.platform import audit, clock
 from core.platform.db import Database
 from core.platform.errors import NotAuthorized
 from core.platform.models import CancellationFlow, RetentionOffer, SupportRequest, User
-from core.retention.cancellation import FlowClosed, _offer_facts, _step, _subscription
+from core.retention.records import FlowClosed, _offer_facts, _step, _subscription
 
 # The rules of the plan are core.rules.pricing's; these names stay importable from here.
 from core.rules.pricing import (  # noqa: F401

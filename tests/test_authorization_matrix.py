@@ -125,7 +125,7 @@ def invoiced(shop: Shop) -> None:
     """Alice has one invoice (Bob has none)."""
     with shop.db.transaction() as s:
         sub = s.scalar(select(Subscription).where(Subscription.account_id == shop.alice_account))
-        invoices.add_invoice(s, sub, INVOICE_START, NOW.date())
+        accounts.add_invoice(s, sub, INVOICE_START, NOW.date())
 
 
 def _invoice_pdf(shop: Shop, actor: Any) -> Any:
@@ -420,7 +420,7 @@ NO_ACTOR = {
     ),
     "lifecycle.run": "the lifecycle job (cron), not a person",
     "lifecycle.purge_account": "part of the lifecycle job, inside its transaction",
-    "invoices.add_invoice": "inside the lifecycle job's or reactivate's transaction",
+    "accounts.add_invoice": "inside the lifecycle job's or reactivate's transaction",
     "report_data.collect_in": "inside a transaction whose caller has checked the actor",
     "audit.record": "inside the transaction of a use case that has checked its actor",
     "totals.read": "inside the transaction of a use case that has checked its actor",

@@ -15,8 +15,11 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from core import demo, exports
+from core import demo
+from core.customers import accounts
 from core.documents import invoices
+from core.exports import access, links
+from core.exports.request import INVOICE, ExportRequest
 from core.identity import auth
 from core.platform.db import open_database
 from core.platform.errors import NotAuthorized, NotFound
@@ -40,7 +43,7 @@ def billed(db):
     with db.transaction() as s:
         for made in (alice, bob):
             sub = s.scalar(select(Subscription).where(Subscription.account_id == made.account_id))
-            invoices.add_invoice(s, sub, START, END)
+            accounts.add_invoice(s, sub, START, END)
     return alice, bob
 
 
@@ -54,7 +57,7 @@ def text_of(content: bytes) -> str:
 def test_the_invoice_pdf_states_number_dates_cycle_amount_and_company(db, billed, lang):
     alice, _ = billed
     number = billing.invoice_number(alice.account_id, START)
-    actor = exports.actor_for_email(db, alice.email)
+    actor = access.actor_for_email(db, alice.email)
     made = invoices.invoice_pdf(db, actor, number, lang=lang, now=NOW)
     assert made.file_name == f"{number}.pdf" and made.mime == "application/pdf"
     text = text_of(made.content)
@@ -76,7 +79,7 @@ def test_the_invoice_pdf_states_number_dates_cycle_amount_and_company(db, billed
 def test_only_the_accounts_own_invoices(db, billed):
     alice, bob = billed
     alices = billing.invoice_number(alice.account_id, START)
-    bob_actor = exports.actor_for_email(db, bob.email)
+    bob_actor = access.actor_for_email(db, bob.email)
     with pytest.raises(NotAuthorized):  # naming Alice's account
         invoices.invoice_pdf(db, bob_actor, alices, alice.account_id, now=NOW)
     with pytest.raises(NotFound) as exc:  # Alice's number, in Bob's own account
@@ -86,9 +89,9 @@ def test_only_the_accounts_own_invoices(db, billed):
         with pytest.raises(NotFound):
             invoices.invoice_pdf(db, bob_actor, nonsense, now=NOW)
     # and the streamed link made for Alice's invoice gives Bob nothing either
-    request = exports.ExportRequest(exports.INVOICE, "pdf", invoice=alices)
+    request = ExportRequest(INVOICE, "pdf", invoice=alices)
     with pytest.raises(NotAuthorized):
-        exports.download_token(db, bob_actor, request, alice.account_id)
+        links.download_token(db, bob_actor, request, alice.account_id)
 
 
 def test_the_overview_offers_each_invoice_and_its_link_downloads_that_pdf(site):  # noqa: F811

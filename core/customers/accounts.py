@@ -1,4 +1,5 @@
-"""What a customer sees of their account: plan, billing cycle, status, usage and invoices."""
+"""What a customer sees of their account: plan, billing cycle, status, usage and invoices; and
+the invoice each new billing cycle adds (`add_invoice`)."""
 
 from __future__ import annotations
 
@@ -137,6 +138,27 @@ def _usage(s: Session, account_id: int, sub: Subscription) -> tuple[Usage, ...]:
             count(InfluencerList, InfluencerList.account_id == account_id),
             plan.lists_limit,
         ),
+    )
+
+
+PAID = "paid"  # `Invoice.status`: the portal charges when the cycle starts
+
+
+def add_invoice(s: Session, sub: Subscription, start: dt.date, end: dt.date) -> None:
+    """The invoice of the subscription's cycle from `start` to `end`, at its price, paid,
+    numbered by `billing.invoice_number`; in the caller's transaction (the lifecycle job's
+    renewal, support's reactivation)."""
+    s.add(
+        Invoice(
+            account_id=sub.account_id,
+            number=billing.invoice_number(sub.account_id, start),
+            issued_on=start,
+            period_start=start,
+            period_end=end,
+            amount_cents=sub.price_cents,
+            currency=sub.currency,
+            status=PAID,
+        )
     )
 
 

@@ -1,4 +1,4 @@
-"""The text of a message a customer writes (to support, in the survey): trimmed, cleaned, limited."""
+"""The text of a message a customer writes (to support, in the survey): cleaned and limited."""
 
 from __future__ import annotations
 

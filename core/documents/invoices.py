@@ -1,5 +1,4 @@
-"""Invoices: each billing cycle's invoice row (`add_invoice`, numbered by
-`core.rules.billing.invoice_number`), and invoices as PDF documents, in the customer's language.
+"""Invoices as PDF documents, in the customer's language.
 
 One invoice, one A4 page, drawn by the same engine as the cancellation receipt and the account
 report (`core.documents.pdf`): the invoice number, the issue date, the billing cycle it covers, who
@@ -15,15 +14,12 @@ import datetime as dt
 import re
 from dataclasses import asdict, dataclass
 
-from sqlalchemy.orm import Session
-
-from core.customers.accounts import InvoiceLine
+from core.customers.accounts import PAID, InvoiceLine
 from core.documents import pdf
 from core.identity.auth import CurrentUser
 from core.platform.db import Database
 from core.platform.i18n import fmt_date, fmt_money, t
-from core.platform.models import Invoice, Subscription
-from core.rules import billing
+from core.platform.models import Invoice
 
 ISSUER = "Influencer Portal"
 MIME = "application/pdf"
@@ -46,26 +42,6 @@ class InvoiceFile:
     file_name: str
     content: bytes
     mime: str = MIME
-
-
-PAID = "paid"  # `Invoice.status`: the portal charges when the cycle starts
-
-
-def add_invoice(s: Session, sub: Subscription, start: dt.date, end: dt.date) -> None:
-    """The invoice of the subscription's cycle from `start` to `end`, at its price, paid; in
-    the caller's transaction (the lifecycle job's renewal, support's reactivation)."""
-    s.add(
-        Invoice(
-            account_id=sub.account_id,
-            number=billing.invoice_number(sub.account_id, start),
-            issued_on=start,
-            period_start=start,
-            period_end=end,
-            amount_cents=sub.price_cents,
-            currency=sub.currency,
-            status=PAID,
-        )
-    )
 
 
 def file_name(number: str) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.documents.invoices import add_invoice
+from core.customers.accounts import add_invoice
 from core.identity.auth import (
     CurrentUser,
     purge_expired_sessions,

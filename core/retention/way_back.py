@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.customers.accounts import add_invoice
 from core.customers.messages import clean_message
-from core.documents.invoices import add_invoice
 from core.identity.auth import CurrentUser, require_admin, require_customer
 from core.platform import audit, clock
 from core.platform.config import Settings

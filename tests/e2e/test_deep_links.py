@@ -179,7 +179,7 @@ def test_a_screens_address_as_a_fresh_servers_first_request(screen, fresh_server
     page.get_by_role("textbox", name=t("signin.password", "en")).fill(factories.PASSWORD)
     page.get_by_role("button", name=t("signin.submit", "en"), exact=True).click()
     home = ALICE[1] if email == ALICE[0] else t("ended.title", "en")
-    settled(page, home)  # back from the cookie hand-off
+    gallery.heading(page, home).first.wait_for()  # back from the cookie hand-off
     page.goto(f"{server.url}/{address}")
     text = settled(page, heading)
     assert email in text  # "Signed in as ...", in the sidebar

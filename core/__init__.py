@@ -1,1 +1,2 @@
-"""The portal's domain: everything but the screens. Nothing here imports Streamlit."""
+"""The portal without Streamlit: one package per capability (see the README's Layout), each
+owning its tables' use cases. `python -m core` is the command line."""

@@ -295,43 +295,43 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
         lambda s, u: _in(s, cancellation.reactivate_in, u, DEMO),
         ADMIN_ONLY,
     ),
-    "support_desk.undo": (
+    "actions.undo": (
         scheduled,
         lambda s, u: support_desk.undo(s.db, u, a(s), now=NOW),
         ADMIN_ONLY,
     ),
-    "support_desk.reactivate": (
+    "actions.reactivate": (
         ended,
         lambda s, u: support_desk.reactivate(s.db, u, a(s), now=NOW),
         ADMIN_ONLY,
     ),
-    "support_desk.mark_handled": (
+    "actions.mark_handled": (
         scheduled,
         lambda s, u: support_desk.mark_handled(s.db, u, s.request_id, now=NOW),
         ADMIN_ONLY,
     ),
-    "support_desk.scheduled_cancellations": (
+    "queue.scheduled_cancellations": (
         scheduled,
         lambda s, u: support_desk.scheduled_cancellations(s.db, u),
         ADMIN_ONLY,
     ),
-    "support_desk.requests": (
+    "queue.requests": (
         scheduled,
         lambda s, u: support_desk.requests(s.db, u, "undo_cancellation"),
         ADMIN_ONLY,
     ),
-    "support_desk.reactivation_window": (
+    "queue.reactivation_window": (
         ended,
         lambda s, u: support_desk.reactivation_window(s.db, u, now=NOW),
         ADMIN_ONLY,
     ),
-    "support_desk.open_request_counts": (
+    "queue.open_request_counts": (
         scheduled,
         lambda s, u: support_desk.open_request_counts(s.db, u),
         ADMIN_ONLY,
     ),
-    "support_desk.audit_log": (scheduled, lambda s, u: support_desk.audit_log(s.db, u), ADMIN_ONLY),
-    "support_desk.audit_actions": (
+    "audit_trail.audit_log": (scheduled, lambda s, u: support_desk.audit_log(s.db, u), ADMIN_ONLY),
+    "audit_trail.audit_actions": (
         scheduled,
         lambda s, u: support_desk.audit_actions(s.db, u),
         ADMIN_ONLY,

@@ -40,6 +40,7 @@ def test_the_audit_log_is_found_by_number_company_or_customer_email(db, desk):  
     ]
     assert found(db, boss, account="nobody@else") == []
     assert found(db, boss, account="%") == []  # a wildcard is a character like any other
+    assert found(db, boss, account="²") == []  # a digit, but no number: searched as text
     # with the other filters
     assert found(db, boss, account="acme", actions=("cancellation_undone",)) == []
     day = NOW.date()

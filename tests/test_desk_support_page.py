@@ -12,6 +12,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from core import support_desk
 from core.identity import auth
 from core.jobs import lifecycle
 from core.platform import i18n
@@ -161,7 +162,7 @@ def test_an_action_is_refused_when_the_state_changed_meanwhile(shop_site):  # no
     at = open_as("boss", "it", SUPPORT)
     at.button(key=f"undo_{alice}_ask").click().run()
     boss = auth.sign_in(db, "boss@example.com", factories.PASSWORD).user
-    cancellation.undo(db, boss, alice)  # another agent was quicker
+    support_desk.undo(db, boss, alice)  # another agent was quicker
     at.button(key=f"undo_{alice}_yes").click().run()
     assert [e.value for e in at.error] == [i18n.t("support.error.not_scheduled", "it")]
     assert not at.success

@@ -114,6 +114,9 @@ def test_the_lists_show_what_support_needs(db, desk):
     assert ended.reactivate_until == dt.date(2027, 1, 19)  # the deadline
     assert ended.data_deleted_on == dt.date(2027, 1, 20)
     assert ended.open_reactivation_requests == 1
+    assert ended.days_left == (dt.date(2027, 1, 19) - NOW.date()).days
+    last_day = dt.datetime(2027, 1, 19, 23, 59, tzinfo=dt.UTC)
+    assert [e.days_left for e in support_desk.reactivation_window(db, boss, now=last_day)] == [0]
     assert (
         support_desk.reactivation_window(db, boss, now=dt.datetime(2027, 1, 20, tzinfo=dt.UTC))
         == []

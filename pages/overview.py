@@ -15,18 +15,16 @@ from pages.components.text import md
 from pages.shell.context import PageContext
 
 
-def render(ctx: PageContext) -> None:
-    lang = ctx.lang
-    handle_click(ctx, "ov_resume")  # before reading the account: a resume changes it
-    ov = accounts.overview(ctx.db, ctx.user, settings=ctx.settings)
+def d(ctx: PageContext, value, style="long"):
+    return fmt_date(value, ctx.lang, style)
 
-    def d(value, style="long"):
-        return fmt_date(value, lang, style)
 
-    st.title(md(ov.company))
-    st.caption(ctx.t("overview.subtitle"))
-    answered = show_answer(ctx)  # after "Resume my subscription"
+def interval_name(ctx: PageContext, ov: accounts.AccountOverview) -> str:
+    return ctx.t(f"interval.{ov.billing_interval}")
 
+
+def status(ctx: PageContext, ov: accounts.AccountOverview) -> None:
+    """Where the subscription stands; when a cancellation is scheduled, the way back beside it."""
     if ov.status == STATUS_ACTIVE:
         st.success(ctx.t("status.active", date=ov.period_end), icon=":material/check_circle:")
     elif ov.status == STATUS_SCHEDULED:
@@ -42,35 +40,38 @@ def render(ctx: PageContext) -> None:
             ctx.t("status.ended", date=ov.period_end, deleted=ov.data_deleted_on),
             icon=":material/block:",
         )
+
+
+def latest_notice(ctx: PageContext, ov: accounts.AccountOverview, answered: bool) -> None:
+    """Support undid the cancellation or reactivated (or the customer resumed)."""
     notice = None
     if ov.status == STATUS_ACTIVE and not answered:  # (just resumed: said once, above)
         notice = customer_desk.latest_notice(ctx.db, ctx.user)
-    if (
-        notice is not None
-    ):  # support undid the cancellation or reactivated (or the customer resumed)
+    if notice is not None:
         st.info(
             ctx.t(f"journey.notice.{notice.action}", date=notice.at.date(), renews=ov.period_end),
             icon=":material/support_agent:",
         )
 
-    interval = ctx.t(f"interval.{ov.billing_interval}")
+
+def plan_metrics(ctx: PageContext, ov: accounts.AccountOverview) -> None:
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(ctx.t("overview.plan"), md(ov.plan_name), border=True)
     c2.metric(
         ctx.t("overview.price"),
-        fmt_money(ov.price_cents, ov.currency, lang),
-        delta=ctx.t("overview.per_interval", interval=interval),
+        fmt_money(ov.price_cents, ov.currency, ctx.lang),
+        delta=ctx.t("overview.per_interval", interval=interval_name(ctx, ov)),
         delta_color="off",
         delta_arrow="off",
         border=True,
     )
     c3.metric(
         ctx.t("overview.cycle"),
-        d(ov.period_end, "medium"),
+        d(ctx, ov.period_end, "medium"),
         delta=ctx.t(
             "overview.cycle_range",
-            start=d(ov.period_start, "medium"),
-            end=d(ov.period_end, "medium"),
+            start=d(ctx, ov.period_start, "medium"),
+            end=d(ctx, ov.period_end, "medium"),
         ),
         delta_color="off",
         delta_arrow="off",
@@ -78,10 +79,12 @@ def render(ctx: PageContext) -> None:
     )
     c4.metric(
         ctx.t("overview.renewal"),
-        d(ov.next_renewal, "medium") if ov.next_renewal else ctx.t("overview.no_renewal"),
+        d(ctx, ov.next_renewal, "medium") if ov.next_renewal else ctx.t("overview.no_renewal"),
         border=True,
     )
 
+
+def usage(ctx: PageContext, ov: accounts.AccountOverview) -> None:
     st.subheader(ctx.t("overview.usage"))
     cols = st.columns(len(ov.usage))
     for col, item in zip(cols, ov.usage, strict=True):
@@ -91,94 +94,125 @@ def render(ctx: PageContext) -> None:
                 text=ctx.t(
                     "usage.line",
                     what=ctx.t(f"usage.{item.key}"),
-                    used=fmt_number(item.used, lang),
-                    limit=fmt_number(item.limit, lang),
+                    used=fmt_number(item.used, ctx.lang),
+                    limit=fmt_number(item.limit, ctx.lang),
                 ),
             )
 
+
+def invoices(ctx: PageContext, ov: accounts.AccountOverview) -> None:
     st.subheader(ctx.t("overview.invoices"))
-    if ov.invoices:
-        invoices = pd.DataFrame(
-            {
-                ctx.t("invoice.number"): [i.number for i in ov.invoices],
-                ctx.t("invoice.date"): [d(i.issued_on) for i in ov.invoices],
-                ctx.t("invoice.period"): [
-                    ctx.t("overview.cycle_range", start=d(i.period_start), end=d(i.period_end))
-                    for i in ov.invoices
-                ],
-                ctx.t("invoice.amount"): [
-                    fmt_money(i.amount_cents, i.currency, lang) for i in ov.invoices
-                ],
-                ctx.t("invoice.status"): [ctx.t(f"invoice.status.{i.status}") for i in ov.invoices],
-            }
-        )
-        st.dataframe(
-            invoices,
-            hide_index=True,
-            height=min(400, 38 + 35 * len(ov.invoices)),
-        )
-        invoice_links.invoice_download(ctx, ov.invoices, "overview_invoice")  # each one as a PDF
-    else:
+    if not ov.invoices:
         st.info(ctx.t("overview.no_invoices"))
+        return
+    table = pd.DataFrame(
+        {
+            ctx.t("invoice.number"): [i.number for i in ov.invoices],
+            ctx.t("invoice.date"): [d(ctx, i.issued_on) for i in ov.invoices],
+            ctx.t("invoice.period"): [
+                ctx.t(
+                    "overview.cycle_range", start=d(ctx, i.period_start), end=d(ctx, i.period_end)
+                )
+                for i in ov.invoices
+            ],
+            ctx.t("invoice.amount"): [
+                fmt_money(i.amount_cents, i.currency, ctx.lang) for i in ov.invoices
+            ],
+            ctx.t("invoice.status"): [ctx.t(f"invoice.status.{i.status}") for i in ov.invoices],
+        }
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        height=min(400, 38 + 35 * len(ov.invoices)),
+    )
+    invoice_links.invoice_download(ctx, ov.invoices, "overview_invoice")  # each one as a PDF
+
+
+def plan_line(ctx: PageContext, ov: accounts.AccountOverview) -> None:
+    interval = interval_name(ctx, ov)
+    st.markdown(
+        ctx.t(
+            "billing.plan_line",
+            plan=md(ov.plan_name),
+            price=fmt_money(ov.price_cents, ov.currency, ctx.lang),
+            interval=interval,
+        )
+    )
+    st.caption(ctx.t("billing.interval_help", interval=interval))
+
+
+def custom_plan_offer(ctx: PageContext, ov: accounts.AccountOverview) -> None:
+    st.markdown(f"**{ctx.t('offer.title')}**")
+    pop_answer(ctx, "ov_plan")
+    plan_request = custom_plan.open_plan_request(ctx.db, ctx.user)
+    if plan_request is not None:  # one open request per account: show it, ask for no other
+        show_request(ctx, plan_request, "ov_plan")
+        return
+    st.markdown(ctx.t("offer.body", price=fmt_money(ov.custom_plan_from_cents, "USD", ctx.lang)))
+    if st.toggle(ctx.t("offer.button"), key="ov_configure"):
+        plan_configurator(ctx, "ov_plan")
+
+
+def cancel_link(ctx: PageContext, ov: accounts.AccountOverview) -> None:
+    st.markdown(f"**{ctx.t('billing.cancel_title')}**")
+    if ov.status == STATUS_SCHEDULED:  # no second "Cancel subscription" (Resume is at the top)
+        st.markdown(ctx.t("cancel.already_scheduled", date=ov.period_end))
+        st.page_link(
+            ctx.pages["cancel"],
+            label=ctx.t("journey.scheduled.details"),
+            icon=":material/event_busy:",
+        )
+    else:
+        st.caption(ctx.t("billing.cancel_help", date=ov.period_end))
+        st.page_link(ctx.pages["cancel"], label=ctx.t("nav.cancel"), icon=":material/cancel:")
+
+
+def my_requests(ctx: PageContext) -> None:
+    requests = customer_desk.my_requests(ctx.db, ctx.user)
+    if not requests:
+        return
+    st.subheader(ctx.t("journey.requests.title"))
+    st.markdown(
+        "\n".join(
+            "- "
+            + ctx.t(
+                "journey.requests.line",
+                number=r.number,
+                kind=ctx.t(f"journey.requests.kind.{r.kind}"),
+                date=r.created_at.date(),
+                status=ctx.t(
+                    f"journey.requests.status.{r.status}",
+                    date=(r.handled_at or r.created_at).date(),
+                ),
+            )
+            for r in requests
+        )
+    )
+
+
+def render(ctx: PageContext) -> None:
+    handle_click(ctx, "ov_resume")  # before reading the account: a resume changes it
+    ov = accounts.overview(ctx.db, ctx.user, settings=ctx.settings)
+
+    st.title(md(ov.company))
+    st.caption(ctx.t("overview.subtitle"))
+    answered = show_answer(ctx)  # after "Resume my subscription"
+    status(ctx, ov)
+    latest_notice(ctx, ov, answered)
+    plan_metrics(ctx, ov)
+    usage(ctx, ov)
+    invoices(ctx, ov)
 
     st.divider()
     st.header(ctx.t("billing.title"), anchor="products-and-billing")
     with st.container(border=True):
-        st.markdown(
-            ctx.t(
-                "billing.plan_line",
-                plan=md(ov.plan_name),
-                price=fmt_money(ov.price_cents, ov.currency, lang),
-                interval=interval,
-            )
-        )
-        st.caption(ctx.t("billing.interval_help", interval=interval))
-
+        plan_line(ctx, ov)
     with st.container(border=True):
-        st.markdown(f"**{ctx.t('offer.title')}**")
-        pop_answer(ctx, "ov_plan")
-        plan_request = custom_plan.open_plan_request(ctx.db, ctx.user)
-        if plan_request is not None:  # one open request per account: show it, ask for no other
-            show_request(ctx, plan_request, "ov_plan")
-        else:
-            st.markdown(
-                ctx.t("offer.body", price=fmt_money(ov.custom_plan_from_cents, "USD", lang))
-            )
-            if st.toggle(ctx.t("offer.button"), key="ov_configure"):
-                plan_configurator(ctx, "ov_plan")
-
+        custom_plan_offer(ctx, ov)
     with st.container(border=True):
-        st.markdown(f"**{ctx.t('billing.cancel_title')}**")
-        if ov.status == STATUS_SCHEDULED:  # no second "Cancel subscription" (Resume is at the top)
-            st.markdown(ctx.t("cancel.already_scheduled", date=ov.period_end))
-            st.page_link(
-                ctx.pages["cancel"],
-                label=ctx.t("journey.scheduled.details"),
-                icon=":material/event_busy:",
-            )
-        else:
-            st.caption(ctx.t("billing.cancel_help", date=ov.period_end))
-            st.page_link(ctx.pages["cancel"], label=ctx.t("nav.cancel"), icon=":material/cancel:")
-
-    my_requests = customer_desk.my_requests(ctx.db, ctx.user)
-    if my_requests:
-        st.subheader(ctx.t("journey.requests.title"))
-        st.markdown(
-            "\n".join(
-                "- "
-                + ctx.t(
-                    "journey.requests.line",
-                    number=r.number,
-                    kind=ctx.t(f"journey.requests.kind.{r.kind}"),
-                    date=r.created_at.date(),
-                    status=ctx.t(
-                        f"journey.requests.status.{r.status}",
-                        date=(r.handled_at or r.created_at).date(),
-                    ),
-                )
-                for r in my_requests
-            )
-        )
+        cancel_link(ctx, ov)
+    my_requests(ctx)
 
 
 if __name__ == "__main__":  # run as a script by Streamlit's scan of pages/: go through the router

@@ -3,12 +3,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from core import support_desk
 from core.customers import accounts
 from core.identity import auth
+from core.insights import analytics
 from core.platform.errors import InvalidInput, NotAuthorized
 from core.platform.models import Invoice, SupportRequest
 from core.retention import cancellation
-from core.support_desk import admin
 from tests import factories
 from tests.conftest import NOW
 
@@ -87,7 +88,12 @@ def test_a_message_to_support_lands_in_the_support_queue(db, shop):
             "open",
         )
         assert request.message == "two seats please"
-    assert admin.open_support_requests(db, signed["boss"]) == {"other": 1}
+    assert support_desk.open_request_counts(db, signed["boss"]) == {
+        "undo_cancellation": 0,
+        "custom_plan": 0,
+        "reactivation": 0,
+        "other": 1,
+    }
 
 
 def test_a_too_long_request_is_refused_and_stores_nothing(db, shop):
@@ -102,9 +108,14 @@ def test_a_too_long_request_is_refused_and_stores_nothing(db, shop):
 
 def test_admin_figures_refuse_customers(db, shop):
     _, _, signed = shop
-    for fn in (admin.subscription_counts, admin.flow_outcomes, admin.open_support_requests):
+    everything = analytics.Filters()
+    for fn in (
+        lambda db, who: analytics.subscriptions_by_status(db, who, everything),
+        lambda db, who: analytics.figures(db, who, everything),  # the flows' outcomes
+        support_desk.open_request_counts,
+    ):
         with pytest.raises(NotAuthorized):
             fn(db, signed["alice"])
         with pytest.raises(NotAuthorized):
             fn(db, None)
-    assert admin.subscription_counts(db, signed["boss"])["active"] == 2
+    assert analytics.subscriptions_by_status(db, signed["boss"], everything)["active"] == 2

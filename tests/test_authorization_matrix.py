@@ -50,7 +50,6 @@ from core.platform.models import CancellationFlow, Subscription, SupportRequest,
 from core.retention import cancellation, custom_plan
 from core.retention.cancellation import ALL_CONSENTS, PlanConfig, Survey
 from core.rules import billing
-from core.support_desk import admin
 from tests import factories
 from tests.conftest import NOW
 
@@ -379,17 +378,6 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
     "answer_files.answers_download_token": (
         scheduled,
         lambda s, u: analytics.answers_download_token(s.db, u, analytics.Filters(), "en"),
-        ADMIN_ONLY,
-    ),
-    "admin.subscription_counts": (
-        nothing,
-        lambda s, u: admin.subscription_counts(s.db, u),
-        ADMIN_ONLY,
-    ),
-    "admin.flow_outcomes": (scheduled, lambda s, u: admin.flow_outcomes(s.db, u), ADMIN_ONLY),
-    "admin.open_support_requests": (
-        scheduled,
-        lambda s, u: admin.open_support_requests(s.db, u),
         ADMIN_ONLY,
     ),
     "lifecycle.run_demo_clock": (

@@ -12,8 +12,7 @@ from core.identity import auth
 from core.insights import analytics
 from core.insights.analytics import Filters
 from core.platform.models import Account, Subscription
-from core.retention import cancellation
-from core.rules import billing
+from core.rules import billing, vocabulary
 from tests import factories
 from tests.conftest import NOW
 
@@ -64,7 +63,7 @@ def test_each_filter_narrows_the_subscriptions_by_status(db):
     assert counts(tenures=("<6m", "2y+")) == {"active": 1, "cancellation_scheduled": 1}
     # as the flows count it, at the same moment
     for created in (rows[0][3], rows[1][3], rows[2][3], rows[3][3]):
-        band = cancellation.tenure_band(created, NOW)
+        band = vocabulary.tenure_band(created, NOW)
         assert counts(tenures=(band,)), band
     # dates: running at some time in the range
     assert counts(start=dt.date(2026, 11, 2), end=TODAY) == {

@@ -21,6 +21,7 @@ Its modules, from the bottom up:
   comments       the answers with free text, searched
   answer_files   the charts' CSV tables and the survey answers' CSV behind a signed link
   status_counts  subscriptions by status
+  frames         a chart's small DataFrame as a formula-safe CSV file (pandas)
   analytics      the names the pages and the HTTP routes use as `analytics.<name>`
 
 Every use case refuses anyone who is not an admin (`require_admin`), first thing.

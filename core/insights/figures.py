@@ -13,17 +13,15 @@ from sqlalchemy.orm import Session
 from core.identity.auth import CurrentUser, require_admin
 from core.insights import totals as running
 from core.insights.buckets import GRANULARITIES, buckets
-from core.insights.filters import TENURE_BANDS, Filters, check
+from core.insights.filters import Filters, check
 from core.platform.db import Database
 from core.platform.errors import InvalidInput
-from core.platform.models import FUNNEL as MODEL_FUNNEL
-from core.platform.models import INSIGHT_REASONS, PRICE_COUNTS, PRICE_LOWS, InsightPrice, Plan
+from core.platform.models import PRICE_COUNTS, PRICE_LOWS, InsightPrice, Plan
+from core.rules.vocabulary import FUNNEL, REASONS, SAVED_OUTCOMES, TENURE_BANDS
 
-REASONS = INSIGHT_REASONS
-SAVED = ("saved_kept", "saved_offer")
-# The funnel, in order: each stage counts the flows that reached it at least once
-# (`core.platform.models.FUNNEL`; a flow keeps the stages it reached in `CancellationFlow.stages`).
-FUNNEL = MODEL_FUNNEL
+SAVED = SAVED_OUTCOMES
+# The funnel is `core.rules.vocabulary.FUNNEL`, in order: each stage counts the flows that
+# reached it at least once (a flow keeps the stages it reached in `CancellationFlow.stages`).
 # requested prices' buckets: $98-124.99, then $125-149.99, ... in steps of $25, and one for $500
 # and more (core.platform.models.PRICE_LOWS, the columns of InsightPrice)
 PRICE_FROM_CENTS, PRICE_FIRST_EDGE_CENTS, PRICE_TOP_CENTS = PRICE_LOWS[0], PRICE_LOWS[1], 50000

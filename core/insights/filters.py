@@ -23,8 +23,8 @@ from core.platform.i18n import locale_of
 from core.platform.models import CancellationFlow, Plan, SurveyAnswer
 from core.platform.text import lookup_text
 from core.rules import billing
+from core.rules.vocabulary import TENURE_BANDS
 
-TENURE_BANDS = ("<6m", "6-12m", "1-2y", "2y+")
 # i18n key of each tenure band (the band codes themselves are not key-friendly)
 TENURE_KEYS = {
     "<6m": "insights.tenure.under_six_months",

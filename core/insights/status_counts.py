@@ -24,8 +24,8 @@ def _month_start(day: dt.date, months_back: int) -> dt.datetime:
 
 def _tenure_where(bands: Sequence[str], at: dt.date) -> ColumnElement[bool]:
     """Accounts whose time as a customer on `at` falls in one of the bands, as
-    `cancellation.tenure_band` counts it (whole calendar months: under 6, 6-11, 12-23, 24 or
-    more), as ranges of `Account.created_at`: an index range each, no per-row arithmetic."""
+    `core.rules.vocabulary.tenure_band` counts it (calendar months: under 6, 6-11, 12-23, 24
+    or more), as ranges of `Account.created_at`: an index range each, no per-row arithmetic."""
     six, twelve, twenty_four = (_month_start(at, n) for n in (5, 11, 23))
     created = Account.created_at
     ranges = {

@@ -5,7 +5,7 @@
   actions      what support does, one entry point each: `undo`, `reactivate`, `mark_handled`
   audit_trail  the audit log searched, and each entry in words; `parse_account_number`
 
-Undo and reactivate change the subscription through `core.retention.cancellation`, which
+Undo and reactivate change the subscription through `core.retention.way_back`, which
 checks its state and writes the audit log; the requests they answer are closed in the same
 transaction. Every function refuses anyone who is not an admin (`require_admin`), first thing.
 The names below are the ones the pages use as `support_desk.<name>`.

@@ -1,6 +1,6 @@
 """What support does, one entry point each: undo a scheduled cancellation, reactivate an ended
 account, mark a request handled. Undo and reactivate change the subscription through
-`core.retention.cancellation` (which checks its state and writes the audit log) and answer the
+`core.retention.way_back` (which checks its state and writes the audit log) and answer the
 account's requests for it in the same transaction; every request closed is audited."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from core.platform.config import Settings, load_settings
 from core.platform.db import Database
 from core.platform.errors import InvalidInput, NotFound
 from core.platform.models import SupportRequest
-from core.retention.cancellation import reactivate_in, undo_in
+from core.retention.way_back import reactivate_in, undo_in
 from core.rules.vocabulary import (
     ACTION_CANCELLATION_UNDONE,
     ACTION_REQUEST_HANDLED,

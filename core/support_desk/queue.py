@@ -25,7 +25,7 @@ from core.platform.models import (
     SupportRequest,
     User,
 )
-from core.retention.cancellation import dates_for
+from core.retention.records import dates_for
 from core.rules.pricing import UNIT_NAMES
 from core.rules.vocabulary import (
     REQUEST_CUSTOM_PLAN,

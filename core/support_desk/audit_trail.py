@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,26 @@ class AuditQuery:
     # the account: its number ("42" or "#42"), or part of its company name or of a customer's
     # e-mail address
     account: str = ""
+
+    @classmethod
+    def chosen(
+        cls,
+        dates: Sequence[dt.date] | dt.date | None,
+        action: str | None = None,
+        actor: str = "",
+        account: str = "",
+    ) -> AuditQuery:
+        """The query a form holds: a date picker's value (no day, one day, or the first and
+        the last day; one day alone is that day), one action or all (None), who acted and
+        the account as typed."""
+        days = tuple(dates) if isinstance(dates, tuple | list) else (dates,) if dates else ()
+        return cls(
+            start=days[0] if days else None,
+            end=days[-1] if days else None,
+            actions=(action,) if action else (),
+            actor=actor,
+            account=account,
+        )
 
 
 @dataclass(frozen=True)

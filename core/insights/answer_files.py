@@ -16,11 +16,11 @@ from sqlalchemy import select
 from core import exports
 from core.exports import protect
 from core.identity.auth import CurrentUser, require_admin
-from core.insights.figures import REASONS
 from core.insights.filters import Filters, answer_where, check
 from core.platform.db import Database
 from core.platform.i18n import t
 from core.platform.models import CancellationFlow, SurveyAnswer
+from core.rules.vocabulary import REASONS
 
 F = CancellationFlow
 A = SurveyAnswer

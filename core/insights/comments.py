@@ -11,12 +11,12 @@ from sqlalchemy import ColumnElement, func, or_, select
 
 from core.identity.auth import CurrentUser, require_admin
 from core.insights import totals as running
-from core.insights.figures import REASONS
 from core.insights.filters import Filters, answer_where, check
 from core.platform.db import Database
 from core.platform.errors import InvalidInput
 from core.platform.models import CancellationFlow, SurveyAnswer
 from core.platform.text import lookup_text
+from core.rules.vocabulary import REASONS
 
 F = CancellationFlow
 A = SurveyAnswer

@@ -402,6 +402,7 @@ def bench_stream(url: str, clients: int = 5) -> list[Row]:
     from core.exports import links
     from core.exports.request import ExportRequest
     from core.identity import auth
+    from core.platform import secret_key
     from core.platform.db import open_database
 
     port = _free_port()
@@ -409,7 +410,8 @@ def bench_stream(url: str, clients: int = 5) -> list[Row]:
         **os.environ,
         "PORTAL_DATABASE_URL": url,
         "PORTAL_DEMO_MODE": "0",
-        links.SECRET_ENV: os.environ.get(links.SECRET_ENV) or "bench-" + os.urandom(8).hex(),
+        secret_key.SECRET_ENV: os.environ.get(secret_key.SECRET_ENV)
+        or "bench-" + os.urandom(8).hex(),
     }
     say(f"stream: starting the app server on port {port}")
     server = subprocess.Popen(
@@ -446,7 +448,7 @@ def bench_stream(url: str, clients: int = 5) -> list[Row]:
                 time.sleep(0.3)
             if time.monotonic() > deadline or server.poll() is not None:
                 raise RuntimeError("the app server did not start")
-        os.environ[links.SECRET_ENV] = env[links.SECRET_ENV]  # sign as the server does
+        os.environ[secret_key.SECRET_ENV] = env[secret_key.SECRET_ENV]  # sign as the server does
         db = open_database(url)
         signed = auth.sign_in(db, ONE_M, "demo-agency")
         cookie = auth.exchange_code(db, signed.code)

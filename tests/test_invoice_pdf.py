@@ -17,8 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import demo
 from core.customers import accounts
-from core.documents import invoices
-from core.exports import access, links
+from core.exports import access, links, services
 from core.exports.request import INVOICE, ExportRequest
 from core.identity import auth
 from core.platform.db import open_database
@@ -58,7 +57,7 @@ def test_the_invoice_pdf_states_number_dates_cycle_amount_and_company(db, billed
     alice, _ = billed
     number = billing.invoice_number(alice.account_id, START)
     actor = access.actor_for_email(db, alice.email)
-    made = invoices.invoice_pdf(db, actor, number, lang=lang, now=NOW)
+    made = services.invoice_pdf(db, actor, number, lang=lang, now=NOW)
     assert made.file_name == f"{number}.pdf" and made.mime == "application/pdf"
     text = text_of(made.content)
     assert number in text
@@ -81,13 +80,13 @@ def test_only_the_accounts_own_invoices(db, billed):
     alices = billing.invoice_number(alice.account_id, START)
     bob_actor = access.actor_for_email(db, bob.email)
     with pytest.raises(NotAuthorized):  # naming Alice's account
-        invoices.invoice_pdf(db, bob_actor, alices, alice.account_id, now=NOW)
+        services.invoice_pdf(db, bob_actor, alices, alice.account_id, now=NOW)
     with pytest.raises(NotFound) as exc:  # Alice's number, in Bob's own account
-        invoices.invoice_pdf(db, bob_actor, alices, now=NOW)
+        services.invoice_pdf(db, bob_actor, alices, now=NOW)
     assert exc.value.key == "invoice.error.not_found"
     for nonsense in ("", " ", "x" * 10_000, None):
         with pytest.raises(NotFound):
-            invoices.invoice_pdf(db, bob_actor, nonsense, now=NOW)
+            services.invoice_pdf(db, bob_actor, nonsense, now=NOW)
     # and the streamed link made for Alice's invoice gives Bob nothing either
     request = ExportRequest(INVOICE, "pdf", invoice=alices)
     with pytest.raises(NotAuthorized):

@@ -25,7 +25,7 @@ from core.exports import links as signed_links
 from core.exports import services, streaming
 from core.exports.request import MIME, ExportRequest
 from core.identity import auth
-from core.platform import i18n
+from core.platform import i18n, secret_key
 from core.platform.db import Database
 from core.platform.errors import NotAuthorized
 from core.platform.models import STATUS_ENDED, Subscription
@@ -49,7 +49,7 @@ EXPORT_PAGE = "export"
 
 @pytest.fixture(autouse=True)
 def secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(signed_links.SECRET_ENV, "test-secret-for-download-links")
+    monkeypatch.setenv(secret_key.SECRET_ENV, "test-secret-for-download-links")
 
 
 @dataclass
@@ -240,9 +240,9 @@ def test_a_tampered_link_gets_nothing(shop, monkeypatch):
         assert_refused(get(f"/download/{bad}", alice.cookie), 403, "export.link.invalid")
     assert get("/download/", alice.cookie).status == 404
     # a link signed with another installation's key
-    monkeypatch.setenv(signed_links.SECRET_ENV, "another-key")
+    monkeypatch.setenv(secret_key.SECRET_ENV, "another-key")
     foreign = link(db, alice, ExportRequest("influencers", "csv"))
-    monkeypatch.setenv(signed_links.SECRET_ENV, "test-secret-for-download-links")
+    monkeypatch.setenv(secret_key.SECRET_ENV, "test-secret-for-download-links")
     assert_refused(get(foreign, alice.cookie), 403, "export.link.invalid")
     assert get(good, alice.cookie).status == 200
 
@@ -294,10 +294,10 @@ def test_a_reader_that_stops_early_stops_the_export(shop, monkeypatch):
 
 
 def test_without_a_configured_key_one_is_made_once_and_kept_private(tmp_path, monkeypatch):
-    monkeypatch.delenv(signed_links.SECRET_ENV)
-    monkeypatch.setattr(signed_links, "SECRET_FILE", tmp_path / "data" / "secret.key")
-    first = signed_links._secret_key()
-    assert len(first) == 64 and signed_links._secret_key() == first
+    monkeypatch.delenv(secret_key.SECRET_ENV)
+    monkeypatch.setattr(secret_key, "SECRET_FILE", tmp_path / "data" / "secret.key")
+    first = secret_key.secret_key()
+    assert len(first) == 64 and secret_key.secret_key() == first
     assert stat.S_IMODE(os.stat(tmp_path / "data" / "secret.key").st_mode) == 0o600
 
 

@@ -3,21 +3,19 @@
 One invoice, one A4 page, drawn by the same engine as the cancellation receipt and the account
 report (`core.documents.pdf`): the invoice number, the issue date, the billing cycle it covers, who
 issued it and who it is billed to, the amount in the locale's format, and whether it is paid.
-The overview and the Export data page offer each invoice as a download (`invoice_pdf`, which
-checks that the invoice is the account's own and that its data may still be exported), and the
-ZIP archive holds every invoice as `invoices/<number>.pdf` (`core.exports`).
+The overview and the Export data page offer each invoice as a download
+(`core.exports.services.invoice_pdf`, which checks that the invoice is the account's own and
+that its data may still be exported), and the ZIP archive holds every invoice as
+`invoices/<number>.pdf` (`core.exports.archive`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import asdict, dataclass
 
 from core.customers.accounts import PAID, InvoiceLine
 from core.documents import pdf
-from core.identity.auth import CurrentUser
-from core.platform.db import Database
 from core.platform.i18n import fmt_date, fmt_money, t
 from core.platform.models import Invoice
 
@@ -57,27 +55,6 @@ def document(invoice: Invoice, company: str, plan_name: str, interval: str) -> I
         plan_name=plan_name,
         billing_interval=interval,
     )
-
-
-def invoice_pdf(
-    db: Database,
-    actor: CurrentUser | None,
-    number: str,
-    account_id: int | None = None,
-    *,
-    lang: str = "en",
-    now: dt.datetime | None = None,
-) -> InvoiceFile:
-    """One of the account's own invoices as a PDF, for its owner (or an admin), while the
-    account's data may be exported (`exports.open_for_export`: active, scheduled, or ended
-    within the export window). Another account's invoice number is not found. The pages
-    offer the same file through a streamed link (`exports.download_token` of an `invoice`
-    request), which runs this same code when it is opened."""
-    from core import exports
-
-    request = exports.ExportRequest(exports.INVOICE, "pdf", invoice=number)
-    content, result = exports.export_bytes(db, actor, request, account_id, lang=lang, now=now)
-    return InvoiceFile(result.file_name, content)
 
 
 def render(doc: InvoiceDocument, lang: str) -> bytes:

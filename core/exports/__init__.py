@@ -23,7 +23,6 @@ from core.exports.access import actor_for_email, open_for_export
 from core.exports.links import (
     DOWNLOAD_LINK_MINUTES,
     DownloadLinkInvalid,
-    _secret_key,
     download_token,
     open_download,
     open_signed,
@@ -78,7 +77,6 @@ __all__ = [
     "ExportResult",
     "ExportUnavailable",
     "ExportWindowClosed",
-    "_secret_key",
     "actor_for_email",
     "download_token",
     "export_bytes",

@@ -3,8 +3,8 @@
 Streamlit's download button keeps the whole file in the server's memory for the session. A file
 of more than STREAM_ABOVE_ROWS rows is offered as a link to `/download/<token>` instead
 (`core/web/http.py`), which streams it from `stream_export` as it is written. The token names
-the export request and is signed (HMAC-SHA256) with the server's secret (PORTAL_SECRET_KEY, or
-the data/secret.key file made once); it expires after DOWNLOAD_LINK_MINUTES and is bound to the
+the export request and is signed (HMAC-SHA256) with the server's secret
+(`core.platform.secret_key`); it expires after DOWNLOAD_LINK_MINUTES and is bound to the
 signed-in browser session that asked for it, so a copied link is worthless to anyone else, and
 signing out ends it.
 """
@@ -12,14 +12,11 @@ signing out ends it.
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime as dt
 import hashlib
 import hmac
 import json
 import os
-import secrets
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -30,15 +27,12 @@ from core.exports.request import ExportPlan, ExportRequest, _validate
 from core.exports.streaming import stream_writes
 from core.identity import auth
 from core.identity.auth import CurrentUser, require_account
-from core.platform import clock
-from core.platform.config import ROOT
+from core.platform import clock, secret_key
 from core.platform.db import Database
 from core.platform.errors import PortalError
 
 STREAM_ABOVE_ROWS = 20_000
 DOWNLOAD_LINK_MINUTES = 10
-SECRET_ENV = "PORTAL_SECRET_KEY"
-SECRET_FILE = ROOT / "data" / "secret.key"
 
 
 class DownloadLinkInvalid(PortalError):
@@ -59,32 +53,6 @@ def streams(rows: int) -> bool:
     return rows > (int(configured) if configured.isdigit() else STREAM_ABOVE_ROWS)
 
 
-def _secret_key() -> bytes:
-    """PORTAL_SECRET_KEY, or else a random key made once for this installation and kept in
-    data/secret.key (readable by its owner only). Several app servers share the variable."""
-    configured = os.environ.get(SECRET_ENV, "").strip()
-    if configured:
-        return configured.encode()
-    try:
-        key = SECRET_FILE.read_bytes().strip()
-        if key:
-            return key
-    except FileNotFoundError:
-        pass
-    # Written whole under a temporary name, then linked into place: a process starting at the
-    # same moment either makes the link first or reads the other's complete key.
-    SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
-    fd, draft = tempfile.mkstemp(dir=SECRET_FILE.parent, prefix=".secret-")  # mode 0600
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(secrets.token_hex(32).encode())
-        with contextlib.suppress(FileExistsError):
-            os.link(draft, SECRET_FILE)
-    finally:
-        os.unlink(draft)
-    return SECRET_FILE.read_bytes().strip()
-
-
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -94,7 +62,7 @@ def _unb64(text: str) -> bytes:
 
 
 def _signature(body: str) -> str:
-    return _b64(hmac.new(_secret_key(), body.encode("ascii"), hashlib.sha256).digest())
+    return _b64(hmac.new(secret_key.secret_key(), body.encode("ascii"), hashlib.sha256).digest())
 
 
 def download_token(

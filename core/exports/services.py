@@ -1,9 +1,9 @@
 """The export use cases: what the page offers (`export_options`), what a file will be before it
 is written (`plan_export`, `xlsx_problem`), the file itself (`write_export`, `export_bytes`),
-its SQL for the benchmark (`export_sql`), and the account's PDF report (`report_figures`,
-`report_pdf`). Each opens one transaction and checks the actor first (`core.exports.access`).
-The export page and `python -m core export` both call `write_export`, so the files are the
-same whichever way they are made.
+its SQL for the benchmark (`export_sql`), the account's PDF report (`report_figures`,
+`report_pdf`) and one invoice as a PDF (`invoice_pdf`). Each opens one transaction and checks
+the actor first (`core.exports.access`). The export page and `python -m core export` both call
+`write_export`, so the files are the same whichever way they are made.
 """
 
 from __future__ import annotations
@@ -308,3 +308,22 @@ def report_pdf(
 ) -> report.RenderedReport:
     """The account's PDF report, checked and rendered (the file of an export of REPORT)."""
     return report.render(report_figures(db, actor, account_id, now=now), lang)
+
+
+def invoice_pdf(
+    db: Database,
+    actor: CurrentUser | None,
+    number: str,
+    account_id: int | None = None,
+    *,
+    lang: str = "en",
+    now: dt.datetime | None = None,
+) -> invoices.InvoiceFile:
+    """One of the account's own invoices as a PDF, for its owner (or an admin), while the
+    account's data may be exported (`open_for_export`: active, scheduled, or ended within the
+    export window). Another account's invoice number is not found. The pages offer the same
+    file through a streamed link (`core.exports.links.download_token` of an `invoice`
+    request), which runs this same code when it is opened."""
+    request = ExportRequest(INVOICE, "pdf", invoice=number)
+    content, result = export_bytes(db, actor, request, account_id, lang=lang, now=now)
+    return invoices.InvoiceFile(result.file_name, content)

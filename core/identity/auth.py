@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.identity.passwords import DUMMY_HASH, verify_password
-from core.platform import clock
+from core.platform import clock, secret_key
 from core.platform.config import Settings, load_settings
 from core.platform.db import Database
 from core.platform.errors import (
@@ -254,9 +254,7 @@ def _record_failure(
 def _email_digest(email: str) -> str:
     """HMAC-SHA256 of the normalised address with the server's secret: the same address gives
     the same digest on every app server, and the digest alone names nobody."""
-    from core.exports import _secret_key  # the download links' secret; a late import, no cycle
-
-    return hmac.new(_secret_key(), email.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(secret_key.secret_key(), email.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _erased(s: Session, email: str, today: dt.date) -> ErasedSignIn | None:

@@ -20,7 +20,7 @@ from core.platform.models import (
     SupportRequest,
     SurveyAnswer,
 )
-from core.retention import cancellation
+from core.retention import cancellation, custom_plan
 from core.retention.cancellation import Consents, PlanConfig, Survey
 from tests import factories
 from tests.conftest import NOW
@@ -194,6 +194,8 @@ def test_custom_plans_start_at_98_dollars_and_refuse_impossible_sizes():
     assert cancellation.price_custom_plan(PlanConfig(searches=150)) == 9800 + 600  # whole steps
     for bad in (PlanConfig(seats=26), PlanConfig(searches=-1), PlanConfig(unlocks=10**9)):
         with pytest.raises(InvalidInput):
+            custom_plan.validate_plan(bad)
+        with pytest.raises(ValueError):
             cancellation.price_custom_plan(bad)
 
 

@@ -56,7 +56,7 @@ from core.retention.way_back import (  # noqa: F401
     undo_in,
 )
 from core.rules import billing
-from core.rules.pricing import PlanConfig, price_custom_plan, validate_plan  # noqa: F401
+from core.rules.pricing import PlanConfig, price_custom_plan  # noqa: F401
 from core.rules.vocabulary import (
     ACTION_CANCELLATION_SCHEDULED,
     OFFER_KIND_CUSTOM_PLAN,

@@ -23,7 +23,7 @@ from core.customers.customer_desk import PlanRequest, parse
 from core.identity.auth import CurrentUser, require_customer
 from core.platform import audit, clock
 from core.platform.db import Database
-from core.platform.errors import NotAuthorized
+from core.platform.errors import InvalidInput, NotAuthorized
 from core.platform.models import CancellationFlow, RetentionOffer, SupportRequest, User
 from core.retention.records import FlowClosed, _offer_facts, _step, _subscription
 
@@ -36,7 +36,6 @@ from core.rules.pricing import (  # noqa: F401
     PlanUnit,
     plan_problems,
     price_custom_plan,
-    validate_plan,
 )
 from core.rules.vocabulary import (
     ACTION_CUSTOM_PLAN_REQUESTED,
@@ -58,6 +57,14 @@ class PlanStart:
 
     config: PlanConfig
     seats_in_use: int
+
+
+def validate_plan(config: PlanConfig, seats_in_use: int = 0) -> None:
+    """Refuse a plan that `plan_problems` finds fault with, naming the first value's range."""
+    problems = plan_problems(config, seats_in_use)
+    if problems:
+        first = problems[0]
+        raise InvalidInput("cancel.error.plan_range", least=first.least, most=first.most)
 
 
 def plan_start(db: Database, actor: CurrentUser | None) -> PlanStart:

@@ -9,8 +9,6 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from core.platform.errors import InvalidInput
-
 CUSTOM_PLAN_FLOOR_CENTS = 9800  # the base price: no custom plan costs less, per month
 CURRENCY = "USD"
 
@@ -73,18 +71,12 @@ def plan_problems(config: PlanConfig, seats_in_use: int = 0) -> tuple[PlanProble
     return tuple(out)
 
 
-def validate_plan(config: PlanConfig, seats_in_use: int = 0) -> None:
-    """Refuse a plan that `plan_problems` finds fault with, naming the first value's range."""
-    problems = plan_problems(config, seats_in_use)
-    if problems:
-        first = problems[0]
-        raise InvalidInput("cancel.error.plan_range", least=first.least, most=first.most)
-
-
 def price_custom_plan(config: PlanConfig, seats_in_use: int = 0) -> int:
     """Monthly price in cents: the floor for the base, plus each step above what the base
-    includes (whole steps, rounded up). Refuses a plan it cannot hold (`validate_plan`)."""
-    validate_plan(config, seats_in_use)
+    includes (whole steps, rounded up). A plan out of range is a caller's mistake (a request is
+    checked first, with `core.retention.custom_plan.validate_plan`): ValueError."""
+    if plan_problems(config, seats_in_use):
+        raise ValueError(f"no custom plan holds {config} with {seats_in_use} seats in use")
     price = CUSTOM_PLAN_FLOOR_CENTS
     for unit in UNITS:
         extra = max(0, getattr(config, unit.name) - unit.included)

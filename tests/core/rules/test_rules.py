@@ -8,6 +8,7 @@ import pytest
 
 from core.platform import i18n
 from core.platform.errors import InvalidInput
+from core.retention import custom_plan
 from core.rules import billing, pricing, vocabulary
 from core.rules.pricing import CUSTOM_PLAN_FLOOR_CENTS, PlanConfig, PlanProblem
 from core.rules.vocabulary import TENURE_BANDS, tenure_band
@@ -68,20 +69,20 @@ def test_seats_below_the_users_in_use_are_refused_with_the_catalog_message():
     config = PlanConfig(seats=2)
     assert pricing.plan_problems(config, seats_in_use=3) == (PlanProblem("seats", 3, 25),)
     with pytest.raises(InvalidInput) as refused:
-        pricing.validate_plan(config, seats_in_use=3)
+        custom_plan.validate_plan(config, seats_in_use=3)
     assert refused.value.key == "cancel.error.plan_range"
     assert refused.value.params == {"least": 3, "most": 25}
     for lang in i18n.LANGUAGES:
         message = i18n.t(refused.value.key, lang, **refused.value.params)
         assert "3" in message and "25" in message
-    with pytest.raises(InvalidInput):
+    with pytest.raises(ValueError):
         pricing.price_custom_plan(config, seats_in_use=3)
     assert pricing.price_custom_plan(PlanConfig(seats=3), seats_in_use=3) == 9800 + 2 * 1500
 
 
 def test_a_plan_needs_at_least_one_seat_whatever_is_in_use():
     assert pricing.plan_problems(PlanConfig(seats=0)) == (PlanProblem("seats", 1, 25),)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(ValueError):
         pricing.price_custom_plan(PlanConfig(seats=0))
 
 
@@ -93,6 +94,8 @@ def test_values_must_be_whole_numbers_in_range():
         PlanConfig(campaigns=True),
     ):  # type: ignore[arg-type]
         with pytest.raises(InvalidInput):
+            custom_plan.validate_plan(bad)
+        with pytest.raises(ValueError):
             pricing.price_custom_plan(bad)
 
 

@@ -27,7 +27,6 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from core import support_desk
-from core.customers import messages as support
 from core.documents import receipt
 from core.exports import unprotect
 from core.identity import auth
@@ -223,7 +222,7 @@ def test_the_corpus_in_the_survey_is_stored_exactly_or_refused_and_reads_back_in
             assert row[key][:1] not in ("=", "+", "-", "@", "\t", "\r", "\n"), row[key][:20]
 
 
-def test_the_corpus_in_the_contact_form_and_the_custom_plan_note(db, shop):
+def test_the_corpus_in_the_messages_to_customer_service(db, shop):
     _alice, users = shop
     customer, boss = users["alice"], users["boss"]
     problems = Problems()
@@ -231,7 +230,10 @@ def test_the_corpus_in_the_contact_form_and_the_custom_plan_note(db, shop):
     for entry in CORPUS:
         for what, send in (
             ("contact", lambda t=entry.text: cancellation.contact_support(db, customer, t)),
-            ("note", lambda t=entry.text: support.request_custom_plan(db, customer, t)),
+            (
+                "other",
+                lambda t=entry.text: cancellation.contact_support(db, customer, t, kind="other"),
+            ),
         ):
             before = count(db, SupportRequest)
             number, refused = attempt(problems, entry, what, send)
@@ -247,7 +249,7 @@ def test_the_corpus_in_the_contact_form_and_the_custom_plan_note(db, shop):
     # what support reads is what the customer wrote
     shown = {
         r.id: r.message
-        for kind in ("undo_cancellation", "custom_plan")
+        for kind in ("undo_cancellation", "other")
         for r in support_desk.requests(db, boss, kind)
     }
     assert shown == stored

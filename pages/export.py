@@ -1,6 +1,5 @@
 """Export data: search results, influencer data, the PDF report and one archive of all of it."""
 
-import datetime as dt
 from collections.abc import Callable
 
 import streamlit as st
@@ -9,6 +8,7 @@ from core import exports
 from core.customers import accounts
 from core.exports import ExportPlan, ExportRequest
 from core.exports.request import ExportOptions
+from core.platform import clock
 from core.platform.errors import PortalError
 from core.platform.i18n import fmt_number
 from core.platform.models import STATUS_ENDED, STATUS_SCHEDULED
@@ -89,7 +89,7 @@ def prepare(ctx: PageContext, request: ExportRequest, slot: str, account_id: int
         "lang": ctx.lang,
         "content": content,
         "result": result,
-        "at": dt.datetime.now(dt.UTC),
+        "at": clock.now(),
     }
 
 

@@ -9,9 +9,9 @@ from core import exports
 from core.identity import auth
 from core.insights import analytics
 from core.insights.analytics import Filters, Insights
+from core.platform import clock
 from core.platform.errors import PortalError
 from core.platform.i18n import fmt_datetime, fmt_money_short, fmt_number, fmt_percent
-from core.rules import billing
 from pages.components import plots
 from pages.components.text import md
 from pages.shell.context import PageContext
@@ -86,14 +86,12 @@ def filter_bar(
     today: dt.date,
 ) -> Filters:
     """The dates, plans, countries and tenures picked; an empty choice means all."""
-    earliest = billing.add_months(today, -24)
-    default_start = max(options.first_day or today, earliest) if options.first_day else earliest
     f1, f2 = st.columns(2)
     f3, f4 = st.columns(2)
     picked = f1.date_input(
         ctx.t("insights.filter.dates"),
-        value=(min(default_start, today), today),
-        min_value=dt.date(2000, 1, 1),
+        value=analytics.default_range(options.first_day, today),
+        min_value=analytics.FIRST_DAY,
         max_value=today,
         format="DD/MM/YYYY" if ctx.lang == "it" else "MM/DD/YYYY",
         key="insights_dates",
@@ -125,10 +123,7 @@ def filter_bar(
         select_all=False,
         key="insights_tenures",
     )
-    dates = tuple(picked) if isinstance(picked, tuple | list) else (picked,)
-    start = dates[0] if dates else None
-    end = dates[1] if len(dates) > 1 else start
-    return Filters(start, end, tuple(plans), tuple(countries), tuple(tenures))
+    return Filters.chosen(picked, plans, countries, tenures)
 
 
 def figure_cards(ctx: PageContext, fig: analytics.Figures) -> None:
@@ -356,7 +351,7 @@ def render(ctx: PageContext) -> None:
 
     options = analytics.filter_options(ctx.db, ctx.user)
     plan_names = dict(options.plans)
-    today = dt.datetime.now(dt.UTC).date()
+    today = clock.today()
     filters = filter_bar(ctx, options, plan_names, today)
     granularity = st.session_state.get("insights_granularity") or "month"
     try:

@@ -10,6 +10,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from core import support_desk
 from core.jobs import lifecycle
+from core.platform import clock
 from core.platform.errors import PortalError
 from core.platform.i18n import fmt_datetime, fmt_money, fmt_number, locale_of
 from core.platform.models import STATUS_SCHEDULED
@@ -19,7 +20,6 @@ from pages.components.text import md
 from pages.shell.context import PageContext
 
 SECTIONS = ("scheduled", "undo", "custom_plan", "ended", "audit")
-DEMO_CLOCK_DAYS = 31  # preset: past the end of every monthly billing cycle
 
 
 def when(ctx: PageContext, value: dt.datetime | None) -> str:
@@ -44,7 +44,6 @@ def configuration(ctx: PageContext, request: Request) -> str:
     return " · ".join(
         f"{ctx.t(f'offer.unit.{name}')}: {fmt_number(value, ctx.lang)}"
         for name, value in request.configuration.items()
-        if name in ("searches", "unlocks", "seats", "campaigns")
     )
 
 
@@ -91,7 +90,7 @@ def undo_button(
 def reactivate_button(
     ctx: PageContext, key: str, account_id: int, company: str, until: dt.date
 ) -> None:
-    today = dt.datetime.now(dt.UTC).date()
+    today = clock.today()
     target = ("reactivate", account_id, company, until)
     chosen = confirm_button(
         ctx,
@@ -294,7 +293,6 @@ def scheduled_section(ctx: PageContext) -> None:
 
 def ended_section(ctx: PageContext) -> None:
     st.caption(ctx.t("support.ended_help"))
-    today = dt.datetime.now(dt.UTC).date()
     ended = support_desk.reactivation_window(ctx.db, ctx.user, settings=ctx.settings)
     if not ended:
         st.info(ctx.t("support.none_ended"), icon=":material/inbox:")
@@ -305,7 +303,7 @@ def ended_section(ctx: PageContext) -> None:
             md(e.plan_name),
             ctx.t("desk.ended_on", date=e.ended_on),
             ctx.t("desk.until", date=e.reactivate_until),
-            counted(ctx, "desk.days_left", (e.reactivate_until - today).days),
+            counted(ctx, "desk.days_left", e.days_left),
             counted(ctx, "desk.reactivation_requests", e.open_reactivation_requests)
             if e.open_reactivation_requests
             else "",
@@ -347,14 +345,7 @@ def audit_query(ctx: PageContext) -> AuditQuery:
         key="audit_account",
     )
     who = a4.text_input(ctx.t("support.audit.actor"), max_chars=254, key="audit_actor")
-    dates = tuple(picked) if isinstance(picked, tuple | list) else (picked,)
-    return AuditQuery(
-        start=dates[0] if dates else None,
-        end=dates[-1] if dates else None,
-        actions=(action,) if action else (),
-        actor=who,
-        account=account_text,
-    )
+    return AuditQuery.chosen(picked, action, who, account_text)
 
 
 def audit_section(ctx: PageContext) -> None:
@@ -396,17 +387,17 @@ def demo_clock(ctx: PageContext) -> None:
     """Demo mode: run the lifecycle job as of a later day."""
     st.subheader(ctx.t("demo.clock"))
     st.caption(ctx.t("demo.clock_help"))
-    today = dt.datetime.now(dt.UTC).date()  # the lifecycle's clock: UTC, not the server's
+    today = clock.today()  # the lifecycle's clock: UTC, not the server's
     with st.form("demo_clock"):
         as_of = st.date_input(
             ctx.t("desk.clock.as_of"),
-            value=today + dt.timedelta(days=DEMO_CLOCK_DAYS),
+            value=lifecycle.demo_clock_preset(today),
             min_value=dt.date(2000, 1, 1),
             max_value=dt.date(2100, 1, 1),
             format="DD/MM/YYYY" if ctx.lang == "it" else "MM/DD/YYYY",
             key="demo_as_of",
         )
-        st.caption(ctx.t("desk.clock.today", today=today, days=DEMO_CLOCK_DAYS))
+        st.caption(ctx.t("desk.clock.today", today=today, days=lifecycle.DEMO_CLOCK_DAYS))
         if st.form_submit_button(ctx.t("demo.run"), icon=":material/fast_forward:"):
             try:
                 report = lifecycle.run_demo_clock(ctx.db, ctx.user, as_of, settings=ctx.settings)

@@ -304,6 +304,14 @@ def _run(
     return report
 
 
+DEMO_CLOCK_DAYS = 31  # the demo clock's preset: past the end of every monthly billing cycle
+
+
+def demo_clock_preset(today: dt.date) -> dt.date:
+    """The day the demo clock offers to run the job as of: `DEMO_CLOCK_DAYS` after today."""
+    return today + dt.timedelta(days=DEMO_CLOCK_DAYS)
+
+
 def run_demo_clock(
     db: Database,
     actor: CurrentUser | None,

@@ -22,6 +22,7 @@ from babel.numbers import format_currency
 
 from core.insights import analytics, frames
 from core.insights.analytics import GroupCounts, Insights, PriceBucket, Trend
+from core.platform import clock
 from core.platform.i18n import fmt_date, fmt_number, fmt_percent, locale_of
 from pages.components.text import md
 from pages.shell.context import PageContext
@@ -362,7 +363,7 @@ def show(ctx: PageContext, key: str, chart: Chart | None, file_stem: str) -> Non
     st.download_button(
         ctx.t("insights.download_csv"),
         data=frames.csv_bytes(chart.frame),
-        file_name=f"{file_stem}-{dt.datetime.now(dt.UTC):%Y-%m-%d}.csv",
+        file_name=f"{file_stem}-{clock.today().isoformat()}.csv",
         mime="text/csv",
         icon=":material/download:",
         key=f"csv_{key}",

@@ -8,8 +8,6 @@ texts are the demo's.
 
 from __future__ import annotations
 
-import string
-
 from core.rules.vocabulary import (
     OUTCOME_ABANDONED,
     OUTCOME_COMPLETED,
@@ -171,4 +169,3 @@ UNDO_MESSAGES = (
     "¿Podéis deshacer la cancelación? Fue un error.",
     "Clicked through by mistake, we want to keep the account.",
 )
-CONFIRMATION_ALPHABET = string.ascii_uppercase.replace("O", "").replace("I", "") + "23456789"

@@ -14,6 +14,7 @@ from typing import Any
 
 from core.platform import audit
 from core.platform.models import AuditEntry, SupportRequest
+from core.rules import numbers
 from core.rules.vocabulary import (
     ACTION_CANCELLATION_SCHEDULED,
     ACTION_CUSTOM_PLAN_REQUESTED,
@@ -28,7 +29,7 @@ from core.rules.vocabulary import (
 )
 
 from .accounts import AccountContext
-from .answers import CONFIRMATION_ALPHABET, UNDO_MESSAGES
+from .answers import UNDO_MESSAGES
 from .draft import Draft, Row, day_at
 
 
@@ -169,7 +170,7 @@ class Records:
 
     def confirmation_number(self) -> str:
         while True:
-            number = "CX-" + "".join(self.rng.choices(CONFIRMATION_ALPHABET, k=8))
+            number = numbers.confirmation_number(self.rng)
             if number not in self.draft.confirmations:
                 self.draft.confirmations.add(number)
                 return number

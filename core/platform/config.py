@@ -25,7 +25,6 @@ class Settings:
     max_failed_sign_ins: int = 5
     lockout_minutes: int = 15
     reactivation_months: int = 2
-    custom_plan_from_cents: int = 9800
     # After a subscription ends, its data can still be exported (read-only) for this many days,
     # counted from the day it ends (the EU Data Act's retrieval period is 30 days); 0: no window.
     export_days_after_end: int = 30

@@ -12,7 +12,6 @@ column `cancellation_flows.open_subscription_id` is set when a cancellation is s
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import uuid
 from dataclasses import dataclass
 
@@ -55,7 +54,7 @@ from core.retention.way_back import (  # noqa: F401
     resume,
     undo_in,
 )
-from core.rules import billing
+from core.rules import billing, numbers
 from core.rules.pricing import PlanConfig, price_custom_plan  # noqa: F401
 from core.rules.vocabulary import (
     ACTION_CANCELLATION_SCHEDULED,
@@ -481,7 +480,7 @@ def _schedule(
     flow.outcome = OUTCOME_COMPLETED
     flow.finished_at = now
     flow.effective_on = sub.current_period_end
-    flow.confirmation_number = "CX-" + secrets.token_hex(4).upper()
+    flow.confirmation_number = numbers.confirmation_number()
     before = {"status": sub.status}
     sub.status = STATUS_SCHEDULED
     sub.cancel_requested_at = now

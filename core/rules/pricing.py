@@ -1,7 +1,8 @@
-"""The custom plan's rules: what it holds, the values it may take, and what it costs per month
-($98 for the base, plus whole steps of each unit above what the base includes). The
-configurator, the use cases of `core.retention.custom_plan`, the support desk and the demo
-generator all price and check a plan here."""
+"""What is sold and at what price: the plans of the catalogue (`PLANS`: monthly price and
+limits per billing cycle) and the custom plan: what it holds, the values it may take, and what
+it costs per month ($98 for the base, plus whole steps of each unit above what the base
+includes). The configurator, the use cases of `core.retention.custom_plan`, the support desk
+and the demo generator all price and check a plan here."""
 
 from __future__ import annotations
 
@@ -11,6 +12,28 @@ from typing import Any
 
 CUSTOM_PLAN_FLOOR_CENTS = 9800  # the base price: no custom plan costs less, per month
 CURRENCY = "USD"
+
+
+@dataclass(frozen=True)
+class PlanSpec:
+    """One plan of the catalogue: monthly price in cents and the limits per billing cycle."""
+
+    code: str
+    name: str
+    monthly_price_cents: int
+    searches_limit: int
+    unlocks_limit: int
+    seats_limit: int
+    campaigns_limit: int
+    lists_limit: int
+
+
+PLANS = (
+    PlanSpec("starter", "Starter", 9800, 100, 50, 1, 2, 5),
+    PlanSpec("growth", "Growth", 24900, 500, 300, 3, 5, 20),
+    PlanSpec("pro", "Pro", 49900, 2000, 1000, 10, 20, 100),
+    PlanSpec("enterprise", "Enterprise", 129900, 10000, 5000, 50, 100, 500),
+)
 
 
 @dataclass(frozen=True)

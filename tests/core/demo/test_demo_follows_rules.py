@@ -4,6 +4,7 @@ insights a presenter shows on demo data are the ones live flows would give."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 
 import pytest
@@ -26,7 +27,7 @@ from core.platform.models import (
     SurveyAnswer,
     User,
 )
-from core.rules import billing, vocabulary
+from core.rules import billing, numbers, vocabulary
 from core.rules.pricing import CUSTOM_PLAN_FLOOR_CENTS, PlanConfig, plan_problems, price_custom_plan
 from core.rules.vocabulary import (
     FINISHED_OUTCOMES,
@@ -183,3 +184,13 @@ def test_the_demo_weighs_every_reason_of_the_survey() -> None:
         assert answers.FOLLOW_UPS[reason] and answers.COMMENTS[reason]
         assert len(answers.SATISFACTION_WEIGHTS[reason]) == 5
     assert set(answers.OUTCOMES) <= set(FINISHED_OUTCOMES)
+
+
+def test_every_confirmation_number_has_the_live_shape(seeded: Database) -> None:
+    shape = re.compile(
+        re.escape(numbers.CONFIRMATION_PREFIX)
+        + f"[{re.escape(numbers.CONFIRMATION_ALPHABET)}]{{{numbers.CONFIRMATION_LENGTH}}}"
+    )
+    confirmed = [f.confirmation_number for f in _all(seeded, CancellationFlow)]
+    confirmed = [n for n in confirmed if n is not None]
+    assert confirmed and all(shape.fullmatch(n) for n in confirmed), confirmed[:5]

@@ -138,3 +138,18 @@ def test_the_vocabulary_is_consistent():
     bits = [vocabulary.stage_bit(steps[0]) for _stage, steps in vocabulary.FUNNEL]
     assert bits == [1, 2, 4, 8, 16]
     assert vocabulary.stage_bit("offer_shown") == 0
+
+
+def test_confirmation_numbers_are_read_out_without_doubt():
+    import random
+    import re
+
+    from core.rules import numbers
+
+    shape = re.compile(r"CX-[A-HJ-NP-Z2-9]{8}")
+    drawn = {numbers.confirmation_number() for _ in range(500)}
+    assert len(drawn) == 500 and all(shape.fullmatch(n) for n in drawn)
+    assert not any(c in n[3:] for n in drawn for c in "01IO")
+    # the demo's seeded generator gives the same numbers for the same seed
+    first = [numbers.confirmation_number(random.Random(7)) for _ in range(3)]
+    assert first == [numbers.confirmation_number(random.Random(7)) for _ in range(3)]

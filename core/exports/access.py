@@ -53,11 +53,10 @@ def open_for_export(
         settings = load_settings()
         ended_on, last_day = export_dates(sub, settings)
         if clock.now(now).date() > last_day:
-            deleted = billing.data_deletion_date(ended_on, settings.reactivation_months)
             raise ExportWindowClosed(
                 ended=ended_on,
                 last_day=last_day,
-                until=deleted - dt.timedelta(days=1),
+                until=billing.last_reactivation_day(ended_on, settings.reactivation_months),
             )
     return account, sub
 

@@ -13,7 +13,6 @@ why, in the reader's language, and no data.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import html
 import unicodedata
 from functools import cache
@@ -27,6 +26,7 @@ from starlette.routing import Route
 from core.exports import links
 from core.identity import auth
 from core.insights import analytics
+from core.platform import clock
 from core.platform.config import LANGUAGE_COOKIE, load_settings
 from core.platform.db import Database, open_database
 from core.platform.errors import DatabaseUnavailable, PortalError
@@ -134,7 +134,7 @@ def download_route(request: Request) -> Response:
             answers_lang = normalise_language(answers.lang)
             chunks = analytics.stream_answers(db, answers.user, answers.filters, answers_lang)
             mime = "text/csv"
-            file_name = analytics.answers_file_name(dt.datetime.now(dt.UTC).date())
+            file_name = analytics.answers_file_name(clock.today())
         else:
             grant = links.open_download(db, token, session)
             plan = grant.plan

@@ -76,6 +76,44 @@ def test_no_import_cycle_between_modules_or_between_packages():
     assert find_cycle(by_package) is None, find_cycle(by_package)
 
 
+# core's packages from the bottom up, as the README's Layout lists them: each imports only
+# packages before it
+LAYERS = (
+    "rules",
+    "platform",
+    "identity",
+    "customers",
+    "retention",
+    "documents",
+    "exports",
+    "jobs",
+    "insights",
+    "support_desk",
+    "demo",
+    "web",
+)
+
+
+def test_each_package_imports_only_the_packages_below_it():
+    assert set(LAYERS) == {p.parent.name for p in CORE.glob("*/__init__.py")}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout") :]
+    listed = [line.split()[0].rstrip("/") for line in layout.splitlines() if line[:2] == "  "]
+    assert [name for name in listed if name in LAYERS] == list(LAYERS)
+    known = modules()
+    wrong = set()
+    for module, path in known.items():
+        for target in imports(path, known):
+            below = LAYERS[: LAYERS.index(package(module))] if package(module) else LAYERS
+            if (
+                package(target)
+                and package(target) != package(module)
+                and (package(target) not in below)
+            ):
+                wrong.add(f"{module} -> {target}")
+    assert not wrong, sorted(wrong)
+
+
 def test_the_cycle_finder_finds_a_cycle():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None

@@ -56,7 +56,7 @@ def contact_form(ctx: PageContext, key: str) -> None:
 def receipt_bytes(ctx: PageContext, info: cancellation.Scheduled) -> bytes:
     """The receipt, made once per cancellation and language in this browser session: the
     bytes go to the button (a callable there loses its file to other sessions' clean-ups,
-    see tests/test_download_buttons.py)."""
+    see tests/pages/test_download_buttons.py)."""
     key = (info.confirmation_number, ctx.lang)
     kept = st.session_state.get("receipt_pdf")
     if not kept or kept[0] != key:

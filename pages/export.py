@@ -40,7 +40,7 @@ def streamed_link(
     """A link that streams the file from the server while it is written (`/download/<token>`,
     core/web/http.py). Not a download button: Streamlit keeps a button's file in the server's
     memory for the session, and a file made when the button is clicked can be deleted by another
-    session's clean-up before the browser fetches it (tests/test_download_buttons.py)."""
+    session's clean-up before the browser fetches it (tests/pages/test_download_buttons.py)."""
     token = exports.download_token(ctx.db, ctx.user, request, lang=ctx.lang)
     st.caption(ctx.t(note, minutes=n(ctx, exports.DOWNLOAD_LINK_MINUTES), **params))
     st.link_button(label, f"/download/{token}", type="primary", icon=":material/download:", key=key)

@@ -370,7 +370,7 @@ class CancellationFlow(Base):
     monthly_revenue_cents: Mapped[int] = mapped_column(Integer, default=0)
     # Facts the churn insights count (core.insights.analytics), copied here from the flow's survey
     # answer, retention offer and steps by the code that writes those, in the same transaction;
-    # the database's triggers add them up in InsightTotal (tests/test_insight_facts.py checks
+    # the database's triggers add them up in InsightTotal (tests/core/insights/test_insight_facts.py checks
     # both).
     survey: Mapped[str] = mapped_column(  # none / answered / skipped
         String(10), default=SURVEY_NONE, server_default=SURVEY_NONE

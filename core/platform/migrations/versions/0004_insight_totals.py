@@ -18,7 +18,7 @@ The database keeps the totals itself: row triggers on `cancellation_flows` and
 `survey_answers` take the old row's counts out and put the new row's in (an UPSERT per grain),
 in the same transaction as the write, whichever code writes (the cancellation flow, support,
 the lifecycle job's bulk UPDATE, the seed's bulk INSERT, a hand-made fix in psql). The same
-counts are spelled out here once for SQLite and PostgreSQL (`TALLIES`); `tests/test_insight_facts.py`
+counts are spelled out here once for SQLite and PostgreSQL (`TALLIES`); `tests/core/insights/test_insight_facts.py`
 works the totals out again from the flows after every writer and compares.
 
 Existing rows are added up by one INSERT ... SELECT per grain and country level. The covering

@@ -229,8 +229,11 @@ def requests(
 
 
 def _units(value: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A custom plan's configuration: its units' values, as stored (None if there is none)."""
-    return {k: v for k, v in value.items() if k in UNIT_NAMES} or None if value else None
+    """A custom plan's configuration: its units' values as stored, in the configurator's order
+    of the units (None if there is none)."""
+    if not value:
+        return None
+    return {name: value[name] for name in UNIT_NAMES if name in value} or None
 
 
 def _request_configuration(request: SupportRequest) -> dict[str, Any] | None:

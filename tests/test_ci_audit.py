@@ -9,7 +9,7 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from tests.conftest import ROOT
+from tests.support.env import ROOT
 
 REPORT = ROOT / ".ci" / "audit_report.py"
 

@@ -7,7 +7,7 @@ import ast
 from collections import defaultdict
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.support.env import ROOT
 
 CORE = ROOT / "core"
 MAX_LINES = 600

@@ -449,8 +449,8 @@ async def run_load(
 
 
 def main(argv: list[str] | None = None) -> int:
-    from tests.conftest import reset_postgres
     from tests.e2e.conftest import running_server
+    from tests.support.env import reset_postgres
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=20)

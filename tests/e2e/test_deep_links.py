@@ -25,9 +25,9 @@ from core.platform.db import open_database
 from core.platform.i18n import fmt_money, t
 from core.platform.models import STATUS_ENDED, Subscription
 from pages.shell.router import SCREENS
-from tests import factories
 from tests.e2e import gallery
 from tests.e2e.conftest import ROOT, Server, _free_port
+from tests.support import factories
 
 ALICE = ("alice@example.com", "Lumière Srl")
 BOB = ("bob@example.com", "Bob Ltd")

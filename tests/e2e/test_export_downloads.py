@@ -15,7 +15,7 @@ from core import demo, exports
 from core.platform.db import open_database
 from tests.e2e.conftest import ROOT
 from tests.e2e.test_sign_in_overview import sign_in
-from tests.test_exports import parse
+from tests.support.exports import parse
 
 ARTIFACTS = ROOT / "test-artifacts"
 FORMAT_LABELS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "json": "JSON"}

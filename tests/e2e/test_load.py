@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 
 from core.platform.db import open_database
-from tests.conftest import PG_URL, reset_postgres
 from tests.e2e import load
 from tests.e2e.conftest import ROOT, running_server
+from tests.support.env import PG_URL, reset_postgres
 
 SESSIONS = 20
 

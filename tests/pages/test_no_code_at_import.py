@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pages.shell.router import SCREENS
-from tests.conftest import ROOT
+from tests.support.env import ROOT
 
 PAGES = ROOT / "pages"
 SCREEN_FILES = sorted(p for p in PAGES.glob("*.py") if p.name != "__init__.py")

@@ -15,8 +15,8 @@ from core.platform import i18n
 from core.platform.db import Database, open_database
 from core.platform.models import STATUS_ENDED, Subscription
 from pages.shell.router import SCREENS
-from tests import factories
-from tests.conftest import ROOT
+from tests.support import factories
+from tests.support.env import ROOT
 from tests.support.pages import open_page
 
 ALICE = ("alice@example.com", "Lumière Srl")

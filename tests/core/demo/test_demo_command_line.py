@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.support.env import ROOT
+
 HINT = (
     "The database has no accounts yet: run `python -m core demo seed` "
     "(or start the app in demo mode) to fill it with demo data."

@@ -45,7 +45,7 @@ from core.rules.vocabulary import (
     stage_bit,
     tenure_band,
 )
-from tests.conftest import NOW
+from tests.support.env import NOW
 
 ACTIONS = {value for name, value in vars(vocabulary).items() if name.startswith("ACTION_")}
 

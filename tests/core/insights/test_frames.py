@@ -14,7 +14,7 @@ import pytest
 
 from core.exports import unprotect
 from core.insights import analytics, frames
-from tests.hostile.corpus import CORPUS, ids
+from tests.support.hostile import CORPUS, ids
 
 HEADER = ["=label", "n", "x", "share"]
 ROWS = [

@@ -10,8 +10,8 @@ from core.identity import auth
 from core.jobs import lifecycle
 from core.platform.config import Settings
 from core.platform.models import UserSession
-from tests import factories
-from tests.conftest import NOW
+from tests.support import factories
+from tests.support.env import NOW
 
 DAYS = Settings().session_days
 

@@ -12,8 +12,7 @@ from playwright.sync_api import expect
 
 from core.platform.i18n import fmt_date, t
 from tests.e2e.conftest import ROOT
-from tests.e2e.test_cancellation_flow import open_cancel_page
-from tests.e2e.test_sign_in_overview import account_show, sign_in
+from tests.support.browser import account_show, open_cancel_page, sign_in
 
 
 def cancel_with_a_comment(page, server, comment: str) -> None:

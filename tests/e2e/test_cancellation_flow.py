@@ -13,17 +13,7 @@ from pypdf import PdfReader
 from core.platform.i18n import fmt_date, fmt_money, fmt_number, t
 from core.retention import cancellation
 from tests.e2e.conftest import ROOT
-from tests.e2e.test_sign_in_overview import account_show, sign_in
-
-
-def open_cancel_page(page, server) -> None:
-    """Sign in as the demo customer (Italian) and open the page by its link (the navigation
-    and the overview both have one; the first is taken, both lead to the same page)."""
-    sign_in(page, server, "customer@demo.test", "demo-customer", "Accedi")
-    link = page.get_by_role("link", name="Annulla abbonamento", exact=True).first
-    expect(link).to_be_visible()
-    link.click()
-    expect(page.get_by_role("heading", name="Annulla abbonamento", exact=True)).to_be_visible()
+from tests.support.browser import account_show, open_cancel_page
 
 
 def test_the_demo_customer_cancels_in_italian_and_keeps_the_receipt(own_server, page_for, tmp_path):

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from core import demo, exports
 from core.platform.db import open_database
 from tests.e2e.conftest import ROOT
-from tests.e2e.test_sign_in_overview import sign_in
+from tests.support.browser import sign_in
 from tests.support.exports import parse
 
 ARTIFACTS = ROOT / "test-artifacts"

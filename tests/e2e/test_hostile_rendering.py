@@ -15,7 +15,7 @@ from core.retention import cancellation
 from core.retention.cancellation import ALL_CONSENTS
 from tests.e2e.conftest import running_server
 from tests.e2e.gallery import settle
-from tests.e2e.test_sign_in_overview import sign_in
+from tests.support.browser import sign_in
 
 COMPANY = (
     "**Evil** _Co_ [x](http://127.0.0.1:9/p) ![i](http://127.0.0.1:9/i.png) <b>b</b> :red[r] "

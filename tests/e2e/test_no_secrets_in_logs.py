@@ -14,8 +14,7 @@ from sqlalchemy import select
 from core.platform.db import open_database
 from core.platform.models import AuditEntry, User, UserSession
 from tests.e2e.conftest import running_server
-from tests.e2e.test_cancellation_flow import open_cancel_page
-from tests.e2e.test_sign_in_overview import account_show, sign_in
+from tests.support.browser import account_show, open_cancel_page, sign_in
 
 
 @pytest.mark.parametrize("level", ["info", "debug"])

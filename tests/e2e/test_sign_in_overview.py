@@ -3,35 +3,13 @@ in English and Italian, reload and stay signed in, sign out; the admin sees the 
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
 
 from playwright.sync_api import expect
 
 from core.platform.i18n import fmt_date
 from tests.e2e.conftest import ROOT
-
-
-def account_show(server, email: str) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-m", "core", "account", "show", "--email", email, "--json"],
-        cwd=ROOT,
-        env={**os.environ, "PORTAL_DATABASE_URL": server.database_url},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(out.stdout)
-
-
-def sign_in(page, server, email: str, password: str, button: str) -> None:
-    page.goto(server.url)
-    page.get_by_role("textbox", name="Email", exact=True).fill(email)
-    page.get_by_role("textbox", name="Password", exact=True).fill(password)
-    page.get_by_role("button", name=button).click()
+from tests.support.browser import account_show, sign_in
 
 
 def test_demo_customer_reads_the_account_in_both_languages_and_stays_signed_in(server, page_for):

@@ -7,8 +7,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 from tests.support.env import ROOT
 
 TESTS = ROOT / "tests"
@@ -62,16 +60,13 @@ def is_test_module(module: str) -> bool:
     )
 
 
-@pytest.mark.parametrize(
-    "path",
-    python_files(TESTS, ROOT / "bench"),
-    ids=lambda p: p.relative_to(ROOT).as_posix(),
-)
-def test_no_module_imports_a_test_module_or_a_conftest(path):
-    wrong = sorted(name for name in imported(path) if is_test_module(name))
-    assert not wrong, (
-        f"{path.relative_to(ROOT)} imports {wrong}: move what is shared into tests/support/ "
-        "(helpers) or a conftest.py (fixtures)"
+def test_no_module_imports_a_test_module_or_a_conftest():
+    wrong = {
+        path.relative_to(ROOT).as_posix(): sorted(n for n in imported(path) if is_test_module(n))
+        for path in python_files(TESTS, ROOT / "bench")
+    }
+    assert {path: names for path, names in wrong.items() if names} == {}, (
+        "move what is shared into tests/support/ (helpers) or a conftest.py (fixtures)"
     )
 
 

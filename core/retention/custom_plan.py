@@ -114,7 +114,8 @@ def ask_for_plan(
     """
     actor = require_customer(actor)
     now = clock.now(now)
-    price = price_custom_plan(config)  # refuses what the plan cannot hold, before any write
+    validate_plan(config)  # refuses what no plan can hold, before any write
+    price = price_custom_plan(config)
     with db.transaction(write=True) as s:
         _subscription(s, actor.account_id, lock=True)  # one request at a time per account
         flow = None

@@ -7,8 +7,9 @@ from core.customers import accounts
 from core.documents import receipt
 from core.platform.errors import PortalError
 from core.platform.i18n import fmt_date, fmt_money
-from core.retention import cancellation, custom_plan
+from core.retention import cancellation, custom_plan, records, way_back
 from core.retention.cancellation import CONSENT, DECIDE, SURVEY, Consents, Survey
+from core.rules import vocabulary
 from pages.components.configurator import plan_configurator, pop_answer, show_request
 from pages.components.data_summary import show_counts
 from pages.components.resume import handle_click, resume_offer, show_answer
@@ -24,7 +25,7 @@ def fail(ctx: PageContext, exc: PortalError) -> None:
     st.error(ctx.t(exc.key, **exc.params), icon=":material/error:")
 
 
-def timeline(ctx: PageContext, dates: cancellation.Dates) -> None:
+def timeline(ctx: PageContext, dates: records.Dates) -> None:
     st.markdown(
         ctx.t(
             "cancel.timeline",
@@ -46,7 +47,7 @@ def contact_form(ctx: PageContext, key: str) -> None:
         )
         if st.form_submit_button(ctx.t("cancel.contact_send"), icon=":material/send:"):
             try:
-                number = cancellation.contact_support(ctx.db, ctx.user, message)
+                number = way_back.contact_support(ctx.db, ctx.user, message)
             except PortalError as exc:
                 fail(ctx, exc)
             else:
@@ -109,7 +110,7 @@ def before_start(ctx: PageContext, ov: accounts.AccountOverview) -> None:
     if request is not None:
         show_request(ctx, request, "plan")
     st.markdown(ctx.t("cancel.no_lock_in"))
-    dates = cancellation.dates_for(ov.period_end, ctx.settings)
+    dates = records.dates_for(ov.period_end, ctx.settings)
     with st.container(border=True):
         st.markdown(f"**{ctx.t('cancel.what_happens')}**")
         timeline(ctx, dates)
@@ -147,7 +148,7 @@ def survey_body(ctx: PageContext, flow_id: str) -> None:
         "<style>.st-key-survey_follow_up [data-testid='InputInstructions'],"
         ".st-key-survey_comment [data-testid='InputInstructions']{display:none}</style>"
     )
-    reasons = cancellation.REASONS
+    reasons = vocabulary.REASONS
     st.caption(ctx.t("survey.intro"))
     reason = st.radio(
         ctx.t("survey.reason"),

@@ -6,12 +6,12 @@ import streamlit as st
 from core.customers import accounts
 from core.identity import auth
 from core.platform.errors import PortalError
-from core.retention import cancellation
+from core.retention import records, way_back
 from pages.components.text import md
 from pages.shell.context import PageContext
 
 
-def what_is_kept(ctx: PageContext, dates: cancellation.Dates) -> None:
+def what_is_kept(ctx: PageContext, dates: records.Dates) -> None:
     with st.container(border=True):
         st.markdown(ctx.t("ended.body", date=dates.effective_on))
         st.markdown(ctx.t("ended.kept", deleted=dates.data_deleted_on))
@@ -37,9 +37,7 @@ def reactivation_form(ctx: PageContext) -> None:
         message = st.text_area(ctx.t("cancel.contact_message"), max_chars=2000)
         if st.form_submit_button(ctx.t("cancel.contact_send"), icon=":material/send:"):
             try:
-                number = cancellation.contact_support(
-                    ctx.db, ctx.user, message, kind="reactivation"
-                )
+                number = way_back.contact_support(ctx.db, ctx.user, message, kind="reactivation")
             except PortalError as exc:
                 st.error(ctx.t(exc.key, **exc.params))
             else:
@@ -48,7 +46,7 @@ def reactivation_form(ctx: PageContext) -> None:
 
 def render(ctx: PageContext) -> None:
     ov = accounts.overview(ctx.db, ctx.user, settings=ctx.settings)
-    dates = cancellation.dates_for(ov.period_end, ctx.settings)
+    dates = records.dates_for(ov.period_end, ctx.settings)
     st.title(ctx.t("ended.title"))
     st.caption(md(ov.company))
     what_is_kept(ctx, dates)

@@ -11,7 +11,7 @@ from core.exports.request import ExportOptions
 from core.platform import clock
 from core.platform.errors import PortalError
 from core.platform.i18n import fmt_number
-from core.platform.models import STATUS_ENDED, STATUS_SCHEDULED
+from core.rules.vocabulary import STATUS_ENDED, STATUS_SCHEDULED
 from pages.components.data_summary import show_counts
 from pages.components.downloads import PreparedFile, prepared_file, size_text
 from pages.components.invoice_links import invoice_download

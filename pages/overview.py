@@ -6,8 +6,8 @@ import streamlit as st
 
 from core.customers import accounts, customer_desk
 from core.platform.i18n import fmt_date, fmt_money, fmt_number
-from core.platform.models import STATUS_ACTIVE, STATUS_ENDED, STATUS_SCHEDULED
-from core.retention import cancellation, custom_plan
+from core.retention import custom_plan, records
+from core.rules.vocabulary import STATUS_ACTIVE, STATUS_ENDED, STATUS_SCHEDULED
 from pages.components import invoice_links
 from pages.components.configurator import plan_configurator, pop_answer, show_request
 from pages.components.resume import handle_click, resume_offer, show_answer
@@ -34,7 +34,7 @@ def status(ctx: PageContext, ov: accounts.AccountOverview) -> None:
         )
         with st.container(border=True, key="ov_resume_box"):  # the way back, next to the status
             st.markdown(f"**{ctx.t('journey.resume.title')}**")
-            resume_offer(ctx, cancellation.dates_for(ov.period_end, ctx.settings), "ov_resume")
+            resume_offer(ctx, records.dates_for(ov.period_end, ctx.settings), "ov_resume")
     elif ov.status == STATUS_ENDED:
         st.error(
             ctx.t("status.ended", date=ov.period_end, deleted=ov.data_deleted_on),

@@ -13,7 +13,7 @@ from core.jobs import lifecycle
 from core.platform import clock
 from core.platform.errors import PortalError
 from core.platform.i18n import fmt_datetime, fmt_money, fmt_number, locale_of
-from core.platform.models import STATUS_SCHEDULED
+from core.rules.vocabulary import STATUS_SCHEDULED
 from core.support_desk import AuditQuery, Request
 from pages.components.confirm import FLASH, act, confirm_button, pending_keys, show_flash
 from pages.components.text import md

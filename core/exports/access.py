@@ -17,8 +17,9 @@ from core.platform import clock
 from core.platform.config import Settings, load_settings
 from core.platform.db import Database
 from core.platform.errors import NotFound
-from core.platform.models import STATUS_ENDED, STATUS_PURGED, Account, Subscription, User
+from core.platform.models import Account, Subscription, User
 from core.rules import billing
+from core.rules.vocabulary import STATUS_ENDED, STATUS_PURGED
 
 
 def resolve_account_id(actor: CurrentUser | None, account_id: int | None) -> int:

@@ -13,8 +13,9 @@ from core.insights.buckets import utc_midnight
 from core.insights.filters import Filters, check
 from core.platform import clock
 from core.platform.db import Database
-from core.platform.models import SUBSCRIPTION_STATUSES, Account, Plan, Subscription
+from core.platform.models import Account, Plan, Subscription
 from core.rules import billing
+from core.rules.vocabulary import SUBSCRIPTION_STATUSES
 
 
 def _month_start(day: dt.date, months_back: int) -> dt.datetime:

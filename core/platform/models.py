@@ -27,16 +27,12 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-# The vocabulary is defined in core.rules (the models use some of it; the rest stays importable
-# from here for the readers of the models).
+# The vocabulary the tables are built on (column sets, defaults) is core.rules'.
 from core.rules.pricing import CUSTOM_PLAN_FLOOR_CENTS
-from core.rules.vocabulary import (  # noqa: F401
+from core.rules.vocabulary import (
     FUNNEL,
     OFFER_KIND_CUSTOM_PLAN,
     OFFER_NONE,
-    OFFER_OPENED,
-    OFFER_REQUESTED,
-    OFFER_SHOWN,
     OUTCOME_ABANDONED,
     OUTCOME_COMPLETED,
     OUTCOME_OPEN,
@@ -45,19 +41,9 @@ from core.rules.vocabulary import (  # noqa: F401
     OUTCOME_UNDONE,
     REASONS,
     REQUEST_OPEN,
-    ROLE_ADMIN,
     ROLE_CUSTOMER,
-    STAGE_BITS,
     STATUS_ACTIVE,
-    STATUS_ENDED,
-    STATUS_PURGED,
-    STATUS_SCHEDULED,
-    SUBSCRIPTION_STATUSES,
-    SURVEY_ANSWERED,
     SURVEY_NONE,
-    SURVEY_SKIPPED,
-    offer_state,
-    stage_bit,
 )
 
 NAMING = {
@@ -368,10 +354,10 @@ class CancellationFlow(Base):
     country: Mapped[str] = mapped_column(String(2), index=True)
     tenure_band: Mapped[str] = mapped_column(String(10), index=True)
     monthly_revenue_cents: Mapped[int] = mapped_column(Integer, default=0)
-    # Facts the churn insights count (core.insights.analytics), copied here from the flow's survey
-    # answer, retention offer and steps by the code that writes those, in the same transaction;
-    # the database's triggers add them up in InsightTotal (tests/core/insights/test_insight_facts.py checks
-    # both).
+    # Facts the churn insights count (core.insights), copied here from the flow's survey answer,
+    # retention offer and steps by the code that writes those, in the same transaction; the
+    # database's triggers add them up in InsightTotal (tests/core/insights/test_insight_facts.py
+    # checks both).
     survey: Mapped[str] = mapped_column(  # none / answered / skipped
         String(10), default=SURVEY_NONE, server_default=SURVEY_NONE
     )

@@ -34,7 +34,6 @@ from core.platform.models import (
     Subscription,
     SurveyAnswer,
 )
-from core.retention.custom_plan import request_plan  # noqa: F401
 from core.retention.records import (
     Dates,
     FlowClosed,
@@ -45,17 +44,7 @@ from core.retention.records import (
     _survey_facts,
     dates_for,
 )
-from core.retention.way_back import (  # noqa: F401
-    NotResumable,
-    Resumed,
-    ResumeTooLate,
-    contact_support,
-    reactivate_in,
-    resume,
-    undo_in,
-)
 from core.rules import billing, numbers
-from core.rules.pricing import PlanConfig, price_custom_plan  # noqa: F401
 from core.rules.vocabulary import (
     ACTION_CANCELLATION_SCHEDULED,
     OFFER_KIND_CUSTOM_PLAN,
@@ -70,9 +59,6 @@ from core.rules.vocabulary import (
     SURVEY_NONE,
     tenure_band,
 )
-
-# The names marked F401 above are defined elsewhere (the custom plan's request, the way back,
-# the plan's rules) and stay importable from here for the flow's callers.
 
 MAX_FOLLOW_UP = 200
 MAX_COMMENT = 1000

@@ -26,14 +26,10 @@ from core.platform.db import Database
 from core.platform.errors import InvalidInput, NotAuthorized
 from core.platform.models import CancellationFlow, RetentionOffer, SupportRequest, User
 from core.retention.records import FlowClosed, _offer_facts, _step, _subscription
-
-# The rules of the plan are core.rules.pricing's; these names stay importable from here.
-from core.rules.pricing import (  # noqa: F401
+from core.rules.pricing import (
     CUSTOM_PLAN_FLOOR_CENTS,
     UNITS,
     PlanConfig,
-    PlanProblem,
-    PlanUnit,
     plan_problems,
     price_custom_plan,
 )

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.customers.customer_desk import PlanRequest
 from core.platform.errors import PortalError
 from core.platform.i18n import fmt_money, fmt_number
 from core.retention import custom_plan
-from core.retention.custom_plan import UNITS, PlanConfig, PlanRequest
+from core.rules import pricing
+from core.rules.pricing import UNITS, PlanConfig
 from pages.shell.context import PageContext
 
 
@@ -80,7 +82,7 @@ def plan_configurator(ctx: PageContext, key: str, *, flow_id: str | None = None)
                 if unit.name == "seats" and start.seats_in_use > unit.least:
                     st.caption(ctx.t("journey.plan.seats_in_use", n=start.seats_in_use))
         config = PlanConfig(**{name: int(value) for name, value in values.items()})
-        problems = custom_plan.plan_problems(config, start.seats_in_use)
+        problems = pricing.plan_problems(config, start.seats_in_use)
         for problem in problems:
             st.error(
                 ctx.t(
@@ -94,7 +96,7 @@ def plan_configurator(ctx: PageContext, key: str, *, flow_id: str | None = None)
         if problems:
             st.warning(ctx.t("journey.plan.fix_first"), icon=":material/edit:")
         else:
-            price = custom_plan.price_custom_plan(config)
+            price = pricing.price_custom_plan(config)
             st.metric(
                 ctx.t("offer.price"), ctx.t("offer.per_month", price=money(ctx, price)), border=True
             )

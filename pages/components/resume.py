@@ -1,5 +1,5 @@
 """Resume my subscription: the customer's own way back from a scheduled cancellation, on the
-overview and on the cancellation page. One core call (`cancellation.resume`); its answer is
+overview and on the cancellation page. One core call (`way_back.resume`); its answer is
 shown after a rerun, on whichever page the customer is then on."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core.platform.errors import PortalError
-from core.retention import cancellation
-from core.retention.cancellation import Dates
+from core.retention import way_back
+from core.retention.records import Dates
 from pages.shell.context import PageContext
 
 ANSWER = "resumed"
@@ -27,7 +27,7 @@ def handle_click(ctx: PageContext, key: str) -> None:
     if not st.session_state.get(key):
         return
     try:
-        done = cancellation.resume(ctx.db, ctx.user)
+        done = way_back.resume(ctx.db, ctx.user)
     except PortalError as exc:
         st.error(ctx.t(exc.key, **exc.params), icon=":material/error:")
     else:

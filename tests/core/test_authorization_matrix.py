@@ -47,9 +47,10 @@ from core.platform.config import Settings
 from core.platform.db import Database, open_database
 from core.platform.errors import NotAuthorized, PortalError
 from core.platform.models import CancellationFlow, Subscription, SupportRequest, SurveyAnswer
-from core.retention import cancellation, custom_plan
-from core.retention.cancellation import ALL_CONSENTS, PlanConfig, Survey
+from core.retention import cancellation, custom_plan, way_back
+from core.retention.cancellation import ALL_CONSENTS, Survey
 from core.rules import billing
+from core.rules.pricing import PlanConfig
 from tests.support import factories
 from tests.support.env import NOW
 
@@ -98,9 +99,7 @@ def at_consent(shop: Shop) -> None:
 def scheduled(shop: Shop) -> None:
     at_consent(shop)
     cancellation.confirm(shop.db, shop.users["alice"], shop.flow_id, ALL_CONSENTS, now=NOW)
-    shop.request_id = cancellation.contact_support(
-        shop.db, shop.users["alice"], "undo please", now=NOW
-    )
+    shop.request_id = way_back.contact_support(shop.db, shop.users["alice"], "undo please", now=NOW)
 
 
 def ended(shop: Shop) -> None:
@@ -248,7 +247,7 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
     ),
     "way_back.resume": (
         scheduled,
-        lambda s, u: cancellation.resume(s.db, u, now=NOW),
+        lambda s, u: way_back.resume(s.db, u, now=NOW),
         CUSTOMER_SELF,
     ),
     "customer_desk.my_requests": (
@@ -278,7 +277,7 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
     ),
     "way_back.contact_support": (
         scheduled,
-        lambda s, u: cancellation.contact_support(s.db, u, "hello", now=NOW),
+        lambda s, u: way_back.contact_support(s.db, u, "hello", now=NOW),
         CUSTOMER_SELF,
     ),
     "receipt.receipt_pdf": (
@@ -288,10 +287,10 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
     ),
     "auth.set_language": (nothing, lambda s, u: auth.set_language(s.db, u, "it"), SIGNED_IN),
     # support actions and admin figures
-    "way_back.undo_in": (scheduled, lambda s, u: _in(s, cancellation.undo_in, u), ADMIN_ONLY),
+    "way_back.undo_in": (scheduled, lambda s, u: _in(s, way_back.undo_in, u), ADMIN_ONLY),
     "way_back.reactivate_in": (
         ended,
-        lambda s, u: _in(s, cancellation.reactivate_in, u, DEMO),
+        lambda s, u: _in(s, way_back.reactivate_in, u, DEMO),
         ADMIN_ONLY,
     ),
     "actions.undo": (

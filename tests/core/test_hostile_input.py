@@ -35,8 +35,9 @@ from core.platform import i18n
 from core.platform.config import Settings
 from core.platform.errors import InvalidCredentials, InvalidInput, PortalError
 from core.platform.models import SupportRequest, SurveyAnswer, User, UserSession
-from core.retention import cancellation
-from core.retention.cancellation import PlanConfig, Survey
+from core.retention import cancellation, custom_plan, records, way_back
+from core.retention.cancellation import Survey
+from core.rules.pricing import PlanConfig
 from tests.support import factories
 from tests.support.env import NOW
 from tests.support.hostile import CORPUS, Entry, by_family, sample
@@ -229,10 +230,10 @@ def test_the_corpus_in_the_messages_to_customer_service(db, shop):
     stored: dict[int, str] = {}
     for entry in CORPUS:
         for what, send in (
-            ("contact", lambda t=entry.text: cancellation.contact_support(db, customer, t)),
+            ("contact", lambda t=entry.text: way_back.contact_support(db, customer, t)),
             (
                 "other",
-                lambda t=entry.text: cancellation.contact_support(db, customer, t, kind="other"),
+                lambda t=entry.text: way_back.contact_support(db, customer, t, kind="other"),
             ),
         ):
             before = count(db, SupportRequest)
@@ -270,7 +271,7 @@ def test_impossible_custom_plans_are_refused_and_end_nothing(db, shop):
         for value in values:
             config = PlanConfig(**{field: value})
             with pytest.raises(InvalidInput) as err:
-                cancellation.request_plan(db, customer, flow.flow_id, config, now=NOW)
+                custom_plan.request_plan(db, customer, flow.flow_id, config, now=NOW)
             assert readable(err.value)
     state = cancellation.current(db, customer, now=NOW)
     assert state is not None and state.stage == cancellation.DECIDE  # still open, still there
@@ -325,7 +326,7 @@ def test_the_receipt_renders_any_company_name():
     takes most of a second, so a sample of every family (alternating the language) stands for
     the corpus here."""
     problems = Problems()
-    base = cancellation.dates_for(dt.date(2026, 12, 10))
+    base = records.dates_for(dt.date(2026, 12, 10))
     entries = [e for e in sample(1) + by_family("bidi")[:2] + by_family("control")[:3]]
     for i, entry in enumerate(e for e in entries if not e.has_surrogate):
         lang = i18n.LANGUAGES[i % 2]

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from core.platform.i18n import fmt_date, fmt_money, fmt_number, t
-from core.retention import cancellation
+from core.retention import records
 from tests.e2e.conftest import ROOT
 from tests.support.browser import account_show, open_cancel_page
 
@@ -21,7 +21,7 @@ def test_the_demo_customer_cancels_in_italian_and_keeps_the_receipt(own_server, 
     page = page_for("it-IT")
     open_cancel_page(page, server)
     end = dt.date.fromisoformat(account_show(server, "customer@demo.test")["period_end"])
-    dates = cancellation.dates_for(end)
+    dates = records.dates_for(end)
     expect(page.get_by_text(fmt_date(dates.data_deleted_on, "it")).first).to_be_visible()
     page.get_by_role("button", name="Inizia l'annullamento").click()
 

@@ -23,7 +23,8 @@ from sqlalchemy import update
 
 from core.platform.db import open_database
 from core.platform.i18n import fmt_money, t
-from core.platform.models import STATUS_ENDED, Subscription
+from core.platform.models import Subscription
+from core.rules.vocabulary import STATUS_ENDED
 from pages.shell.router import SCREENS
 from tests.e2e import gallery
 from tests.e2e.conftest import ROOT, Server, _free_port

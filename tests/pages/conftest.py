@@ -10,8 +10,9 @@ from sqlalchemy import update
 from core.identity import auth
 from core.platform.db import open_database
 from core.platform.models import Subscription
-from core.retention import cancellation
-from core.retention.cancellation import ALL_CONSENTS, PlanConfig, Survey
+from core.retention import cancellation, custom_plan, way_back
+from core.retention.cancellation import ALL_CONSENTS, Survey
+from core.rules.pricing import PlanConfig
 from tests.support import factories
 from tests.support.pages import NOW, TODAY
 
@@ -49,7 +50,7 @@ def shop_site(tmp_path, monkeypatch):
 
     flow = cancellation.start(db, user["dave"])
     cancellation.answer_survey(db, user["dave"], flow.flow_id, None)
-    cancellation.request_plan(db, user["dave"], flow.flow_id, PlanConfig(seats=3))
+    custom_plan.request_plan(db, user["dave"], flow.flow_id, PlanConfig(seats=3))
 
     ended = TODAY - dt.timedelta(days=5)
     with db.transaction() as s:
@@ -58,5 +59,5 @@ def shop_site(tmp_path, monkeypatch):
             .where(Subscription.account_id == made["carol"].account_id)
             .values(status="ended", ended_on=ended, current_period_end=ended)
         )
-    cancellation.contact_support(db, user["carol"], "Please bring us back", kind="reactivation")
+    way_back.contact_support(db, user["carol"], "Please bring us back", kind="reactivation")
     return db, made

@@ -12,7 +12,7 @@ from core.customers import accounts
 from core.platform import i18n
 from core.platform.i18n import fmt_date
 from core.platform.models import FlowStep, Subscription
-from core.retention import cancellation, custom_plan
+from core.retention import cancellation, custom_plan, records
 from tests.support.pages import assert_no_raw_keys, open_app, open_page, visible_text
 
 CANCEL = "cancel"
@@ -39,7 +39,7 @@ def test_before_step_one_the_page_says_what_happens_and_when(site, lang):
     db, _ = site
     at = on_cancel_page(lang)
     end = period_end(db)
-    dates = cancellation.dates_for(end)
+    dates = records.dates_for(end)
     text = visible_text(at)
     assert at.title[0].value == i18n.t("cancel.title", lang)
     for day in (dates.effective_on, dates.data_deleted_on, dates.reactivate_until):
@@ -66,7 +66,7 @@ def test_the_steps_to_a_scheduled_cancellation(site, lang):
     # step 3: four boxes; the button stays disabled until all four are ticked
     assert at.subheader[0].value == i18n.t("consent.title", lang)
     end = period_end(db)
-    dates = cancellation.dates_for(end)
+    dates = records.dates_for(end)
     assert i18n.t(
         "consent.when",
         lang,
@@ -165,7 +165,7 @@ def test_the_overview_shows_a_scheduled_cancellation_with_its_dates(site, lang):
     flow = cancellation.start(db, user)
     cancellation.go_on(db, user, flow.flow_id)
     cancellation.confirm(db, user, flow.flow_id, cancellation.ALL_CONSENTS)
-    dates = cancellation.dates_for(period_end(db))
+    dates = records.dates_for(period_end(db))
     at = open_app(lang, as_user="alice@example.com")
     expected = i18n.t(
         "status.scheduled",

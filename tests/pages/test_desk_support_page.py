@@ -17,7 +17,7 @@ from core.identity import auth
 from core.jobs import lifecycle
 from core.platform import i18n
 from core.platform.models import Subscription, SupportRequest
-from core.retention import cancellation
+from core.retention import cancellation, records, way_back
 from core.retention.cancellation import ALL_CONSENTS
 from pages.components.text import md
 from tests.support import factories
@@ -81,7 +81,7 @@ def test_every_list_shows_its_rows_with_the_action_beside_them(shop_site, lang):
 
     show(at, "ended")
     carol = made["carol"].account_id
-    until = cancellation.dates_for(TODAY - dt.timedelta(days=5)).reactivate_until
+    until = records.dates_for(TODAY - dt.timedelta(days=5)).reactivate_until
     text = texts(at)
     assert i18n.t("desk.until", lang, date=until) in text
     assert "Please bring us back" in text  # the customer's request, in its own row
@@ -138,7 +138,7 @@ def test_an_undo_request_is_answered_from_its_row(shop_site):
     db, made = shop_site
     alice = made["alice"].account_id
     user = auth.sign_in(db, "alice@example.com", factories.PASSWORD).user
-    request_id = cancellation.contact_support(db, user, "Please undo it, we stay")
+    request_id = way_back.contact_support(db, user, "Please undo it, we stay")
     at = show(open_as("boss", "it", SUPPORT), "undo")
     assert "Please undo it, we stay" in texts(at)
     key = f"undo_requests_undo_{request_id}"
@@ -174,7 +174,7 @@ def test_reactivate_from_the_request_and_mark_handled(shop_site):
     at = show(open_as("boss", "en", SUPPORT), "ended")
     key = f"reactivation_requests_revive_{request_id}"
     at.button(key=f"{key}_ask").click().run()
-    until = cancellation.dates_for(TODAY - dt.timedelta(days=5)).reactivate_until
+    until = records.dates_for(TODAY - dt.timedelta(days=5)).reactivate_until
     assert at.warning[0].value == i18n.t(
         "support.confirm_reactivate", "en", company="Carol Srl", until=until, today=TODAY
     )

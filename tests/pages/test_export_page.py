@@ -13,7 +13,8 @@ from streamlit.testing.v1 import AppTest
 from core import demo, exports
 from core.platform import i18n
 from core.platform.i18n import fmt_number
-from core.platform.models import STATUS_ENDED, STATUS_SCHEDULED, Influencer, Subscription
+from core.platform.models import Influencer, Subscription
+from core.rules.vocabulary import STATUS_ENDED, STATUS_SCHEDULED
 from tests.support.env import ROOT
 from tests.support.pages import (
     EXPORT_PAGE,

@@ -13,7 +13,8 @@ from streamlit.testing.v1 import AppTest
 from core import demo, exports
 from core.identity import auth
 from core.platform import i18n
-from core.platform.models import STATUS_ENDED, Subscription
+from core.platform.models import Subscription
+from core.rules.vocabulary import STATUS_ENDED
 from tests.support.env import ROOT
 from tests.support.pages import (
     EXPORT_PAGE,

@@ -13,7 +13,7 @@ import pytest
 
 from core.customers import accounts
 from core.platform import i18n
-from core.retention import cancellation
+from core.retention import records
 from tests.support.pages import open_app, open_page
 
 # What a sentence is about, by its words (checked in this order: a deletion sentence may also
@@ -71,7 +71,7 @@ def subject_of(sentence: str, position: int, lang: str) -> str | None:
     return best
 
 
-def check_dates(text: str, lang: str, dates: cancellation.Dates) -> set[str]:
+def check_dates(text: str, lang: str, dates: records.Dates) -> set[str]:
     seen = set()
     for sentence, day, position in dated_sentences(text, lang, dates.effective_on):
         subject = subject_of(sentence, position, lang)
@@ -98,7 +98,7 @@ def test_the_consent_step_names_the_computed_dates(site, lang):
     at.button(key="continue").click().run()
     assert at.subheader[0].value == i18n.t("consent.title", lang)
     end = accounts.overview_by_email(db, "alice@example.com").period_end
-    dates = cancellation.dates_for(end)
+    dates = records.dates_for(end)
     assert dates.data_deleted_on > dates.effective_on  # two months later, not at the end
     seen = check_dates(page_text(at), lang, dates)
     # the consent itself names the deletion date, and the step says when access ends
@@ -115,7 +115,7 @@ def test_the_start_page_names_the_computed_dates(site, lang):
     at = open_app(lang, as_user="alice@example.com")
     open_page(at, "cancel").run()
     end = accounts.overview_by_email(db, "alice@example.com").period_end
-    dates = cancellation.dates_for(end)
+    dates = records.dates_for(end)
     seen = check_dates(page_text(at), lang, dates)
     assert seen == {"effective_on", "data_deleted_on", "reactivate_until"}, seen
 
@@ -123,7 +123,7 @@ def test_the_start_page_names_the_computed_dates(site, lang):
 @pytest.mark.parametrize("lang", ["en", "it"])
 def test_a_wrong_date_in_a_deletion_sentence_is_caught(lang):
     """The check itself: the old consent promise, with the end of the cycle as deletion date."""
-    dates = cancellation.dates_for(dt.date(2026, 12, 11))
+    dates = records.dates_for(dt.date(2026, 12, 11))
     wrong = i18n.t("consent.body", lang, deleted=dates.effective_on)
     with pytest.raises(AssertionError):
         check_dates(wrong, lang, dates)

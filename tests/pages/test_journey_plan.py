@@ -12,11 +12,13 @@ import pytest
 from sqlalchemy import func, select
 
 from core import support_desk
+from core.customers import customer_desk
 from core.platform import i18n
 from core.platform.errors import InvalidInput
 from core.platform.models import RetentionOffer, SupportRequest, User
 from core.retention import cancellation, custom_plan
-from core.retention.custom_plan import PlanConfig
+from core.rules import pricing
+from core.rules.pricing import PlanConfig
 from tests.support import factories
 from tests.support.env import NOW
 from tests.support.pages import assert_no_raw_keys, open_app, open_page, visible_text
@@ -47,13 +49,13 @@ def requests(db):
 
 
 def test_the_price_is_the_base_plus_whole_steps_and_impossible_sizes_are_refused():
-    assert custom_plan.price_custom_plan(PlanConfig()) == 9800
-    assert custom_plan.price_custom_plan(PlanConfig(searches=150)) == 9800 + 600
-    assert custom_plan.price_custom_plan(PlanConfig(seats=3)) == 9800 + 2 * 1500
+    assert pricing.price_custom_plan(PlanConfig()) == 9800
+    assert pricing.price_custom_plan(PlanConfig(searches=150)) == 9800 + 600
+    assert pricing.price_custom_plan(PlanConfig(seats=3)) == 9800 + 2 * 1500
     for bad in (PlanConfig(seats=0), PlanConfig(searches=99999), PlanConfig(campaigns=-1)):
         with pytest.raises(InvalidInput):
             custom_plan.validate_plan(bad)
-    problems = custom_plan.plan_problems(PlanConfig(searches=99999, seats=1), seats_in_use=2)
+    problems = pricing.plan_problems(PlanConfig(searches=99999, seats=1), seats_in_use=2)
     assert [(p.name, p.least, p.most) for p in problems] == [
         ("searches", 0, 5000),
         ("seats", 2, 25),
@@ -83,7 +85,7 @@ def test_from_the_overview_one_open_request_with_its_number(db, shop):
     config = PlanConfig(searches=300, unlocks=100, seats=2, campaigns=3)
     made = custom_plan.ask_for_plan(db, users["alice"], config, now=NOW)
     assert not made.existing and made.config == config
-    assert made.monthly_price_cents == custom_plan.price_custom_plan(config)
+    assert made.monthly_price_cents == pricing.price_custom_plan(config)
     again = custom_plan.ask_for_plan(db, users["alice"], PlanConfig(seats=5), now=NOW)
     assert again.existing and again.number == made.number and again.config == config
     [row] = requests(db)
@@ -164,7 +166,7 @@ def test_out_of_range_is_refused_in_the_users_language_and_nothing_is_sent(site,
 def test_the_request_records_exactly_what_was_shown(site, lang):
     db, _made = site
     at = to_step_two(lang)
-    start_values = {u.name: at.number_input(key=f"plan_{u.name}").value for u in custom_plan.UNITS}
+    start_values = {u.name: at.number_input(key=f"plan_{u.name}").value for u in pricing.UNITS}
     assert start_values == {"searches": 100, "unlocks": 50, "seats": 1, "campaigns": 2}
     unit_text = i18n.t(
         "journey.plan.unit.searches",
@@ -183,7 +185,7 @@ def test_the_request_records_exactly_what_was_shown(site, lang):
     assert i18n.t("journey.plan.changed", lang, button=i18n.t("offer.request", lang)) in [
         i.value for i in at.info
     ]
-    price = custom_plan.price_custom_plan(PlanConfig(**typed))
+    price = pricing.price_custom_plan(PlanConfig(**typed))
     assert price == 9800 + 4 * 600 + 2 * 900 + 3 * 1500 + 5 * 1000
     assert shown_price(at, lang) == i18n.t(
         "offer.per_month", lang, price=i18n.fmt_money(price, "USD", lang)
@@ -289,7 +291,7 @@ def test_ten_tabs_asking_at_once_make_one_request(db, shop):
         t.start()
     for t in threads:
         t.join()
-    assert all(isinstance(r, custom_plan.PlanRequest) for r in results), results
+    assert all(isinstance(r, customer_desk.PlanRequest) for r in results), results
     assert len({r.number for r in results}) == 1
     assert sum(not r.existing for r in results) == 1
     assert len(requests(db)) == 1

@@ -17,8 +17,9 @@ from core.identity import auth
 from core.platform import i18n
 from core.platform.errors import NotAuthorized
 from core.platform.models import AuditEntry, CancellationFlow, Subscription, SupportRequest
-from core.retention import cancellation
-from core.retention.cancellation import ALL_CONSENTS, NotResumable, ResumeTooLate
+from core.retention import cancellation, way_back
+from core.retention.cancellation import ALL_CONSENTS
+from core.retention.way_back import NotResumable, ResumeTooLate
 from tests.support import factories
 from tests.support.env import NOW
 from tests.support.pages import assert_no_raw_keys, open_app, open_page, visible_text
@@ -48,9 +49,9 @@ def audit(db, action):
 def test_the_customer_resumes_before_the_date_and_a_second_click_changes_nothing(db, shop):
     alice, users = shop
     done = schedule(db, users["alice"])
-    number = cancellation.contact_support(db, users["alice"], "please undo", now=NOW)
+    number = way_back.contact_support(db, users["alice"], "please undo", now=NOW)
     later = NOW + dt.timedelta(days=3)
-    first = cancellation.resume(db, users["alice"], now=later)
+    first = way_back.resume(db, users["alice"], now=later)
     assert first.changed and first.renews_on == done.dates.effective_on
     assert first.requests_closed == 1
     assert status(db, alice.account_id) == "active"
@@ -68,7 +69,7 @@ def test_the_customer_resumes_before_the_date_and_a_second_click_changes_nothing
     )
     assert json.loads(entry.after)["requests_closed"] == [number]
     # a second tab: nothing changes, and it says so
-    again = cancellation.resume(db, users["alice"], now=later)
+    again = way_back.resume(db, users["alice"], now=later)
     assert not again.changed and again.renews_on == done.dates.effective_on
     assert len(audit(db, "cancellation_resumed")) == 1
     # support has nothing left to undo; the customer can cancel again later
@@ -82,7 +83,7 @@ def test_resume_is_refused_on_the_effective_date_and_after_the_end(db, shop):
     done = schedule(db, users["alice"])
     on_the_day = dt.datetime.combine(done.dates.effective_on, dt.time(9), dt.UTC)
     with pytest.raises(ResumeTooLate) as err:
-        cancellation.resume(db, users["alice"], now=on_the_day)
+        way_back.resume(db, users["alice"], now=on_the_day)
     assert i18n.fmt_date(done.dates.effective_on, "en") in i18n.t(
         err.value.key, "en", **err.value.params
     )
@@ -94,7 +95,7 @@ def test_resume_is_refused_on_the_effective_date_and_after_the_end(db, shop):
 
     lifecycle.run(db, done.dates.effective_on)
     with pytest.raises(NotResumable):
-        cancellation.resume(db, users["alice"], now=on_the_day)
+        way_back.resume(db, users["alice"], now=on_the_day)
     assert status(db, alice.account_id) == "ended"
 
 
@@ -102,10 +103,10 @@ def test_only_the_customer_of_the_account_resumes_it(db, shop):
     alice, users = shop
     schedule(db, users["alice"])
     with pytest.raises(NotAuthorized):
-        cancellation.resume(db, users["boss"], now=NOW)
+        way_back.resume(db, users["boss"], now=NOW)
     with pytest.raises(NotAuthorized):
-        cancellation.resume(db, None, now=NOW)
-    other = cancellation.resume(db, users["bob"], now=NOW)  # acts on Bob's own account only
+        way_back.resume(db, None, now=NOW)
+    other = way_back.resume(db, users["bob"], now=NOW)  # acts on Bob's own account only
     assert not other.changed
     assert status(db, alice.account_id) == "cancellation_scheduled"
 
@@ -114,7 +115,7 @@ def test_the_customer_sees_their_requests_and_what_support_did(db, shop):
     alice, users = shop
     assert customer_desk.latest_notice(db, users["alice"], now=NOW) is None
     schedule(db, users["alice"])
-    number = cancellation.contact_support(db, users["alice"], "undo please", now=NOW)
+    number = way_back.contact_support(db, users["alice"], "undo please", now=NOW)
     [mine] = customer_desk.my_requests(db, users["alice"])
     assert (mine.number, mine.kind, mine.status) == (number, "undo_cancellation", "open")
     assert customer_desk.my_requests(db, users["bob"]) == []
@@ -203,7 +204,7 @@ def test_the_overview_lists_the_requests_and_says_when_support_undid(site, lang)
     cancel_as_alice(db)
     at = open_app(lang, as_user="alice@example.com")
     user = at.session_state["ctx"].user
-    number = cancellation.contact_support(db, user, "please undo")
+    number = way_back.contact_support(db, user, "please undo")
     boss = auth.sign_in(db, "boss@example.com", factories.PASSWORD).user
     at = open_app(lang, as_user="alice@example.com")
     today = dt.datetime.now(dt.UTC).date()
@@ -251,7 +252,7 @@ def test_two_tabs_resuming_at_once_resume_once(db, shop):
     def click() -> None:
         barrier.wait()
         try:
-            results.append(cancellation.resume(db, users["alice"], now=NOW))
+            results.append(way_back.resume(db, users["alice"], now=NOW))
         except Exception as exc:
             results.append(exc)
 
@@ -260,7 +261,7 @@ def test_two_tabs_resuming_at_once_resume_once(db, shop):
         t.start()
     for t in threads:
         t.join()
-    assert all(isinstance(r, cancellation.Resumed) for r in results), results
+    assert all(isinstance(r, way_back.Resumed) for r in results), results
     assert sum(r.changed for r in results) == 1
     assert len(audit(db, "cancellation_resumed")) == 1
     assert status(db, alice.account_id) == "active"

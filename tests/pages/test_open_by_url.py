@@ -13,7 +13,8 @@ from streamlit.testing.v1 import AppTest
 from core.identity import auth
 from core.platform import i18n
 from core.platform.db import Database, open_database
-from core.platform.models import STATUS_ENDED, Subscription
+from core.platform.models import Subscription
+from core.rules.vocabulary import STATUS_ENDED
 from pages.shell.router import SCREENS
 from tests.support import factories
 from tests.support.env import ROOT

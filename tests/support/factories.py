@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from core.identity.passwords import hash_password
 from core.platform.db import Database
-from core.platform.models import ROLE_ADMIN, ROLE_CUSTOMER, Account, Plan, Subscription, User
+from core.platform.models import Account, Plan, Subscription, User
 from core.rules import billing
+from core.rules.vocabulary import ROLE_ADMIN, ROLE_CUSTOMER
 
 PASSWORD = "correct horse battery"
 _HASH = hash_password(PASSWORD, fast=True)

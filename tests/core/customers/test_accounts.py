@@ -9,7 +9,7 @@ from core.identity import auth
 from core.insights import analytics
 from core.platform.errors import InvalidInput, NotAuthorized
 from core.platform.models import Invoice, SupportRequest
-from core.retention import cancellation
+from core.retention import way_back
 from tests.support import factories
 from tests.support.env import NOW
 
@@ -77,7 +77,7 @@ def test_command_line_view_by_email(db, shop):
 
 def test_a_message_to_support_lands_in_the_support_queue(db, shop):
     alice, _, signed = shop
-    number = cancellation.contact_support(
+    number = way_back.contact_support(
         db, signed["alice"], "  two seats\x00 please \n", kind="other", now=NOW
     )
     with db.transaction() as s:
@@ -99,9 +99,9 @@ def test_a_message_to_support_lands_in_the_support_queue(db, shop):
 def test_a_too_long_request_is_refused_and_stores_nothing(db, shop):
     _, _, signed = shop
     with pytest.raises(InvalidInput):
-        cancellation.contact_support(db, signed["alice"], "x" * 1_000_000, kind="other")
+        way_back.contact_support(db, signed["alice"], "x" * 1_000_000, kind="other")
     with pytest.raises(NotAuthorized):
-        cancellation.contact_support(db, signed["boss"], "hi", kind="other")
+        way_back.contact_support(db, signed["boss"], "hi", kind="other")
     with db.transaction() as s:
         assert s.scalars(select(SupportRequest)).all() == []
 

@@ -17,7 +17,8 @@ from core.exports.request import ExportRequest, ExportUnavailable
 from core.platform import i18n
 from core.platform.db import Database
 from core.platform.errors import NotAuthorized
-from core.platform.models import STATUS_ENDED, Influencer, Subscription
+from core.platform.models import Influencer, Subscription
+from core.rules.vocabulary import STATUS_ENDED
 from tests.support import factories
 from tests.support.env import NOW
 

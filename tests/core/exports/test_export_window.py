@@ -20,8 +20,9 @@ from core.jobs import lifecycle
 from core.platform.config import Settings, load_settings
 from core.platform.errors import InvalidCredentials
 from core.platform.i18n import t
-from core.platform.models import STATUS_ENDED, Influencer, Subscription
+from core.platform.models import Influencer, Subscription
 from core.rules import billing
+from core.rules.vocabulary import STATUS_ENDED
 from tests.support import factories
 from tests.support.env import NOW
 

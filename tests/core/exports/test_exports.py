@@ -29,14 +29,8 @@ from core.exports.request import (
 from core.identity.auth import CurrentUser
 from core.platform.db import Database
 from core.platform.errors import InvalidInput, NotAuthorized
-from core.platform.models import (
-    STATUS_ENDED,
-    STATUS_PURGED,
-    STATUS_SCHEDULED,
-    Influencer,
-    SavedSearch,
-    Subscription,
-)
+from core.platform.models import Influencer, SavedSearch, Subscription
+from core.rules.vocabulary import STATUS_ENDED, STATUS_PURGED, STATUS_SCHEDULED
 from tests.support.env import NOW, ROOT
 from tests.support.exports import (
     HOSTILE,

@@ -26,7 +26,8 @@ from core.identity import auth
 from core.platform import i18n, secret_key
 from core.platform.db import Database
 from core.platform.errors import NotAuthorized
-from core.platform.models import STATUS_ENDED, Subscription
+from core.platform.models import Subscription
+from core.rules.vocabulary import STATUS_ENDED
 from tests.support import factories
 from tests.support.env import ROOT
 from tests.support.exports import (

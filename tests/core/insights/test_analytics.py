@@ -16,9 +16,10 @@ from core.insights.analytics import Filters
 from core.jobs import lifecycle
 from core.platform import i18n
 from core.platform.errors import InvalidInput, NotAuthorized
-from core.platform.models import CancellationFlow, FlowStep, RetentionOffer, SurveyAnswer, stage_bit
+from core.platform.models import CancellationFlow, FlowStep, RetentionOffer, SurveyAnswer
 from core.retention import cancellation
 from core.retention.cancellation import ALL_CONSENTS, Survey
+from core.rules.vocabulary import stage_bit
 from tests.support import factories
 from tests.support.env import NOW
 

@@ -23,7 +23,6 @@ from core.insights import analytics
 from core.jobs import lifecycle
 from core.platform.db import Database
 from core.platform.models import (
-    FUNNEL,
     INSIGHT_COUNTS,
     PRICE_COUNTS,
     CancellationFlow,
@@ -33,9 +32,10 @@ from core.platform.models import (
     RetentionOffer,
     SurveyAnswer,
 )
-from core.retention import cancellation
-from core.retention.cancellation import ALL_CONSENTS, PlanConfig, Survey
-from core.rules.vocabulary import REASONS
+from core.retention import cancellation, custom_plan
+from core.retention.cancellation import ALL_CONSENTS, Survey
+from core.rules.pricing import PlanConfig
+from core.rules.vocabulary import FUNNEL, REASONS
 from tests.support import factories
 from tests.support.env import NOW, head
 
@@ -214,7 +214,7 @@ def test_the_real_flow_support_and_the_lifecycle_keep_the_facts(db: Database) ->
     flow = cancellation.start(db, people["offer"], now=NOW).flow_id
     cancellation.answer_survey(db, people["offer"], flow, None, now=NOW)
     cancellation.open_configurator(db, people["offer"], flow, now=NOW)
-    cancellation.request_plan(db, people["offer"], flow, PlanConfig(200, 100, 2, 3), now=later)
+    custom_plan.request_plan(db, people["offer"], flow, PlanConfig(200, 100, 2, 3), now=later)
 
     # answers, looks at the configurator, cancels; support undoes it
     flow = cancellation.start(db, people["undone"], now=NOW).flow_id

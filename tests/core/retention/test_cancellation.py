@@ -20,8 +20,10 @@ from core.platform.models import (
     SupportRequest,
     SurveyAnswer,
 )
-from core.retention import cancellation, custom_plan
-from core.retention.cancellation import Consents, PlanConfig, Survey
+from core.retention import cancellation, custom_plan, records, way_back
+from core.retention.cancellation import Consents, Survey
+from core.rules import pricing
+from core.rules.pricing import PlanConfig
 from tests.support import factories
 from tests.support.env import NOW
 
@@ -158,7 +160,7 @@ def test_keeping_the_subscription_ends_the_flow_as_saved(db, shop):
     assert subscription(db, alice.account_id).status == "active"
     assert steps(db, flow.flow_id)[-1] == "kept"
     assert cancellation.current(db, users["alice"], now=NOW) is None
-    with pytest.raises(cancellation.FlowClosed):
+    with pytest.raises(records.FlowClosed):
         cancellation.confirm(db, users["alice"], flow.flow_id, ALL, now=NOW)
 
 
@@ -169,7 +171,7 @@ def test_requesting_a_custom_plan_saves_the_customer_and_reaches_support(db, sho
     cancellation.open_configurator(db, users["alice"], flow.flow_id, now=NOW)
     cancellation.open_configurator(db, users["alice"], flow.flow_id, now=NOW)  # recorded once
     config = PlanConfig(searches=300, unlocks=100, seats=2, campaigns=2)
-    price = cancellation.request_plan(db, users["alice"], flow.flow_id, config, now=NOW)
+    price = custom_plan.request_plan(db, users["alice"], flow.flow_id, config, now=NOW)
     assert price == 9800 + 2 * 600 + 1 * 900 + 1 * 1500
     assert subscription(db, alice.account_id).status == "active"
     assert steps(db, flow.flow_id) == [
@@ -189,14 +191,14 @@ def test_requesting_a_custom_plan_saves_the_customer_and_reaches_support(db, sho
 
 
 def test_custom_plans_start_at_98_dollars_and_refuse_impossible_sizes():
-    assert cancellation.price_custom_plan(PlanConfig()) == 9800
-    assert cancellation.price_custom_plan(PlanConfig(searches=0, unlocks=0, campaigns=0)) == 9800
-    assert cancellation.price_custom_plan(PlanConfig(searches=150)) == 9800 + 600  # whole steps
+    assert pricing.price_custom_plan(PlanConfig()) == 9800
+    assert pricing.price_custom_plan(PlanConfig(searches=0, unlocks=0, campaigns=0)) == 9800
+    assert pricing.price_custom_plan(PlanConfig(searches=150)) == 9800 + 600  # whole steps
     for bad in (PlanConfig(seats=26), PlanConfig(searches=-1), PlanConfig(unlocks=10**9)):
         with pytest.raises(InvalidInput):
             custom_plan.validate_plan(bad)
         with pytest.raises(ValueError):
-            cancellation.price_custom_plan(bad)
+            pricing.price_custom_plan(bad)
 
 
 def test_a_second_cancellation_is_impossible_whatever_is_clicked_twice(db, shop):
@@ -322,7 +324,7 @@ def test_contact_from_the_done_window_lands_in_the_support_queue(db, shop):
     alice, users = shop
     flow = walk_to_consent(db, users["alice"])
     cancellation.confirm(db, users["alice"], flow.flow_id, ALL, now=NOW)
-    number = cancellation.contact_support(db, users["alice"], "Please undo, we stay!", now=NOW)
+    number = way_back.contact_support(db, users["alice"], "Please undo, we stay!", now=NOW)
     with db.transaction() as s:
         request = s.get(SupportRequest, number)
         assert (request.kind, request.flow_id, request.account_id) == (
@@ -332,7 +334,7 @@ def test_contact_from_the_done_window_lands_in_the_support_queue(db, shop):
         )
     for bad in ("", "   ", "z" * 2001):
         with pytest.raises(InvalidInput):
-            cancellation.contact_support(db, users["alice"], bad, now=NOW)
+            way_back.contact_support(db, users["alice"], bad, now=NOW)
 
 
 def test_support_undoes_a_scheduled_cancellation(db, shop):

@@ -40,7 +40,7 @@ from core.platform.models import (
     SupportRequest,
     User,
 )
-from core.retention import cancellation
+from core.retention import cancellation, way_back
 from core.retention.cancellation import ALL_CONSENTS, Survey
 from tests.support import factories
 from tests.support.env import NOW, PG_URL, ROOT
@@ -167,7 +167,7 @@ def test_the_database_failing_inside_an_undo_changes_nothing(db, shop, where):
     alice, users = shop
     flow_id = at_consent(db, users["alice"])
     cancellation.confirm(db, users["alice"], flow_id, ALL_CONSENTS, now=NOW)
-    cancellation.contact_support(db, users["alice"], "please undo", now=NOW)
+    way_back.contact_support(db, users["alice"], "please undo", now=NOW)
     before = snapshot(db)
     with fail_at(db, where), pytest.raises(DatabaseUnavailable):
         support_desk.undo(db, users["boss"], alice.account_id, now=NOW)
@@ -184,7 +184,7 @@ def test_the_database_failing_inside_a_reactivation_changes_nothing(db, shop):
     cancellation.confirm(db, users["alice"], flow_id, ALL_CONSENTS, now=NOW)
     with db.transaction() as s:
         s.execute(update(Subscription).values(status="ended", ended_on=NOW.date()))
-    cancellation.contact_support(db, users["alice"], "come back", kind="reactivation", now=NOW)
+    way_back.contact_support(db, users["alice"], "come back", kind="reactivation", now=NOW)
     before = snapshot(db)
     with fail_at(db, "UPDATE support_requests"), pytest.raises(DatabaseUnavailable):
         support_desk.reactivate(db, users["boss"], alice.account_id, now=NOW)

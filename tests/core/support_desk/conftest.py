@@ -9,8 +9,9 @@ from sqlalchemy import update
 
 from core.identity import auth
 from core.platform.models import InfluencerList, Subscription
-from core.retention import cancellation
-from core.retention.cancellation import ALL_CONSENTS, PlanConfig, Survey
+from core.retention import cancellation, custom_plan, way_back
+from core.retention.cancellation import ALL_CONSENTS, Survey
+from core.rules.pricing import PlanConfig
 from tests.support import factories
 from tests.support.env import NOW
 
@@ -36,7 +37,7 @@ def desk(db):
     cancellation.answer_survey(db, users["alice"], flow.flow_id, Survey("not_using"), now=NOW)
     cancellation.go_on(db, users["alice"], flow.flow_id, now=NOW)
     cancellation.confirm(db, users["alice"], flow.flow_id, ALL_CONSENTS, now=NOW)
-    cancellation.contact_support(db, users["alice"], "Please undo it, we stay", now=NOW)
+    way_back.contact_support(db, users["alice"], "Please undo it, we stay", now=NOW)
     # carol's subscription ended six days ago; she asks to come back
     with db.transaction() as s:
         s.execute(
@@ -50,10 +51,10 @@ def desk(db):
         )
         s.add(InfluencerList(account_id=made["carol"].account_id, name="Estate", created_at=NOW))
     carol = auth.sign_in(db, "carol@example.com", factories.PASSWORD, now=NOW).user
-    cancellation.contact_support(db, carol, "Reactivate us please", kind="reactivation", now=NOW)
+    way_back.contact_support(db, carol, "Reactivate us please", kind="reactivation", now=NOW)
     # dave stays on a custom plan
     flow = cancellation.start(db, users["dave"], now=NOW)
     cancellation.answer_survey(db, users["dave"], flow.flow_id, None, now=NOW)
     cancellation.open_configurator(db, users["dave"], flow.flow_id, now=NOW)
-    cancellation.request_plan(db, users["dave"], flow.flow_id, PlanConfig(seats=3), now=NOW)
+    custom_plan.request_plan(db, users["dave"], flow.flow_id, PlanConfig(seats=3), now=NOW)
     return made, users

@@ -63,7 +63,10 @@ REDACTED = "[removed]"
 
 
 @dataclass
-class LifecycleReport:
+class LifecycleRun:
+    """What one run of the job did, as of a day (printed by the command line, shown by the
+    demo clock)."""
+
     as_of: dt.date
     ended: list[int] = field(default_factory=list)  # account ids
     renewed: list[int] = field(default_factory=list)
@@ -268,7 +271,7 @@ def run(
     *,
     now: dt.datetime | None = None,
     settings: Settings | None = None,
-) -> LifecycleReport:
+) -> LifecycleRun:
     """Apply everything that is due on `as_of` (default: today), and delete the sign-in
     sessions that have expired by `now`."""
     now = clock.now(now)
@@ -277,8 +280,8 @@ def run(
 
 def _run(
     db: Database, as_of: dt.date, now: dt.datetime, settings: Settings, *, sessions_at: dt.datetime
-) -> LifecycleReport:
-    report = LifecycleReport(as_of=as_of)
+) -> LifecycleRun:
+    done = LifecycleRun(as_of=as_of)
     with db.transaction() as s:
         due = s.execute(
             select(Subscription.id, Subscription.status).where(
@@ -291,17 +294,17 @@ def _run(
         ).all()
     for sub_id, status in due:
         if status == STATUS_SCHEDULED and (account_id := _end(db, sub_id, as_of, now)):
-            report.ended.append(account_id)
+            done.ended.append(account_id)
             status = STATUS_ENDED
         elif status == STATUS_ACTIVE and (renewed := _renew(db, sub_id, as_of)):
-            report.renewed.append(renewed[0])
-            report.invoices += renewed[1]
+            done.renewed.append(renewed[0])
+            done.invoices += renewed[1]
         if status == STATUS_ENDED and (account_id := _purge(db, sub_id, as_of, settings, now)):
-            report.purged.append(account_id)
+            done.purged.append(account_id)
     event_time = max(now, dt.datetime.combine(as_of, dt.time(), dt.UTC))
-    report.abandoned_flows = _sweep_flows(db, event_time)
-    report.expired_sessions = purge_expired_sessions(db, now=sessions_at)
-    return report
+    done.abandoned_flows = _sweep_flows(db, event_time)
+    done.expired_sessions = purge_expired_sessions(db, now=sessions_at)
+    return done
 
 
 DEMO_CLOCK_DAYS = 31  # the demo clock's preset: past the end of every monthly billing cycle
@@ -318,7 +321,7 @@ def run_demo_clock(
     as_of: dt.date,
     *,
     settings: Settings | None = None,
-) -> LifecycleReport:
+) -> LifecycleRun:
     """Demo mode only, admins only: apply the lifecycle as if today were `as_of`. Sign-in
     sessions expire in real time whatever day the demo shows: they are purged as of now (so
     a demo date weeks ahead does not sign everybody out)."""

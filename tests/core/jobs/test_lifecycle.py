@@ -123,7 +123,7 @@ def test_running_twice_or_at_the_same_time_does_it_once(db, shop):
     _alice, _, users = shop
     cancel(db, users["alice"])
     day = dt.date(2027, 3, 1)
-    reports: list[lifecycle.LifecycleReport] = []
+    reports: list[lifecycle.LifecycleRun] = []
     threads = [
         threading.Thread(target=lambda: reports.append(lifecycle.run(db, day, now=NOW)))
         for _ in range(4)

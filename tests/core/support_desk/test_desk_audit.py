@@ -157,7 +157,7 @@ def test_a_reactivation_request_carries_its_deadline(db, desk):
 
 
 def test_the_command_line_counts_in_english_without_parentheses():
-    report = lifecycle.LifecycleReport(dt.date(2027, 1, 1), ended=[4], renewed=[1, 2], invoices=1)
+    report = lifecycle.LifecycleRun(dt.date(2027, 1, 1), ended=[4], renewed=[1, 2], invoices=1)
     text = "\n".join(report.lines())
     assert "1 subscription [4]" in text
     assert "2 subscriptions, 1 invoice" in text

@@ -62,6 +62,8 @@ def test_the_lists_show_what_support_needs(db, desk):
     [plan] = support_desk.requests(db, boss, "custom_plan")
     assert plan.company == "Dave SpA"
     assert plan.configuration == {"campaigns": 2, "searches": 100, "seats": 3, "unlocks": 50}
+    # listed as the configurator lists the units, whatever order the stored JSON has
+    assert list(plan.configuration) == ["searches", "unlocks", "seats", "campaigns"]
     assert plan.monthly_price_cents == 12800
 
     [ended] = support_desk.reactivation_window(db, boss, now=NOW)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.exports.request import ExportUnavailable, ExportWindowClosed
-from core.identity.auth import CurrentUser, export_last_day, require_account
+from core.identity.auth import CurrentUser, current_user, export_last_day, require_account
 from core.platform import clock
 from core.platform.config import Settings, load_settings
 from core.platform.db import Database
@@ -68,12 +68,4 @@ def actor_for_email(db: Database, email: str) -> CurrentUser:
         user = s.scalar(select(User).where(User.email == (email or "").strip().lower()))
         if user is None:
             raise NotFound()
-        return CurrentUser(
-            id=user.id,
-            email=user.email,
-            full_name=user.full_name,
-            role=user.role,
-            account_id=user.account_id,
-            language=user.language,
-            session_id=0,
-        )
+        return current_user(s, user)

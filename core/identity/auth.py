@@ -113,7 +113,10 @@ def export_last_day(ended_on: dt.date, settings: Settings | None = None) -> dt.d
     )
 
 
-def _current(s: Session, user: User, session_id: int) -> CurrentUser:
+def current_user(s: Session, user: User, session_id: int = 0) -> CurrentUser:
+    """The user as the use cases see them: role, account, and the subscription's state (its
+    status and the last day of its export window). `session_id` 0: no browser session (the
+    operator's command line)."""
     status = export_until = None
     if user.account_id is not None:
         row = s.execute(
@@ -221,7 +224,7 @@ def _record_sign_in(
         )
         s.add(session)
         s.flush()
-        return SignedIn(user=_current(s, user, session.id), code=code)
+        return SignedIn(user=current_user(s, user, session.id), code=code)
 
 
 def _raise_if_locked(throttle: SignInThrottle | None, now: dt.datetime) -> None:
@@ -311,7 +314,7 @@ def _live_session_user(db: Database, condition: object, now: dt.datetime) -> Cur
         if row is None:
             return None
         session, user = row
-        return _current(s, user, session.id)
+        return current_user(s, user, session.id)
 
 
 def user_for_token(

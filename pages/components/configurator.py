@@ -79,7 +79,7 @@ def plan_configurator(ctx: PageContext, key: str, *, flow_id: str | None = None)
                         price=money(ctx, unit.step_cents),
                     )
                 )
-                if unit.name == "seats" and start.seats_in_use > unit.least:
+                if unit.name == pricing.SEATS and start.seats_in_use > unit.least:
                     st.caption(ctx.t("journey.plan.seats_in_use", n=start.seats_in_use))
         config = PlanConfig(**{name: int(value) for name, value in values.items()})
         problems = pricing.plan_problems(config, start.seats_in_use)

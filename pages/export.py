@@ -207,24 +207,29 @@ def report_card(ctx: PageContext, opts: ExportOptions) -> PreparedFile | None:
         prepare(ctx, ExportRequest(exports.REPORT, "pdf"), "export_report", opts.account_id)
     ready = prepared_file("export_report", opts.account_id, ctx.lang)
     if ready:
-        st.success(
-            ctx.t(
-                "export.report.ready", pages=n(ctx, ready.result.pages), time=ready.time(ctx.lang)
-            ),
-            icon=":material/check_circle:",
+        ready_text = ctx.t(
+            "export.report.ready", pages=n(ctx, ready.result.pages), time=ready.time(ctx.lang)
         )
-        st.caption(ctx.t("export.file_name", name=ready.result.file_name))
-        st.download_button(
-            ctx.t("export.download.report"),
-            data=ready.content,
-            file_name=ready.result.file_name,
-            mime=ready.result.mime,
-            on_click="ignore",
-            type="primary",
-            icon=":material/download:",
-            key="dl_report",
-        )
+        download_ready(ctx, ready, ready_text, "export.download.report", "dl_report")
     return ready
+
+
+def download_ready(
+    ctx: PageContext, ready: PreparedFile, ready_text: str, label_key: str, key: str
+) -> None:
+    """A prepared file: that it is ready (and what it holds), its name, and its download button."""
+    st.success(ready_text, icon=":material/check_circle:")
+    st.caption(ctx.t("export.file_name", name=ready.result.file_name))
+    st.download_button(
+        ctx.t(label_key),
+        data=ready.content,
+        file_name=ready.result.file_name,
+        mime=ready.result.mime,
+        on_click="ignore",
+        type="primary",
+        icon=":material/download:",
+        key=key,
+    )
 
 
 def archive_card(ctx: PageContext, opts: ExportOptions) -> None:
@@ -252,25 +257,12 @@ def archive_card(ctx: PageContext, opts: ExportOptions) -> None:
             prepare(ctx, archive, "export_archive", opts.account_id)
         ready_zip = prepared_file("export_archive", opts.account_id, ctx.lang)
     if ready_zip:
-        st.success(
-            ctx.t(
-                "export.archive.ready",
-                size=size_text(ctx, ready_zip.result.size),
-                time=ready_zip.time(ctx.lang),
-            ),
-            icon=":material/check_circle:",
+        ready_text = ctx.t(
+            "export.archive.ready",
+            size=size_text(ctx, ready_zip.result.size),
+            time=ready_zip.time(ctx.lang),
         )
-        st.caption(ctx.t("export.file_name", name=ready_zip.result.file_name))
-        st.download_button(
-            ctx.t("export.download.archive"),
-            data=ready_zip.content,
-            file_name=ready_zip.result.file_name,
-            mime=ready_zip.result.mime,
-            on_click="ignore",
-            type="primary",
-            icon=":material/download:",
-            key="dl_archive",
-        )
+        download_ready(ctx, ready_zip, ready_text, "export.download.archive", "dl_archive")
 
 
 def invoices_card(ctx: PageContext, opts: ExportOptions) -> None:

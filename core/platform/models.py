@@ -40,6 +40,7 @@ from core.rules.vocabulary import (
     OUTCOME_SAVED_OFFER,
     OUTCOME_UNDONE,
     REASONS,
+    REQUEST_HANDLED,
     REQUEST_OPEN,
     ROLE_CUSTOMER,
     STATUS_ACTIVE,
@@ -500,6 +501,12 @@ class SupportRequest(Base):
     status: Mapped[str] = mapped_column(String(10), default=REQUEST_OPEN, index=True)
     handled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    def close(self, by_user_id: int, at: dt.datetime) -> None:
+        """Handled: by whom and when (the caller writes the audit entry that says why)."""
+        self.status = REQUEST_HANDLED
+        self.handled_by = by_user_id
+        self.handled_at = at
 
 
 class AuditEntry(Base):

@@ -29,7 +29,6 @@ from core.rules.vocabulary import (
     MESSAGE_KINDS,
     OUTCOME_COMPLETED,
     OUTCOME_UNDONE,
-    REQUEST_HANDLED,
     REQUEST_OPEN,
     REQUEST_UNDO,
     STATUS_ACTIVE,
@@ -134,9 +133,7 @@ def resume(db: Database, actor: CurrentUser | None, *, now: dt.datetime | None =
             .with_for_update()
         ).all()
         for request in undo_requests:
-            request.status = REQUEST_HANDLED
-            request.handled_by = actor.id
-            request.handled_at = now
+            request.close(actor.id, now)
         audit.record(
             s,
             action=ACTION_CANCELLATION_RESUMED,

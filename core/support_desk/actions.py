@@ -40,9 +40,7 @@ def _handle(
     }
     if via:
         after["via"] = via  # closed by this action, not by hand
-    request.status = REQUEST_HANDLED
-    request.handled_by = actor.id
-    request.handled_at = at
+    request.close(actor.id, at)
     audit.record(
         s,
         action=ACTION_REQUEST_HANDLED,

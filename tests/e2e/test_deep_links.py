@@ -19,12 +19,9 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
 
 from core.platform.db import open_database
 from core.platform.i18n import fmt_money, t
-from core.platform.models import Subscription
-from core.rules.vocabulary import STATUS_ENDED
 from pages.shell.router import SCREENS
 from tests.e2e import gallery
 from tests.e2e.conftest import ROOT, Server, _free_port
@@ -60,13 +57,7 @@ def small_database(path: Path) -> Path:
     factories.customer(db, BOB[0], growth, now=now, company=BOB[1])
     carol = factories.customer(db, CAROL[0], scale, now=now, company=CAROL[1])
     factories.admin(db, ADMIN, now=now)
-    ended = now.date() - dt.timedelta(days=3)
-    with db.transaction() as s:
-        s.execute(
-            update(Subscription)
-            .where(Subscription.account_id == carol.account_id)
-            .values(status=STATUS_ENDED, ended_on=ended, current_period_end=ended)
-        )
+    factories.end_subscription(db, carol.account_id, now.date() - dt.timedelta(days=3))
     with db.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     db.engine.dispose()

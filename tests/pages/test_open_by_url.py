@@ -7,14 +7,11 @@ import datetime as dt
 import os
 
 import pytest
-from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
 from core.identity import auth
 from core.platform import i18n
 from core.platform.db import Database, open_database
-from core.platform.models import Subscription
-from core.rules.vocabulary import STATUS_ENDED
 from pages.shell.router import SCREENS
 from tests.support import factories
 from tests.support.env import ROOT
@@ -51,13 +48,7 @@ def shop(site) -> Database:
     plan_id = factories.plan(db, "scale", 49900)
     now = dt.datetime.now(dt.UTC)
     carol = factories.customer(db, CAROL[0], plan_id, now=now, company=CAROL[1])
-    ended = now.date() - dt.timedelta(days=3)
-    with db.transaction() as s:
-        s.execute(
-            update(Subscription)
-            .where(Subscription.account_id == carol.account_id)
-            .values(status=STATUS_ENDED, ended_on=ended, current_period_end=ended)
-        )
+    factories.end_subscription(db, carol.account_id, now.date() - dt.timedelta(days=3))
     return db
 
 

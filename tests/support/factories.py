@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import update
+
 from core.identity.passwords import hash_password
 from core.platform.db import Database
 from core.platform.models import Account, Plan, Subscription, User
 from core.rules import billing
-from core.rules.vocabulary import ROLE_ADMIN, ROLE_CUSTOMER
+from core.rules.vocabulary import ROLE_ADMIN, ROLE_CUSTOMER, STATUS_ENDED
 
 PASSWORD = "correct horse battery"
 _HASH = hash_password(PASSWORD, fast=True)
@@ -81,6 +83,17 @@ def customer(
         s.add(user)
         s.flush()
         return Made(account.id, user.id, email)
+
+
+def end_subscription(db: Database, account_id: int, ended_on: dt.date) -> None:
+    """The account's subscription ended on that day (its last cycle ended then too), as the
+    lifecycle job leaves it."""
+    with db.transaction() as s:
+        s.execute(
+            update(Subscription)
+            .where(Subscription.account_id == account_id)
+            .values(status=STATUS_ENDED, ended_on=ended_on, current_period_end=ended_on)
+        )
 
 
 def admin(db: Database, email: str, *, now: dt.datetime) -> Made:

@@ -29,6 +29,9 @@ class Settings:
     # counted from the day it ends (the EU Data Act's retrieval period is 30 days); 0: no window.
     export_days_after_end: int = 30
     cookie_name: str = "portal_session"
+    # An account that took a retention offer of a kind within this many months is not offered
+    # that kind again.
+    offer_cooldown_months: int = 12
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -39,15 +42,16 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         database_url=url,
         demo_mode=_flag(env.get("PORTAL_DEMO_MODE"), True),
         session_days=int(env.get("PORTAL_SESSION_DAYS", "14")),
-        export_days_after_end=_days(env.get("PORTAL_EXPORT_DAYS_AFTER_END"), 30),
+        export_days_after_end=_whole(env.get("PORTAL_EXPORT_DAYS_AFTER_END"), 30),
+        offer_cooldown_months=_whole(env.get("PORTAL_OFFER_COOLDOWN_MONTHS"), 12),
     )
 
 
-def _days(value: str | None, default: int) -> int:
-    """A whole number of days (0 or more); empty means the default."""
+def _whole(value: str | None, default: int) -> int:
+    """A whole number (0 or more) of days or months; empty means the default."""
     if value is None or value.strip() == "":
         return default
     days = int(value.strip())
     if days < 0:
-        raise ValueError(f"a number of days cannot be negative: {value!r}")
+        raise ValueError(f"this setting cannot be negative: {value!r}")
     return days

@@ -185,6 +185,16 @@ class Subscription(Base):
     current_period_end: Mapped[dt.date] = mapped_column(Date, index=True)
     cancel_requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    # Retention offers taken (core.retention.offers), carried out by the lifecycle job:
+    # a pause of `pause_cycles` cycles starts at the end of the current cycle (status "paused",
+    # the period then runs to `paused_until`, without an invoice) and resumes on `paused_until`;
+    # `discount_percent` comes off the next `discount_cycles_left` invoices; `next_plan_code`
+    # replaces the plan from the next cycle.
+    pause_cycles: Mapped[int | None] = mapped_column(Integer)
+    paused_until: Mapped[dt.date | None] = mapped_column(Date)
+    discount_percent: Mapped[int | None] = mapped_column(Integer)
+    discount_cycles_left: Mapped[int | None] = mapped_column(Integer)
+    next_plan_code: Mapped[str | None] = mapped_column(String(40))
 
     account: Mapped[Account] = relationship(back_populates="subscription")
     plan: Mapped[Plan] = relationship()
@@ -332,7 +342,10 @@ class CancellationFlow(Base):
     """One visit to the cancellation flow. Survives a purge anonymised (account_id NULL)."""
 
     __tablename__ = "cancellation_flows"
-    __table_args__ = (Index("ix_cancellation_flows_started_at", "started_at"),)
+    __table_args__ = (
+        Index("ix_cancellation_flows_started_at", "started_at"),
+        Index("ix_cancellation_flows_outcome_finished_at", "outcome", "finished_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # uuid4
     account_id: Mapped[int | None] = mapped_column(
@@ -371,6 +384,14 @@ class CancellationFlow(Base):
         String(10), default=OFFER_NONE, server_default=OFFER_NONE
     )
     offer_price_cents: Mapped[int | None] = mapped_column(Integer)  # the requested plan's
+    # The retention playbook's version and the experiment's variant this flow saw (None: none
+    # published / no experiment running), the kind of offer that saved it (outcome
+    # "saved_offer"), and how many invoices its account has paid since it was saved (the
+    # lifecycle job adds one per renewal): the verified saves count this.
+    playbook_version: Mapped[int | None] = mapped_column(Integer)
+    variant: Mapped[str | None] = mapped_column(String(40))
+    offer_kind: Mapped[str | None] = mapped_column(String(20))
+    paid_cycles_after: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 # The churn insights' running totals: see migration 0004, whose triggers keep them.
@@ -482,6 +503,43 @@ class RetentionOffer(Base):
     requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     configuration: Mapped[str] = mapped_column(Text, default="")  # JSON
     monthly_price_cents: Mapped[int | None] = mapped_column(Integer)
+    # The playbook offer it was (its key in the version's offers; "" for the custom plan of a
+    # flow from before playbooks), its parameters as shown (JSON), and when it was taken.
+    offer_key: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    params: Mapped[str] = mapped_column(Text, default="", server_default="")
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class PlaybookVersion(Base):
+    """One version of the retention playbook: its offers and rules (`content`, JSON, see
+    core.rules.offers.Playbook). A draft can be edited; publishing freezes it for good, and the
+    newest published version is the one customers see (outside an experiment)."""
+
+    __tablename__ = "playbook_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)  # 1, 2, 3 ... as shown
+    status: Mapped[str] = mapped_column(String(10), default="draft")  # draft / published
+    content: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class Experiment(Base):
+    """Two to four variants of the playbook (`variants`, JSON: name, version number, share in
+    percent), each account's variant decided by a hash of the experiment and the account."""
+
+    __tablename__ = "experiments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    variants: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    stopped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class SupportRequest(Base):

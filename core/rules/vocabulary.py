@@ -18,7 +18,14 @@ STATUS_ACTIVE = "active"
 STATUS_SCHEDULED = "cancellation_scheduled"  # cancelled, running to the end of its cycle
 STATUS_ENDED = "ended"  # the cycle is over; data kept while support can reactivate
 STATUS_PURGED = "purged"  # personal and billing data erased
-SUBSCRIPTION_STATUSES = (STATUS_ACTIVE, STATUS_SCHEDULED, STATUS_ENDED, STATUS_PURGED)
+STATUS_PAUSED = "paused"  # a retention offer's pause: no invoice, read-only, resumes by itself
+SUBSCRIPTION_STATUSES = (
+    STATUS_ACTIVE,
+    STATUS_PAUSED,
+    STATUS_SCHEDULED,
+    STATUS_ENDED,
+    STATUS_PURGED,
+)
 
 # --- the cancellation flow -------------------------------------------------------------------
 
@@ -26,7 +33,7 @@ SUBSCRIPTION_STATUSES = (STATUS_ACTIVE, STATUS_SCHEDULED, STATUS_ENDED, STATUS_P
 OUTCOME_OPEN = "open"
 OUTCOME_COMPLETED = "completed"  # the cancellation was scheduled
 OUTCOME_SAVED_KEPT = "saved_kept"  # "Keep my subscription"
-OUTCOME_SAVED_OFFER = "saved_offer"  # a custom plan was requested instead
+OUTCOME_SAVED_OFFER = "saved_offer"  # an offer was taken instead (`CancellationFlow.offer_kind`)
 OUTCOME_ABANDONED = "abandoned"  # left unfinished (a day later, or a newer flow began)
 OUTCOME_UNDONE = "undone"  # scheduled, then resumed by the customer or undone by support
 OUTCOMES = (
@@ -57,7 +64,14 @@ STAGE_BITS: dict[str, int] = {
 # What a flow's survey (`CancellationFlow.survey`) and retention offer (`.offer`) came to.
 SURVEY_NONE, SURVEY_ANSWERED, SURVEY_SKIPPED = "none", "answered", "skipped"
 OFFER_NONE, OFFER_SHOWN, OFFER_OPENED, OFFER_REQUESTED = "none", "shown", "opened", "requested"
-OFFER_KIND_CUSTOM_PLAN = "custom_plan"  # `RetentionOffer.kind`: the one offer there is
+
+# The kinds of retention offer a playbook can make (`RetentionOffer.kind`,
+# `CancellationFlow.offer_kind` of a flow saved by one), in the order the admin page lists them.
+OFFER_KIND_CUSTOM_PLAN = "custom_plan"  # the configurator from $98/month: a request to support
+OFFER_KIND_PAUSE = "pause"  # 1 to 3 billing cycles without an invoice, read-only
+OFFER_KIND_DISCOUNT = "discount"  # a percentage off the next invoices, for some cycles
+OFFER_KIND_DOWNGRADE = "downgrade"  # to a cheaper plan of the catalogue from the next cycle
+OFFER_KINDS = (OFFER_KIND_CUSTOM_PLAN, OFFER_KIND_PAUSE, OFFER_KIND_DISCOUNT, OFFER_KIND_DOWNGRADE)
 
 
 def stage_bit(step: str) -> int:
@@ -82,6 +96,8 @@ REASONS = (
     "technical_issues",
     "other",
 )
+NO_REASON = "none"  # a playbook rule for flows whose survey named no reason (skipped or blank)
+ANY = "*"  # a playbook rule's segment that matches every value
 
 # --- support requests ------------------------------------------------------------------------
 
@@ -106,6 +122,15 @@ ACTION_SUBSCRIPTION_REACTIVATED = "subscription_reactivated"
 ACTION_ACCOUNT_PURGED = "account_purged"  # "Data erased for account #N"
 ACTION_CUSTOM_PLAN_REQUESTED = "custom_plan_requested"
 ACTION_REQUEST_HANDLED = "support_request_handled"
+ACTION_OFFER_ACCEPTED = "retention_offer_accepted"  # a pause, discount or downgrade taken
+ACTION_SUBSCRIPTION_PAUSED = "subscription_paused"  # the lifecycle starts a pause
+ACTION_SUBSCRIPTION_UNPAUSED = "subscription_unpaused"  # by itself at the end, or the customer
+ACTION_DISCOUNT_ENDED = "discount_ended"
+ACTION_PLAN_DOWNGRADED = "plan_downgraded"
+ACTION_PLAYBOOK_SAVED = "playbook_draft_saved"
+ACTION_PLAYBOOK_PUBLISHED = "playbook_published"
+ACTION_EXPERIMENT_STARTED = "experiment_started"
+ACTION_EXPERIMENT_STOPPED = "experiment_stopped"
 # The actions that change a subscription's status, in the order they can happen.
 STATE_ACTIONS = (
     ACTION_CANCELLATION_SCHEDULED,

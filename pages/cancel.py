@@ -1,5 +1,6 @@
-"""Cancel subscription: the guided flow (survey, continue or keep, consent) or, once a
-cancellation is scheduled, its dates, the receipt and the ways back."""
+"""Cancel subscription: the guided flow (survey, continue or keep with the playbook's offers,
+consent) or, once a cancellation is scheduled, its dates, the receipt and the ways back; after
+an accepted offer, what changes and from when, and its receipt."""
 
 import streamlit as st
 
@@ -7,11 +8,19 @@ from core.customers import accounts
 from core.documents import receipt
 from core.platform.errors import PortalError
 from core.platform.i18n import fmt_date, fmt_money
-from core.retention import cancellation, custom_plan, records, way_back
+from core.retention import cancellation, custom_plan, offers, records, way_back
 from core.retention.cancellation import CONSENT, DECIDE, SURVEY, Consents, Survey
 from core.rules import vocabulary
 from pages.components.configurator import plan_configurator, pop_answer, show_request
 from pages.components.data_summary import show_counts
+from pages.components.offers import (
+    OFFER_DONE,
+    custom_plan_copy,
+    decide_buttons,
+    decide_text,
+    offer_cards,
+    terms_text,
+)
 from pages.components.resume import handle_click, resume_offer, show_answer
 from pages.components.stepper import stepper
 from pages.shell.context import PageContext
@@ -210,9 +219,9 @@ def survey_stage(ctx: PageContext, flow: cancellation.FlowState) -> None:
         )
 
 
-def configurator(ctx: PageContext, flow: cancellation.FlowState) -> None:
-    with st.container(border=True):
-        st.markdown(f"**{ctx.t('offer.title')}**")
+def configurator(ctx: PageContext, flow: cancellation.FlowState, offer: offers.ShownOffer) -> None:
+    with st.container(border=True, key="custom_plan_card"):
+        custom_plan_copy(offer, ctx.lang)
         pop_answer(ctx, "plan")
         request = custom_plan.open_plan_request(ctx.db, ctx.user)
         if request is not None:  # one open request per account: show it, ask for no other
@@ -228,24 +237,34 @@ def configurator(ctx: PageContext, flow: cancellation.FlowState) -> None:
         plan_configurator(ctx, "plan", flow_id=flow.flow_id)
 
 
+def accept(ctx: PageContext, flow: cancellation.FlowState, offer: offers.ShownOffer) -> None:
+    """The customer took an offer: the flow ends as saved; the done screen follows."""
+    try:
+        done = offers.accept(ctx.db, ctx.user, flow.flow_id, offer.key, settings=ctx.settings)
+    except PortalError as exc:
+        fail(ctx, exc)
+    else:
+        st.session_state[OFFER_DONE] = done.flow_id
+        st.rerun()
+
+
 def decide_stage(ctx: PageContext, flow: cancellation.FlowState) -> None:
     st.subheader(ctx.t("decide.title"))
-    st.markdown(ctx.t("decide.body", date=flow.dates.effective_on))
-    keep_col, go_col = st.columns(2)
-    if keep_col.button(
-        ctx.t("decide.keep"),
-        type="primary",
-        key="keep",
-        icon=":material/favorite:",
-        width="stretch",
-    ):
+    shown = offers.shown(ctx.db, ctx.user, flow.flow_id)
+    st.markdown(decide_text(flow.dates.effective_on, shown, ctx.lang))
+    keep, go = decide_buttons(ctx.lang, keys=("keep", "continue"))
+    if keep:
         cancellation.keep(ctx.db, ctx.user, flow.flow_id)
         st.session_state["cancel_saved"] = "kept"
         st.rerun()
-    if go_col.button(ctx.t("decide.continue"), key="continue", width="stretch"):
+    if go:
         cancellation.go_on(ctx.db, ctx.user, flow.flow_id, settings=ctx.settings)
         st.rerun()
-    configurator(ctx, flow)
+    clicked = offer_cards(
+        shown, ctx.lang, key="offer", custom_plan=lambda o: configurator(ctx, flow, o)
+    )
+    if clicked is not None:
+        accept(ctx, flow, clicked)
 
 
 def consent_stage(ctx: PageContext, flow: cancellation.FlowState) -> None:
@@ -293,6 +312,48 @@ def consent_stage(ctx: PageContext, flow: cancellation.FlowState) -> None:
         st.caption(ctx.t("consent.all_four"))
 
 
+def offer_receipt_bytes(ctx: PageContext, done: offers.Accepted) -> bytes:
+    """The offer's receipt, made once per flow and language in this browser session (as
+    `receipt_bytes`)."""
+    key = (done.flow_id, ctx.lang)
+    kept = st.session_state.get("offer_receipt_pdf")
+    if not kept or kept[0] != key:
+        kept = (key, receipt.offer_receipt_pdf(ctx.db, ctx.user, done.flow_id, ctx.lang))
+        st.session_state["offer_receipt_pdf"] = kept
+    return kept[1]
+
+
+def stop_if_offer_taken(ctx: PageContext) -> None:
+    """Right after an accepted offer (and on its reruns): the flow ended as saved; what changes
+    and from when, the confirmation number, the receipt, the way back to the overview."""
+    flow_id = st.session_state.get(OFFER_DONE)
+    done = offers.accepted(ctx.db, ctx.user, flow_id) if flow_id else None
+    if done is None:
+        st.session_state.pop(OFFER_DONE, None)
+        return
+    stepper(ctx, 3)
+    st.success(ctx.t("retention_offer.done.title"), icon=":material/check_circle:")
+    with st.container(border=True, key="offer_done"):
+        st.markdown(terms_text(done.terms, ctx.lang))
+        c1, c2 = st.columns(2)
+        c1.metric(ctx.t("cancel.confirmation"), done.confirmation_number)
+        if done.terms.starts_on is not None:
+            c2.metric(ctx.t("retention_offer.done.from"), d(ctx, done.terms.starts_on))
+        st.caption(ctx.t("retention_offer.done.accepted_at", when=done.accepted_at))
+        st.download_button(
+            ctx.t("retention_offer.done.receipt"),
+            data=offer_receipt_bytes(ctx, done),
+            file_name=receipt.offer_file_name(done),
+            mime="application/pdf",
+            icon=":material/receipt_long:",
+            key="offer_receipt",
+        )
+    st.page_link(
+        ctx.pages["overview"], label=ctx.t("retention_offer.done.back"), icon=":material/dashboard:"
+    )
+    st.stop()
+
+
 def stop_if_scheduled(ctx: PageContext) -> None:
     info = cancellation.scheduled(ctx.db, ctx.user, settings=ctx.settings)
     if info is not None:
@@ -303,6 +364,7 @@ def stop_if_scheduled(ctx: PageContext) -> None:
 def render(ctx: PageContext) -> None:
     st.title(ctx.t("cancel.title"))
     handle_click(ctx, "resume")
+    stop_if_offer_taken(ctx)
     stop_if_scheduled(ctx)
     flow = cancellation.current(ctx.db, ctx.user, settings=ctx.settings)
     if flow is None:

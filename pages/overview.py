@@ -5,11 +5,14 @@ import pandas as pd
 import streamlit as st
 
 from core.customers import accounts, customer_desk
-from core.platform.i18n import fmt_date, fmt_money, fmt_number
-from core.retention import custom_plan, records
-from core.rules.vocabulary import STATUS_ACTIVE, STATUS_ENDED, STATUS_SCHEDULED
+from core.platform.errors import PortalError
+from core.platform.i18n import fmt_date, fmt_money, fmt_number, fmt_percent
+from core.retention import custom_plan, offers, records
+from core.rules.vocabulary import STATUS_ACTIVE, STATUS_ENDED, STATUS_PAUSED, STATUS_SCHEDULED
 from pages.components import invoice_links
 from pages.components.configurator import plan_configurator, pop_answer, show_request
+from pages.components.confirm import confirm_button
+from pages.components.offers import OFFER_DONE, plural
 from pages.components.resume import handle_click, resume_offer, show_answer
 from pages.components.text import md
 from pages.shell.context import PageContext
@@ -35,10 +38,85 @@ def status(ctx: PageContext, ov: accounts.AccountOverview) -> None:
         with st.container(border=True, key="ov_resume_box"):  # the way back, next to the status
             st.markdown(f"**{ctx.t('journey.resume.title')}**")
             resume_offer(ctx, records.dates_for(ov.period_end, ctx.settings), "ov_resume")
+    elif ov.status == STATUS_PAUSED:
+        st.info(ctx.t("status.paused", date=ov.paused_until), icon=":material/pause_circle:")
+        st.caption(ctx.t("retention_offer.paused.read_only"))
+        resume_now(ctx, ov)
     elif ov.status == STATUS_ENDED:
         st.error(
             ctx.t("status.ended", date=ov.period_end, deleted=ov.data_deleted_on),
             icon=":material/block:",
+        )
+
+
+RESUMED = "ov_pause_answer"  # session: what "Resume now" / "Cancel the pause" did
+
+
+def resume_now(ctx: PageContext, ov: accounts.AccountOverview) -> None:
+    """ "Resume now" (paused) or "Cancel the pause" (a pause still to come): one use case,
+    asked to confirm first."""
+    paused = ov.status == STATUS_PAUSED
+    which = "resume" if paused else "cancel_pause"
+    target = confirm_button(
+        ctx,
+        "ov_pause",
+        ctx.t(f"retention_offer.{which}.button"),
+        ctx.t(f"retention_offer.{which}.prompt", date=ov.period_end),
+        (which, ov.account_id),
+        icon=":material/play_circle:",
+    )
+    if target is None:
+        return
+    try:
+        offers.resume_now(ctx.db, ctx.user)
+    except PortalError as exc:
+        st.error(ctx.t(exc.key, **exc.params), icon=":material/error:")
+    else:
+        st.session_state[RESUMED] = which
+        st.rerun()
+
+
+def offer_lines(ctx: PageContext, ov: accounts.AccountOverview) -> None:
+    """What an accepted offer still changes: a pause to come, a discount, a plan change; and
+    the answer to "Resume now" / "Cancel the pause"."""
+    answer = st.session_state.pop(RESUMED, None)
+    if answer is not None:
+        st.success(
+            ctx.t(f"retention_offer.{answer}.done", date=ov.period_end),
+            icon=":material/check_circle:",
+        )
+    if ov.status == STATUS_ACTIVE and ov.pause_starts_on is not None:
+        st.info(
+            ctx.t(
+                "retention_offer.pause_pending",
+                start=ov.pause_starts_on,
+                resume=ov.paused_until,
+            ),
+            icon=":material/pause_circle:",
+        )
+        resume_now(ctx, ov)
+    if ov.discount_percent and ov.discount_cycles_left:
+        line = plural(
+            "retention_offer.discount_line",
+            ov.discount_cycles_left,
+            ctx.lang,
+            percent=fmt_percent(ov.discount_percent / 100, ctx.lang),
+        )
+        if ov.next_invoice_cents is not None:
+            line += " " + ctx.t(
+                "retention_offer.next_invoice",
+                date=ov.period_end,
+                amount=fmt_money(ov.next_invoice_cents, ov.currency, ctx.lang),
+            )
+        st.info(line, icon=":material/sell:")
+    if ov.next_plan_code:
+        st.info(
+            ctx.t(
+                "retention_offer.downgrade_line",
+                plan=md(ov.next_plan_name or ov.next_plan_code),
+                date=ov.period_end,
+            ),
+            icon=":material/south:",
         )
 
 
@@ -145,6 +223,9 @@ def plan_line(ctx: PageContext, ov: accounts.AccountOverview) -> None:
 def custom_plan_offer(ctx: PageContext, ov: accounts.AccountOverview) -> None:
     st.markdown(f"**{ctx.t('offer.title')}**")
     pop_answer(ctx, "ov_plan")
+    if ov.status == STATUS_PAUSED:  # read-only while paused: no new request
+        st.caption(ctx.t("retention_offer.paused.no_plan"))
+        return
     plan_request = custom_plan.open_plan_request(ctx.db, ctx.user)
     if plan_request is not None:  # one open request per account: show it, ask for no other
         show_request(ctx, plan_request, "ov_plan")
@@ -193,12 +274,14 @@ def my_requests(ctx: PageContext) -> None:
 
 def render(ctx: PageContext) -> None:
     handle_click(ctx, "ov_resume")  # before reading the account: a resume changes it
+    st.session_state.pop(OFFER_DONE, None)  # back from an accepted offer's done screen
     ov = accounts.overview(ctx.db, ctx.user, settings=ctx.settings)
 
     st.title(md(ov.company))
     st.caption(ctx.t("overview.subtitle"))
     answered = show_answer(ctx)  # after "Resume my subscription"
     status(ctx, ov)
+    offer_lines(ctx, ov)
     latest_notice(ctx, ov, answered)
     plan_metrics(ctx, ov)
     usage(ctx, ov)

@@ -413,6 +413,16 @@ def demo_clock(ctx: PageContext) -> None:
                         renewed=counted(ctx, "desk.clock.renewed", len(report.renewed)),
                         purged=counted(ctx, "desk.clock.purged", len(report.purged)),
                         abandoned=counted(ctx, "desk.clock.abandoned", report.abandoned_flows),
+                    )
+                    + " "
+                    + ctx.t(
+                        "desk.clock.offers",
+                        paused=counted(ctx, "desk.clock.paused", len(report.paused)),
+                        unpaused=counted(ctx, "desk.clock.unpaused", len(report.unpaused)),
+                        discounts=counted(
+                            ctx, "desk.clock.discounts_ended", len(report.discounts_ended)
+                        ),
+                        downgraded=counted(ctx, "desk.clock.downgraded", len(report.downgraded)),
                     ),
                 )
                 # every list above, and the insights' minute-long cache, as of now

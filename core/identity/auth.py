@@ -410,7 +410,7 @@ def require_account(actor: CurrentUser | None, account_id: int) -> CurrentUser:
 CUSTOMER_PAGES = ("overview", "export", "cancel")
 ENDED_PAGES = ("ended",)  # after the cycle: the status and how to reactivate, no data pages
 ENDED_EXPORT_PAGES = ("ended", "export")  # ... and, during the export window, Export data
-ADMIN_PAGES = ("insights", "support")
+ADMIN_PAGES = ("insights", "support", "playbook")
 
 
 def export_window_open(user: CurrentUser | None, today: dt.date | None = None) -> bool:

@@ -18,7 +18,7 @@ from core.platform.config import LANGUAGE_COOKIE, Settings, load_settings
 from core.platform.db import Database, open_database
 from core.platform.errors import DatabaseUnavailable, PortalError
 from core.platform.i18n import LANGUAGES, normalise_language, t
-from pages import cancel, ended, export, insights, overview, sign_in, support
+from pages import cancel, ended, export, insights, overview, playbook, sign_in, support
 from pages.shell.context import PageContext
 
 
@@ -40,6 +40,7 @@ SCREENS = {
     "ended": Screen(ended.render, "nav.ended", ":material/event_busy:", "account"),
     "insights": Screen(insights.render, "nav.insights", ":material/insights:", "insights"),
     "support": Screen(support.render, "nav.support", ":material/support_agent:", "support"),
+    "playbook": Screen(playbook.render, "nav.playbook", ":material/redeem:", "retention-playbook"),
 }
 
 

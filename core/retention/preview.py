@@ -1,0 +1,93 @@
+"""Step 2 as a chosen kind of customer would see it, without a flow: for the playbook page's
+preview. The offers a playbook matches to a reason and a segment, each with its terms computed
+for a monthly subscription to the chosen plan whose billing cycle ends a month from `today`
+(the same rules as the real flow: `core.rules.offers`, `core.rules.billing`). Pure: no
+database, nothing recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from core.retention.offers import OfferTerms, ShownOffer
+from core.rules import billing
+from core.rules import offers as rules
+from core.rules.pricing import CURRENCY, PLANS
+from core.rules.vocabulary import (
+    OFFER_KIND_CUSTOM_PLAN,
+    OFFER_KIND_DISCOUNT,
+    OFFER_KIND_DOWNGRADE,
+    OFFER_KIND_PAUSE,
+)
+
+INTERVAL = billing.MONTH  # the preview's subscription is billed monthly
+
+
+def plan_name(plan_code: str) -> str | None:
+    return next((p.name for p in PLANS if p.code == plan_code), None)
+
+
+def cycle_end(today: dt.date) -> dt.date:
+    """When the preview's billing cycle ends (and an offer takes effect): a month from today."""
+    return billing.add_months(today, billing.period_months(INTERVAL))
+
+
+def terms_for(offer: rules.Offer, plan_code: str, today: dt.date) -> OfferTerms:
+    """What `offer` would do to a monthly subscription to `plan_code` whose cycle ends a month
+    from `today`. ValueError for a plan that is not in the catalogue."""
+    monthly = rules.plan_price(plan_code)
+    if monthly is None:
+        raise ValueError(f"unknown plan {plan_code!r}")
+    price = billing.interval_price_cents(monthly, INTERVAL)
+    starts_on: dt.date | None = cycle_end(today)
+    resumes_on = None
+    new_price: int | None = price
+    target_code = target_name = None
+    if offer.kind == OFFER_KIND_CUSTOM_PLAN:
+        starts_on = new_price = None
+    elif offer.kind == OFFER_KIND_PAUSE:
+        resumes_on = rules.pause_until(starts_on, INTERVAL, offer.cycles)
+    elif offer.kind == OFFER_KIND_DISCOUNT:
+        new_price = rules.discounted_cents(price, offer.percent)
+    elif offer.kind == OFFER_KIND_DOWNGRADE:
+        target = rules.plan_price(offer.plan_code)
+        new_price = None if target is None else billing.interval_price_cents(target, INTERVAL)
+        target_code, target_name = offer.plan_code, plan_name(offer.plan_code)
+    return OfferTerms(
+        kind=offer.kind,
+        starts_on=starts_on,
+        resumes_on=resumes_on,
+        cycles=offer.cycles,
+        percent=offer.percent,
+        current_price_cents=price,
+        new_price_cents=new_price,
+        plan_code=target_code,
+        plan_name=target_name,
+        currency=CURRENCY,
+        billing_interval=INTERVAL,
+    )
+
+
+def preview(
+    playbook: rules.Playbook,
+    *,
+    reason: str | None,
+    plan_code: str,
+    tenure_band: str,
+    country: str,
+    today: dt.date,
+) -> tuple[ShownOffer, ...]:
+    """The offers step 2 would show a customer of that segment who gave that reason (None or
+    NO_REASON: no reason given), in order, with their terms."""
+    matched = rules.match(
+        playbook, reason=reason, plan_code=plan_code, tenure_band=tenure_band, country=country
+    )
+    return tuple(
+        ShownOffer(
+            key=o.key,
+            kind=o.kind,
+            title=dict(o.title),
+            body=dict(o.body),
+            terms=terms_for(o, plan_code, today),
+        )
+        for o in matched
+    )

@@ -130,7 +130,12 @@ def ask_for_plan(
         validate_plan(config, int(users or 0))
         values = asdict(config)
         if flow is not None:
-            offer = s.scalar(select(RetentionOffer).where(RetentionOffer.flow_id == flow.id))
+            offer = s.scalar(
+                select(RetentionOffer).where(
+                    RetentionOffer.flow_id == flow.id,
+                    RetentionOffer.kind == OFFER_KIND_CUSTOM_PLAN,
+                )
+            )
             if offer is None:
                 offer = RetentionOffer(flow_id=flow.id, kind=OFFER_KIND_CUSTOM_PLAN, shown_at=now)
                 s.add(offer)
@@ -140,6 +145,7 @@ def ask_for_plan(
             offer.monthly_price_cents = price
             _offer_facts(flow, offer)
             flow.outcome = OUTCOME_SAVED_OFFER
+            flow.offer_kind = OFFER_KIND_CUSTOM_PLAN
             flow.finished_at = now
             _step(s, flow, "plan_requested", now, monthly_price_cents=price)
         request = SupportRequest(

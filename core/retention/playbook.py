@@ -30,7 +30,7 @@ from core.rules.vocabulary import ACTION_PLAYBOOK_PUBLISHED, ACTION_PLAYBOOK_SAV
 DRAFT = "draft"
 PUBLISHED = "published"
 MAX_NOTE = 500  # the admin's note on a version ("Pause first for the too expensive")
-SAVE_ATTEMPTS = 3  # two admins saving a new draft at once: the later one takes the next number
+SAVE_ATTEMPTS = 10  # admins saving new drafts at once: each later one takes the next number
 
 
 @dataclass(frozen=True)

@@ -8,22 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core.retention import offers
 from core.retention.offers import OfferTerms, ShownOffer
 from core.rules import billing
 from core.rules import offers as rules
-from core.rules.pricing import CURRENCY, PLANS
-from core.rules.vocabulary import (
-    OFFER_KIND_CUSTOM_PLAN,
-    OFFER_KIND_DISCOUNT,
-    OFFER_KIND_DOWNGRADE,
-    OFFER_KIND_PAUSE,
-)
+from core.rules.pricing import CURRENCY
 
 INTERVAL = billing.MONTH  # the preview's subscription is billed monthly
-
-
-def plan_name(plan_code: str) -> str | None:
-    return next((p.name for p in PLANS if p.code == plan_code), None)
 
 
 def cycle_end(today: dt.date) -> dt.date:
@@ -33,37 +24,17 @@ def cycle_end(today: dt.date) -> dt.date:
 
 def terms_for(offer: rules.Offer, plan_code: str, today: dt.date) -> OfferTerms:
     """What `offer` would do to a monthly subscription to `plan_code` whose cycle ends a month
-    from `today`. ValueError for a plan that is not in the catalogue."""
+    from `today` (the real flow's rule: `core.retention.offers.terms_for`). ValueError for a
+    plan that is not in the catalogue."""
     monthly = rules.plan_price(plan_code)
     if monthly is None:
         raise ValueError(f"unknown plan {plan_code!r}")
-    price = billing.interval_price_cents(monthly, INTERVAL)
-    starts_on: dt.date | None = cycle_end(today)
-    resumes_on = None
-    new_price: int | None = price
-    target_code = target_name = None
-    if offer.kind == OFFER_KIND_CUSTOM_PLAN:
-        starts_on = new_price = None
-    elif offer.kind == OFFER_KIND_PAUSE:
-        resumes_on = rules.pause_until(starts_on, INTERVAL, offer.cycles)
-    elif offer.kind == OFFER_KIND_DISCOUNT:
-        new_price = rules.discounted_cents(price, offer.percent)
-    elif offer.kind == OFFER_KIND_DOWNGRADE:
-        target = rules.plan_price(offer.plan_code)
-        new_price = None if target is None else billing.interval_price_cents(target, INTERVAL)
-        target_code, target_name = offer.plan_code, plan_name(offer.plan_code)
-    return OfferTerms(
-        kind=offer.kind,
-        starts_on=starts_on,
-        resumes_on=resumes_on,
-        cycles=offer.cycles,
-        percent=offer.percent,
-        current_price_cents=price,
-        new_price_cents=new_price,
-        plan_code=target_code,
-        plan_name=target_name,
-        currency=CURRENCY,
+    return offers.terms_for(
+        offer,
+        period_end=cycle_end(today),
         billing_interval=INTERVAL,
+        price_cents=billing.interval_price_cents(monthly, INTERVAL),
+        currency=CURRENCY,
     )
 
 

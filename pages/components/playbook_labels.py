@@ -12,6 +12,7 @@ from babel import Locale
 from core.insights.filters import TENURE_KEYS, country_name, sort_countries
 from core.platform.errors import PortalError
 from core.platform.i18n import fmt_money, fmt_number, fmt_percent
+from core.retention import playbook as playbooks
 from core.rules import offers as rules
 from core.rules.pricing import CURRENCY, CUSTOM_PLAN_FLOOR_CENTS, PLANS
 from core.rules.vocabulary import (
@@ -24,7 +25,7 @@ from core.rules.vocabulary import (
 from pages.components.text import md
 from pages.shell.context import PageContext
 
-DRAFT, PUBLISHED = "draft", "published"  # PlaybookVersion.status
+DRAFT, PUBLISHED = playbooks.DRAFT, playbooks.PUBLISHED  # a version's status
 NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})  # CLDR groupings
 
 
@@ -89,17 +90,15 @@ def offer_summary(ctx: PageContext, offer: rules.Offer) -> str:
 
 
 def show_error(ctx: PageContext, exc: PortalError) -> None:
-    """Every problem a refusal names (a playbook's or a split's), each on its own line; or its
-    one message."""
-
-    def value(name: str, v):
-        if name == "lang":  # "en" -> "English" / "inglese"
-            return ctx.t(f"playbook_page.lang.{v}")
-        return md(v) if isinstance(v, str) else v
-
-    problems = [(p.key, dict(p.params)) for p in getattr(exc, "problems", None) or ()]
+    """Every problem a refusal names (a playbook's or an experiment's), each on its own line;
+    or its one message. What the admin typed (an offer's key) is shown as typed."""
+    problems = getattr(exc, "problems", None) or ()
+    if isinstance(exc, playbooks.PlaybookInvalid):
+        found = [(p.key, playbooks.message_params(p)) for p in problems]
+    else:
+        found = [(p.key, dict(p.params)) for p in problems]
     texts = [
-        ctx.t(key, **{k: value(k, v) for k, v in params.items()})
-        for key, params in problems or [(exc.key, exc.params)]
+        ctx.t(key, **{k: md(v) if isinstance(v, str) else v for k, v in params.items()})
+        for key, params in found or [(exc.key, exc.params)]
     ]
     st.error("  \n".join(texts), icon=":material/error:")

@@ -55,7 +55,7 @@ def section_picker(ctx: PageContext) -> str:
     return st.segmented_control(
         ctx.t("playbook_page.section"),
         SECTIONS,
-        default="versions",
+        default=None if "pb_section" in st.session_state else "versions",
         required=True,
         format_func=lambda s: ctx.t(f"playbook_page.section.{s}"),
         key="pb_section",

@@ -174,13 +174,13 @@ def offer_form(ctx: PageContext, info: playbooks.VersionInfo) -> None:
         for lang in ("en", "it"):
             name = ctx.t(f"playbook_page.lang.{lang}")
             copy[f"title_{lang}"] = st.text_input(
-                ctx.t("playbook_page.offer.title", lang=name),
+                ctx.t("playbook_page.offer.title", language=name),
                 value=offer.title.get(lang, "") if offer else "",
                 max_chars=rules.MAX_TITLE,
                 key=f"{k}_title_{lang}",
             )
             copy[f"body_{lang}"] = st.text_area(
-                ctx.t("playbook_page.offer.body", lang=name),
+                ctx.t("playbook_page.offer.body", language=name),
                 value=offer.body.get(lang, "") if offer else "",
                 max_chars=rules.MAX_BODY,
                 height=80,

@@ -9,7 +9,7 @@ from babel import Locale
 from streamlit.delta_generator import DeltaGenerator
 
 from core import support_desk
-from core.jobs import lifecycle
+from core.jobs import lifecycle, pauses
 from core.platform import clock
 from core.platform.errors import PortalError
 from core.platform.i18n import fmt_datetime, fmt_money, fmt_number, locale_of
@@ -428,6 +428,28 @@ def demo_clock(ctx: PageContext) -> None:
                 # every list above, and the insights' minute-long cache, as of now
                 st.cache_data.clear()
                 st.rerun()
+    pauses_calendar(ctx)
+
+
+def pauses_calendar(ctx: PageContext) -> None:
+    """The pauses taken and not over yet: the days to run the clock to, to show one start or
+    resume."""
+    taken = pauses.upcoming(ctx.db, ctx.user, settings=ctx.settings)
+    if not taken:
+        return
+    st.markdown(f"**{ctx.t('desk.clock.pauses')}**")
+    st.markdown(
+        "\n".join(
+            "- "
+            + ctx.t(
+                "desk.clock.pause_running" if p.running else "desk.clock.pause_taken",
+                company=md(p.company),
+                start=p.starts_on,
+                resume=p.resumes_on,
+            )
+            for p in taken
+        )
+    )
 
 
 def render(ctx: PageContext) -> None:

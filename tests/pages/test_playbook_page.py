@@ -16,6 +16,8 @@ from tests.support.pages import assert_no_raw_keys, open_as, open_page, visible_
 from tests.support.retention_pages import TOO_EXPENSIVE, at_step_two, publish, user
 
 NEW = "+"
+PAUSE_RANGE = {"key": "bad", "least": 1, "most": 3}
+PERCENT_RANGE = {"key": "bad", "most": 100}
 
 
 def section(at, name: str):
@@ -67,9 +69,9 @@ def test_an_admin_finds_every_section_in_their_language(site, lang):
 @pytest.mark.parametrize(
     ("kind", "cycles", "percent", "problem"),
     [
-        ("pause", 7, 0, Problem("playbook.error.pause_cycles", {"key": "bad", "least": 1, "most": 3})),
-        ("pause", 0, 0, Problem("playbook.error.pause_cycles", {"key": "bad", "least": 1, "most": 3})),
-        ("discount", 3, 150, Problem("playbook.error.discount_percent", {"key": "bad", "most": 100})),
+        ("pause", 7, 0, Problem("playbook.error.pause_cycles", PAUSE_RANGE)),
+        ("pause", 0, 0, Problem("playbook.error.pause_cycles", PAUSE_RANGE)),
+        ("discount", 3, 150, Problem("playbook.error.discount_percent", PERCENT_RANGE)),
     ],
 )  # fmt: skip
 @pytest.mark.parametrize("lang", ["en", "it"])

@@ -241,7 +241,7 @@ def _months_before(now: dt.datetime, months: int) -> dt.datetime:
     return dt.datetime.combine(day, now.timetz())
 
 
-def taken_recently(s: Session, account_id: int, now: dt.datetime, settings: Settings) -> set[str]:
+def _taken_recently(s: Session, account_id: int, now: dt.datetime, settings: Settings) -> set[str]:
     """The kinds of offer the account took within `offer_cooldown_months` before `now`."""
     since = _months_before(now, settings.offer_cooldown_months)
     kinds = s.scalars(
@@ -257,7 +257,7 @@ def taken_recently(s: Session, account_id: int, now: dt.datetime, settings: Sett
     return {k for k in kinds if k}
 
 
-def in_force(sub: Subscription) -> set[str]:
+def _in_force(sub: Subscription) -> set[str]:
     """The kinds the subscription already carries (or cannot take while paused): a pause
     pending or running, a discount with invoices left, a downgrade to come; and no custom-plan
     request while paused (the account is read-only)."""
@@ -273,8 +273,8 @@ def in_force(sub: Subscription) -> set[str]:
     return out
 
 
-def unavailable(s: Session, sub: Subscription, now: dt.datetime, settings: Settings) -> set[str]:
-    return taken_recently(s, sub.account_id, now, settings) | in_force(sub)
+def _unavailable(s: Session, sub: Subscription, now: dt.datetime, settings: Settings) -> set[str]:
+    return _taken_recently(s, sub.account_id, now, settings) | _in_force(sub)
 
 
 def _rows(s: Session, flow_id: str) -> list[RetentionOffer]:
@@ -311,7 +311,7 @@ def record_offers(
     flow.variant = chosen.variant
     if not show:
         return
-    blocked = unavailable(s, sub, now, settings)
+    blocked = _unavailable(s, sub, now, settings)
     matched = match(
         chosen.playbook,
         reason=flow.reason,
@@ -395,7 +395,7 @@ def _check(
         raise OfferNotAvailable()
     if sub.status not in (STATUS_ACTIVE, STATUS_PAUSED):
         raise OfferNotAvailable()
-    if offer.kind in unavailable(s, sub, now, settings):
+    if offer.kind in _unavailable(s, sub, now, settings):
         raise OfferNotAvailable()
     if offer.kind == OFFER_KIND_PAUSE and offer.cycles not in PAUSE_CYCLES:
         raise InvalidInput(

@@ -315,7 +315,8 @@ def offer_kinds(
         )
         taken = and_(
             R.flow_id == F.id,
-            R.kind == F.offer_kind,
+            # a flow saved by a custom plan before playbooks may not name its kind
+            R.kind == func.coalesce(F.offer_kind, literal_column(f"'{OFFER_KIND_CUSTOM_PLAN}'")),
             (R.accepted_at.is_not(None)) | (R.requested_at.is_not(None)),
         )
         saves = conn.execute(

@@ -20,6 +20,7 @@ Its modules, from the bottom up:
   figures        the figures and charts' data (`insights`, `figures`)
   comments       the answers with free text, searched
   answer_files   the charts' CSV tables and the survey answers' CSV behind a signed link
+  retention      the retention playbook's figures: offers by kind, verified saves
   status_counts  subscriptions by status
   frames         a chart's small DataFrame as a formula-safe CSV file (pandas)
   analytics      the names the pages and the HTTP routes use as `analytics.<name>`

@@ -25,7 +25,8 @@ from core.rules.vocabulary import (
 from pages.components.text import md
 from pages.shell.context import PageContext
 
-DRAFT, PUBLISHED = playbooks.DRAFT, playbooks.PUBLISHED  # a version's status
+DRAFT = playbooks.DRAFT  # a version's status
+PUBLISHED = playbooks.PUBLISHED
 NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})  # CLDR groupings
 
 

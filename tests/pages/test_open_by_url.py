@@ -29,6 +29,7 @@ TITLES = {  # catalog keys of the screens' titles (the overview's title is the c
     "ended": "ended.title",
     "insights": "insights.title",
     "support": "support.title",
+    "playbook": "playbook_page.title",
 }
 FOR_WHOM = {  # who may open each screen
     "overview": ALICE[0],
@@ -37,6 +38,7 @@ FOR_WHOM = {  # who may open each screen
     "ended": CAROL[0],
     "insights": ADMIN,
     "support": ADMIN,
+    "playbook": ADMIN,
 }
 
 
@@ -120,7 +122,7 @@ def test_the_user_a_screen_is_for_opens_it_by_its_url(shop, screen):
         assert [value for value in [*ALICE, *BOB] if value in text] == []
 
 
-@pytest.mark.parametrize("screen", ["sign_in", "ended", "insights", "support"])
+@pytest.mark.parametrize("screen", ["sign_in", "ended", "insights", "support", "playbook"])
 def test_a_customer_who_opens_a_screen_that_is_not_theirs_by_its_url_sees_their_overview(
     shop, screen
 ):
@@ -128,6 +130,12 @@ def test_a_customer_who_opens_a_screen_that_is_not_theirs_by_its_url_sees_their_
     assert title(at) == ALICE[1]
     text = shown(at)
     assert i18n.t("overview.invoices", "en") in text
-    for other in ("signin.title", "ended.title", "insights.title", "support.title"):
+    for other in (
+        "signin.title",
+        "ended.title",
+        "insights.title",
+        "support.title",
+        "playbook_page.title",
+    ):
         assert i18n.t(other, "en") not in text
     assert [value for value in [*BOB, *CAROL] if value in text] == []

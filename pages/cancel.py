@@ -351,6 +351,7 @@ def stop_if_offer_taken(ctx: PageContext) -> None:
     st.page_link(
         ctx.pages["overview"], label=ctx.t("retention_offer.done.back"), icon=":material/dashboard:"
     )
+    st.caption(ctx.t("offers.receipt.change"))
     st.stop()
 
 

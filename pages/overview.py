@@ -28,6 +28,8 @@ def interval_name(ctx: PageContext, ov: accounts.AccountOverview) -> str:
 
 def status(ctx: PageContext, ov: accounts.AccountOverview) -> None:
     """Where the subscription stands; when a cancellation is scheduled, the way back beside it."""
+    if ov.status == STATUS_ACTIVE and ov.pause_starts_on is not None:  # said by offer_lines
+        return
     if ov.status == STATUS_ACTIVE:
         st.success(ctx.t("status.active", date=ov.period_end), icon=":material/check_circle:")
     elif ov.status == STATUS_SCHEDULED:

@@ -35,6 +35,7 @@ from pages.shell.context import PageContext
 
 SECTIONS = ("versions", "edit", "preview", "experiments")
 EDITING = "pb_editing"  # session: the version number open in the editor
+LANGUAGE_NAMES = {"en": "English", "it": "Italiano"}  # each in its own language, as the sidebar
 DEFAULT = 0  # "the default playbook" in the version pickers (no version is numbered 0)
 
 
@@ -206,7 +207,7 @@ def preview_section(ctx: PageContext, versions: list[playbooks.VersionInfo]) -> 
         ("en", "it"),
         default=ctx.lang,
         required=True,
-        format_func=lambda code: ctx.t(f"playbook_page.lang.{code}"),
+        format_func=LANGUAGE_NAMES.__getitem__,
         key="pv_lang",
     )
     chosen = next((v.playbook for v in versions if v.number == number), rules.DEFAULT_PLAYBOOK)

@@ -16,7 +16,9 @@ from core.platform import i18n
 from core.platform.i18n import fmt_date, fmt_money
 from core.platform.models import CancellationFlow, Invoice, Subscription
 from core.rules import billing
-from core.rules.offers import discounted_cents
+from core.rules.offers import Offer, Playbook, Rule, discounted_cents
+from core.rules.vocabulary import ANY
+from tests.support import factories
 from tests.support.pages import NOW, TODAY, open_as, visible_text
 from tests.support.retention_pages import TOO_EXPENSIVE, at_step_two, publish
 
@@ -202,3 +204,32 @@ def test_the_demo_clock_reports_the_pause_it_starts(site, monkeypatch, lang):
     [done] = [s.value for s in desk.success]
     paused = {"en": "1 subscription paused", "it": "1 abbonamento sospeso"}[lang]
     assert paused in done
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_a_cheaper_plan_taken_shows_its_plan_and_date(site, lang):
+    db, _ = site
+    factories.plan(db, "starter", 9800)
+    cheaper = Offer(
+        key="cheaper",
+        kind="downgrade",
+        plan_code="starter",
+        title={"en": "Pay less", "it": "Paga meno"},
+        body={"en": "", "it": ""},
+    )
+    publish(db, Playbook(offers=(cheaper,), rules=(Rule(ANY, ("cheaper",)),)))
+    end = period_end(db)
+    at, _ = at_step_two(lang, None)  # no reason given: the rule for any reason
+    label = {"en": "Switch to Starter", "it": "Passa a Starter"}[lang]
+    assert label in [b.label for b in at.button]
+    sentence = {
+        "en": f"Starter from {fmt_date(end, 'en')} at $98.00 a month instead of $249.00.",
+        "it": f"Starter dal {fmt_date(end, 'it')} a 98,00\xa0USD al mese invece di 249,00\xa0USD.",
+    }[lang]
+    assert sentence in visible_text(at)
+    take(at, "cheaper")
+    assert sentence in visible_text(at)
+    at = open_as("alice", lang)
+    assert i18n.t("retention_offer.downgrade_line", lang, plan="Starter", date=end) in (
+        visible_text(at)
+    )

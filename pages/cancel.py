@@ -11,6 +11,7 @@ from core.platform.i18n import fmt_date, fmt_money
 from core.retention import cancellation, custom_plan, offers, records, way_back
 from core.retention.cancellation import CONSENT, DECIDE, SURVEY, Consents, Survey
 from core.rules import vocabulary
+from core.rules.vocabulary import STATUS_PAUSED
 from pages.components.configurator import plan_configurator, pop_answer, show_request
 from pages.components.data_summary import show_counts
 from pages.components.offers import (
@@ -230,6 +231,9 @@ def configurator(ctx: PageContext, flow: cancellation.FlowState, offer: offers.S
         st.markdown(
             ctx.t("offer.body", price=fmt_money(custom_plan.BASE_PRICE_CENTS, "USD", ctx.lang))
         )
+        if accounts.overview(ctx.db, ctx.user, settings=ctx.settings).status == STATUS_PAUSED:
+            st.caption(ctx.t("retention_offer.paused.no_plan"))  # read-only while paused
+            return
         if not st.toggle(ctx.t("offer.configure"), key="configure", value=flow.configurator_opened):
             return
         if not flow.configurator_opened:
@@ -331,7 +335,7 @@ def stop_if_offer_taken(ctx: PageContext) -> None:
     if done is None:
         st.session_state.pop(OFFER_DONE, None)
         return
-    stepper(ctx, 3)
+    # no stepper: the flow ended at step 2, saved (no consent was given)
     st.success(ctx.t("retention_offer.done.title"), icon=":material/check_circle:")
     with st.container(border=True, key="offer_done"):
         st.markdown(terms_text(done.terms, ctx.lang))

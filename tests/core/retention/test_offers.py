@@ -7,7 +7,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from sqlalchemy import select, update
@@ -32,7 +35,7 @@ from core.retention.records import FlowClosed
 from core.rules.offers import ANY, NO_REASON, Offer, Playbook, Rule
 from core.rules.pricing import PlanConfig
 from tests.support import factories
-from tests.support.env import NOW
+from tests.support.env import NOW, ROOT
 
 START = dt.date(2026, 3, 10)  # alice's cycle: 10 November to 10 December 2026 at NOW
 PERIOD_END = dt.date(2026, 12, 10)
@@ -596,3 +599,38 @@ def test_terms_are_pure_and_match_the_stored_ones():
     )
     assert (down.plan_name, down.new_price_cents) == ("Starter", 98000)
     assert dataclasses.replace(down, plan_name="x") != down
+
+
+def test_the_command_line_shows_the_pause_and_its_resume_date(sqlite_db):
+    db = sqlite_db
+    _, users = factories.shop(db, now=NOW, start=START)
+    publish(db)
+    flow_id = flow_to_offers(db, users["alice"], "not_using")
+    offers.accept(db, users["alice"], flow_id, "pause2", now=NOW)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    url = db.engine.url.render_as_string(hide_password=False)
+    shown = subprocess.run(
+        [
+            *(sys.executable, "-m", "core", "--database-url", url),
+            *("account", "show", "--email", "alice@example.com", "--json"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shown.returncode == 0, shown.stderr
+    data = json.loads(shown.stdout)
+    assert (data["status"], data["pause_starts_on"], data["paused_until"]) == (
+        "active",
+        "2026-12-10",
+        "2027-02-10",
+    )
+    assert (data["pause_cycles"], data["next_invoice_cents"], data["next_renewal"]) == (
+        2,
+        24900,
+        "2027-02-10",
+    )
+    for name in ("discount_percent", "discount_cycles_left", "next_plan_code", "next_plan_name"):
+        assert data[name] is None

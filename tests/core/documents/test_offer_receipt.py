@@ -102,7 +102,7 @@ def test_a_discount_receipt_says_how_much_off_how_many_invoices_and_the_next_amo
     assert money(18675, lang) in text  # $249.00 less 25%
     assert money(24900, lang) in text
     if lang == "it":
-        assert "Sconto del 25% sulle tue prossime 3 fatture, a partire da quella dell'8" in text
+        assert "25% di sconto sulle tue prossime 3 fatture, a partire da quella dell'8" in text
     else:
         assert "25% off your next 3 invoices, from the one of December 8, 2026" in text
 

@@ -634,3 +634,20 @@ def test_the_command_line_shows_the_pause_and_its_resume_date(sqlite_db):
     )
     for name in ("discount_percent", "discount_cycles_left", "next_plan_code", "next_plan_name"):
         assert data[name] is None
+
+
+def test_no_custom_plan_request_while_paused(db, shop):
+    alice, users = shop
+    set_sub(
+        db,
+        alice.account_id,
+        status="paused",
+        current_period_start=PERIOD_END,
+        current_period_end=dt.date(2027, 2, 10),
+        paused_until=dt.date(2027, 2, 10),
+    )
+    with pytest.raises(InvalidInput) as refused:
+        custom_plan.ask_for_plan(db, users["alice"], PlanConfig(), now=NOW)
+    assert refused.value.key == "offers.error.paused"
+    assert refused.value.params == {"date": dt.date(2027, 2, 10)}
+    assert custom_plan.open_plan_request(db, users["alice"]) is None

@@ -20,6 +20,7 @@ from core.platform import audit, clock
 from core.platform.db import Database
 from core.platform.errors import InvalidInput, NotFound
 from core.platform.models import CancellationFlow, Experiment, PlaybookVersion
+from core.platform.text import storable
 from core.rules import offers
 from core.rules.offers import Problem
 from core.rules.vocabulary import (
@@ -151,9 +152,9 @@ def create(
     with every problem, otherwise (nothing written)."""
     actor = require_admin(actor)
     now = clock.now(now)
-    name = (name or "").strip()
+    name = storable(name)
     cleaned = tuple(
-        Variant(name=(v.name or "").strip(), version=v.version, share=v.share) for v in variants
+        Variant(name=storable(v.name), version=v.version, share=v.share) for v in variants
     )
     with db.transaction(write=True) as s:
         problems = _problems(s, name, cleaned)

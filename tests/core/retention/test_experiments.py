@@ -400,3 +400,20 @@ def test_too_few_flows_say_so(db, shop):
     assert got.variants[2].save_rate == 1.0
     assert got.variants[2].significant is True  # 10/30 against 30/30 is a real difference
     assert got.variants[1].significant is False
+
+
+def test_names_are_stored_without_unstorable_characters(db, shop):
+    _, users = shop
+    made = experiments.create(
+        db,
+        users["boss"],
+        " Pause\x00 or <i>discount</i> 🧪\ud800 ",
+        [Variant(" pause\x07 ", 1, 50), Variant("sconto è", 2, 50)],
+        now=NOW,
+    )
+    assert made.name == "Pause or <i>discount</i> 🧪"
+    assert [v.name for v in made.variants] == ["pause", "sconto è"]
+    assert experiments.experiments(db, users["boss"])[0] == made
+    with pytest.raises(ExperimentInvalid) as refused:
+        experiments.create(db, users["boss"], "x", [Variant("\x00", 1, 50), Variant("b", 2, 50)])
+    assert refused.value.key == "experiment.error.names"

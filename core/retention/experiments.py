@@ -212,7 +212,10 @@ def start(
         other = next((r for r in rows if r.started_at is not None and r.stopped_at is None), None)
         if other is not None:
             raise InvalidInput("experiment.error.another_running", name=other.name)
-        row.started_at = now
+        # experiments never overlap in time (a flow's variant name is told apart by its
+        # start): a start dated before the last stop begins at that stop
+        last_stop = max((r.stopped_at for r in rows if r.stopped_at is not None), default=None)
+        row.started_at = max(now, last_stop) if last_stop is not None else now
         _audit(s, actor, ACTION_EXPERIMENT_STARTED, row, now)
         return _info(row)
 

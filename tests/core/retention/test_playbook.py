@@ -375,3 +375,32 @@ def test_the_copy_and_the_note_are_stored_as_typed_without_unstorable_characters
     with pytest.raises(PlaybookInvalid) as refused:
         playbook.save_draft(db, users["boss"], blank, now=NOW)
     assert refused.value.key == "playbook.error.title"
+
+
+def test_the_audit_log_tells_support_what_changed_in_words(db, shop):
+    from core import support_desk
+    from core.support_desk import audit_trail
+
+    _, users = shop
+    boss = users["boss"]
+    playbook.save_draft(db, boss, BOOK, note="first", now=NOW)
+    playbook.save_draft(db, boss, DISCOUNT_ONLY, number=1, note="second", now=NOW)
+    playbook.publish(db, boss, 1, now=NOW)
+    rows = support_desk.audit_log(db, boss).rows  # newest first
+    words = [
+        (audit_trail.action_name(r.action, lang), audit_trail.describe(r, lang))
+        for r in rows
+        for lang in ("en", "it")
+    ]
+    assert words == [
+        ("Playbook published", "Version: 1; Note: second"),
+        ("Playbook pubblicato", "Versione: 1; Nota: second"),
+        ("Playbook draft saved", "Version: 1; Offers: 3 → 1; Rules: 2 → 1; Note: first → second"),
+        (
+            "Bozza del playbook salvata",
+            "Versione: 1; Offerte: 3 → 1; Regole: 2 → 1; Nota: first → second",
+        ),
+        ("Playbook draft saved", "Version: 1; Offers: 3; Rules: 2; Note: first"),
+        ("Bozza del playbook salvata", "Versione: 1; Offerte: 3; Regole: 2; Nota: first"),
+    ]
+    assert {r.actor for r in rows} == {"boss@example.com"}

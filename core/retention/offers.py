@@ -38,6 +38,7 @@ from core.platform.models import (
     RetentionOffer,
     Subscription,
 )
+from core.retention.playbook import choose
 from core.retention.records import FlowClosed, _offer_facts, _step, _subscription
 from core.retention.terms import OfferTerms, terms_for
 from core.rules import billing, numbers
@@ -66,27 +67,6 @@ from core.rules.vocabulary import (
     STATUS_ACTIVE,
     STATUS_PAUSED,
 )
-
-try:  # helper A's module (the playbook's versions and experiments)
-    from core.retention.playbook import choose
-except ModuleNotFoundError:  # pragma: no cover - only until core.retention.playbook lands
-
-    @dataclass(frozen=True)
-    class _Chosen:
-        version: int | None
-        variant: str | None
-        playbook: Playbook
-
-    def choose(s: Session, account_id: int, now: dt.datetime) -> _Chosen:  # type: ignore[misc]
-        row = s.scalar(
-            select(PlaybookVersion)
-            .where(PlaybookVersion.status == "published")
-            .order_by(PlaybookVersion.number.desc())
-        )
-        if row is None:
-            return _Chosen(None, None, DEFAULT_PLAYBOOK)
-        return _Chosen(row.number, None, Playbook.from_json(row.content))
-
 
 ACCEPTABLE = (OFFER_KIND_PAUSE, OFFER_KIND_DISCOUNT, OFFER_KIND_DOWNGRADE)
 

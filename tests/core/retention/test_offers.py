@@ -28,11 +28,11 @@ from core.platform.models import (
     RetentionOffer,
     Subscription,
 )
-from core.retention import cancellation, custom_plan, offers
+from core.retention import cancellation, custom_plan, experiments, offers, playbook
 from core.retention.cancellation import ALL_CONSENTS, Survey
 from core.retention.offers import OfferNotAvailable
 from core.retention.records import FlowClosed
-from core.rules.offers import ANY, NO_REASON, Offer, Playbook, Rule
+from core.rules.offers import ANY, NO_REASON, Offer, Playbook, Rule, variant_for
 from core.rules.pricing import PlanConfig
 from tests.support import factories
 from tests.support.env import NOW, ROOT
@@ -651,3 +651,26 @@ def test_no_custom_plan_request_while_paused(db, shop):
     assert refused.value.key == "offers.error.paused"
     assert refused.value.params == {"date": dt.date(2027, 2, 10)}
     assert custom_plan.open_plan_request(db, users["alice"]) is None
+
+
+def test_during_an_experiment_each_flow_records_its_variant_and_sees_its_version(db):
+    _, users = factories.shop(db, now=NOW, start=START, with_bob=True)
+    boss = users["boss"]
+    earlier = NOW - dt.timedelta(days=2)
+    playbook.save_draft(db, boss, PLAYBOOK, now=earlier)
+    playbook.publish(db, boss, 1, now=earlier)
+    pauses = Playbook(offers=PLAYBOOK.offers[:1], rules=(Rule(ANY, ("pause2",)),))
+    playbook.save_draft(db, boss, pauses, now=earlier)
+    playbook.publish(db, boss, 2, now=earlier)
+    split = (experiments.Variant("A", 1, 50), experiments.Variant("B", 2, 50))
+    made = experiments.create(db, boss, "pause or custom", split, now=earlier)
+    experiments.start(db, boss, made.id, now=earlier)
+
+    for who in ("alice", "bob"):
+        flow_id = flow_to_offers(db, users[who], "not_using")
+        variant = variant_for(made.id, users[who].account_id, [("A", 50), ("B", 50)])
+        flow = flow_row(db, flow_id)
+        assert (flow.variant, flow.playbook_version) == (variant, 1 if variant == "A" else 2)
+        wanted = ["pause2", "custom"] if variant == "A" else ["pause2"]
+        assert [r[1] for r in rows(db, flow_id)] == wanted
+        assert [o.key for o in offers.shown(db, users[who], flow_id, now=NOW)] == wanted

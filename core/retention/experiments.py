@@ -20,6 +20,7 @@ from core.platform import audit, clock
 from core.platform.db import Database
 from core.platform.errors import InvalidInput, NotFound
 from core.platform.models import CancellationFlow, Experiment, PlaybookVersion
+from core.platform.text import storable
 from core.rules import offers
 from core.rules.offers import Problem
 from core.rules.vocabulary import (
@@ -151,9 +152,9 @@ def create(
     with every problem, otherwise (nothing written)."""
     actor = require_admin(actor)
     now = clock.now(now)
-    name = (name or "").strip()
+    name = storable(name)
     cleaned = tuple(
-        Variant(name=(v.name or "").strip(), version=v.version, share=v.share) for v in variants
+        Variant(name=storable(v.name), version=v.version, share=v.share) for v in variants
     )
     with db.transaction(write=True) as s:
         problems = _problems(s, name, cleaned)
@@ -211,7 +212,10 @@ def start(
         other = next((r for r in rows if r.started_at is not None and r.stopped_at is None), None)
         if other is not None:
             raise InvalidInput("experiment.error.another_running", name=other.name)
-        row.started_at = now
+        # experiments never overlap in time (a flow's variant name is told apart by its
+        # start): a start dated before the last stop begins at that stop
+        last_stop = max((r.stopped_at for r in rows if r.stopped_at is not None), default=None)
+        row.started_at = max(now, last_stop) if last_stop is not None else now
         _audit(s, actor, ACTION_EXPERIMENT_STARTED, row, now)
         return _info(row)
 

@@ -38,7 +38,9 @@ from core.platform.models import (
     RetentionOffer,
     Subscription,
 )
+from core.retention.playbook import choose
 from core.retention.records import FlowClosed, _offer_facts, _step, _subscription
+from core.retention.terms import OfferTerms, terms_for
 from core.rules import billing, numbers
 from core.rules.offers import (
     DEFAULT_PLAYBOOK,
@@ -49,9 +51,7 @@ from core.rules.offers import (
     Playbook,
     discounted_cents,
     match,
-    pause_until,
 )
-from core.rules.pricing import PLANS
 from core.rules.vocabulary import (
     ACTION_DISCOUNT_ENDED,
     ACTION_OFFER_ACCEPTED,
@@ -68,27 +68,6 @@ from core.rules.vocabulary import (
     STATUS_PAUSED,
 )
 
-try:  # helper A's module (the playbook's versions and experiments)
-    from core.retention.playbook import choose
-except ModuleNotFoundError:  # pragma: no cover - only until core.retention.playbook lands
-
-    @dataclass(frozen=True)
-    class _Chosen:
-        version: int | None
-        variant: str | None
-        playbook: Playbook
-
-    def choose(s: Session, account_id: int, now: dt.datetime) -> _Chosen:  # type: ignore[misc]
-        row = s.scalar(
-            select(PlaybookVersion)
-            .where(PlaybookVersion.status == "published")
-            .order_by(PlaybookVersion.number.desc())
-        )
-        if row is None:
-            return _Chosen(None, None, DEFAULT_PLAYBOOK)
-        return _Chosen(row.number, None, Playbook.from_json(row.content))
-
-
 ACCEPTABLE = (OFFER_KIND_PAUSE, OFFER_KIND_DISCOUNT, OFFER_KIND_DOWNGRADE)
 
 
@@ -97,37 +76,6 @@ class OfferNotAvailable(PortalError):
     plan (asked for with its configurator), taken too recently, or already in force."""
 
     key = "offers.error.not_available"
-
-
-@dataclass(frozen=True)
-class OfferTerms:
-    """What an offer changes and from when, computed from the subscription."""
-
-    kind: str
-    starts_on: dt.date | None  # when it takes effect (the next cycle); None for a custom plan
-    resumes_on: dt.date | None  # a pause: billing resumes on this day
-    cycles: int  # a pause: cycles without an invoice; a discount: invoices it comes off
-    percent: int  # a discount: percent off
-    current_price_cents: int  # per billing interval, as now
-    new_price_cents: int | None  # per billing interval, the next invoices (discount, downgrade)
-    plan_code: str | None  # a downgrade's plan
-    plan_name: str | None
-    currency: str
-    billing_interval: str
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            name: (value.isoformat() if isinstance(value, dt.date) else value)
-            for name, value in self.__dict__.items()
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> OfferTerms:
-        values = dict(data)
-        for name in ("starts_on", "resumes_on"):
-            if values.get(name):
-                values[name] = dt.date.fromisoformat(values[name])
-        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -150,52 +98,6 @@ class Accepted:
     terms: OfferTerms
     company: str
     plan_name: str  # the plan when the offer was taken
-
-
-# --- the terms -------------------------------------------------------------------------------
-
-
-def terms_for(
-    offer: Offer,
-    *,
-    period_end: dt.date,
-    billing_interval: str,
-    price_cents: int,
-    currency: str,
-    target: tuple[str, int] | None = None,
-) -> OfferTerms:
-    """An offer's terms for a subscription whose cycle ends on `period_end`, at `price_cents`
-    per `billing_interval`. `target`: a downgrade's plan (name, monthly price in cents); by
-    default the catalogue's. Pure: the playbook's preview uses it too."""
-    kind = offer.kind
-    new_price = None
-    plan_code = plan_name = None
-    if kind == OFFER_KIND_DISCOUNT:
-        new_price = discounted_cents(price_cents, offer.percent)
-    if kind == OFFER_KIND_DOWNGRADE:
-        plan_code = offer.plan_code
-        if target is None:
-            spec = next((p for p in PLANS if p.code == offer.plan_code), None)
-            target = (spec.name, spec.monthly_price_cents) if spec else (offer.plan_code, 0)
-        plan_name = target[0]
-        new_price = billing.interval_price_cents(target[1], billing_interval)
-    return OfferTerms(
-        kind=kind,
-        starts_on=None if kind == OFFER_KIND_CUSTOM_PLAN else period_end,
-        resumes_on=(
-            pause_until(period_end, billing_interval, offer.cycles)
-            if kind == OFFER_KIND_PAUSE
-            else None
-        ),
-        cycles=offer.cycles if kind in (OFFER_KIND_PAUSE, OFFER_KIND_DISCOUNT) else 0,
-        percent=offer.percent if kind == OFFER_KIND_DISCOUNT else 0,
-        current_price_cents=price_cents,
-        new_price_cents=new_price,
-        plan_code=plan_code,
-        plan_name=plan_name,
-        currency=currency,
-        billing_interval=billing_interval,
-    )
 
 
 def _plan_row(s: Session, code: str) -> Plan | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -22,6 +22,7 @@ from core.platform.db import Database
 from core.platform.errors import InvalidInput, NotFound, PortalError
 from core.platform.i18n import t
 from core.platform.models import PlaybookVersion, User
+from core.platform.text import storable
 from core.retention.experiments import running
 from core.rules import offers
 from core.rules.offers import DEFAULT_PLAYBOOK, Playbook, Problem
@@ -94,6 +95,21 @@ class VersionFrozen(PortalError):
 
 class UnknownVersion(NotFound):
     key = "playbook.error.not_found"
+
+
+def _cleaned(playbook: Playbook) -> Playbook:
+    """The offers' copy as it is stored: free text without unstorable characters, trimmed."""
+    return replace(
+        playbook,
+        offers=tuple(
+            replace(
+                o,
+                title={lang: storable(text) for lang, text in o.title.items()},
+                body={lang: storable(text) for lang, text in o.body.items()},
+            )
+            for o in playbook.offers
+        ),
+    )
 
 
 def _check(playbook: Playbook) -> None:
@@ -228,9 +244,10 @@ def save_draft(
     with every problem, if the playbook cannot be saved; nothing is written then."""
     actor = require_admin(actor)
     now = clock.now(now)
-    note = (note or "").strip()
+    note = storable(note)
     if len(note) > MAX_NOTE:
         raise InvalidInput("playbook.error.note", most=MAX_NOTE)
+    playbook = _cleaned(playbook)
     _check(playbook)
     for attempt in range(1, SAVE_ATTEMPTS + 1):
         try:

@@ -183,39 +183,47 @@ def plan_price(plan_code: str) -> int | None:
 def offer_problems(offer: Offer) -> list[Problem]:
     out: list[Problem] = []
     if not KEY_PATTERN.fullmatch(offer.key):
-        out.append(Problem("playbook.error.offer_key", {"key": offer.key[:40]}))
+        out.append(Problem("playbook.error.offer_key", {"offer": offer.key[:40]}))
     if offer.kind not in OFFER_KINDS:
-        out.append(Problem("playbook.error.offer_kind", {"key": offer.key}))
+        out.append(Problem("playbook.error.offer_kind", {"offer": offer.key}))
     if offer.kind == OFFER_KIND_PAUSE and offer.cycles not in PAUSE_CYCLES:
         out.append(
             Problem(
                 "playbook.error.pause_cycles",
-                {"key": offer.key, "least": PAUSE_CYCLES[0], "most": PAUSE_CYCLES[-1]},
+                {"offer": offer.key, "least": PAUSE_CYCLES[0], "most": PAUSE_CYCLES[-1]},
             )
         )
     if offer.kind == OFFER_KIND_DISCOUNT:
         least, most = DISCOUNT_PERCENT
         if not least <= offer.percent <= most:
-            out.append(Problem("playbook.error.discount_percent", {"key": offer.key, "most": most}))
+            out.append(
+                Problem("playbook.error.discount_percent", {"offer": offer.key, "most": most})
+            )
         least, most = DISCOUNT_CYCLES
         if not least <= offer.cycles <= most:
             out.append(
                 Problem(
                     "playbook.error.discount_cycles",
-                    {"key": offer.key, "least": least, "most": most},
+                    {"offer": offer.key, "least": least, "most": most},
                 )
             )
     if offer.kind == OFFER_KIND_DOWNGRADE and plan_price(offer.plan_code) is None:
-        out.append(Problem("playbook.error.downgrade_plan", {"key": offer.key}))
+        out.append(Problem("playbook.error.downgrade_plan", {"offer": offer.key}))
     for lang in LANGUAGES:
         title = (offer.title.get(lang) or "").strip()
         if not title or len(title) > MAX_TITLE:
             out.append(
-                Problem("playbook.error.title", {"key": offer.key, "lang": lang, "most": MAX_TITLE})
+                Problem(
+                    "playbook.error.title",
+                    {"offer": offer.key, "language": lang.upper(), "most": MAX_TITLE},
+                )
             )
         if len(offer.body.get(lang) or "") > MAX_BODY:
             out.append(
-                Problem("playbook.error.body", {"key": offer.key, "lang": lang, "most": MAX_BODY})
+                Problem(
+                    "playbook.error.body",
+                    {"offer": offer.key, "language": lang.upper(), "most": MAX_BODY},
+                )
             )
     return out
 
@@ -232,13 +240,15 @@ def rule_problems(rule: Rule, number: int, playbook: Playbook) -> list[Problem]:
     if any(not COUNTRY_PATTERN.fullmatch(c) for c in rule.countries):
         out.append(Problem("playbook.error.rule_country", {"rule": number}))
     if not rule.offers or len(rule.offers) > MAX_OFFERS_PER_RULE:
-        out.append(Problem("playbook.error.rule_offers", {"rule": number, "most": 3}))
+        out.append(
+            Problem("playbook.error.rule_offers", {"rule": number, "most": MAX_OFFERS_PER_RULE})
+        )
     if len(set(rule.offers)) != len(rule.offers):
         out.append(Problem("playbook.error.rule_repeats", {"rule": number}))
     for key in rule.offers:
         offer = playbook.offer(key)
         if offer is None:
-            out.append(Problem("playbook.error.rule_unknown_offer", {"rule": number, "key": key}))
+            out.append(Problem("playbook.error.rule_unknown_offer", {"rule": number, "offer": key}))
         elif offer.kind == OFFER_KIND_DOWNGRADE and rule.plans:
             target = plan_price(offer.plan_code) or 0
             for plan in rule.plans:
@@ -247,7 +257,7 @@ def rule_problems(rule: Rule, number: int, playbook: Playbook) -> list[Problem]:
                     out.append(
                         Problem(
                             "playbook.error.downgrade_not_cheaper",
-                            {"rule": number, "key": key, "plan": plan},
+                            {"rule": number, "offer": key, "plan": plan},
                         )
                     )
     return out
@@ -325,7 +335,7 @@ def discounted_cents(amount_cents: int, percent: int | None) -> int:
 def split_problems(shares: Sequence[tuple[str, int]]) -> list[Problem]:
     """Two to four variants, named, each with a share from 1 to 99 percent, adding up to 100."""
     out: list[Problem] = []
-    names = [n.strip() for n, _ in shares]
+    names = [n.strip() if isinstance(n, str) else "" for n, _ in shares]
     if not VARIANTS[0] <= len(shares) <= VARIANTS[1]:
         out.append(
             Problem("experiment.error.variants", {"least": VARIANTS[0], "most": VARIANTS[1]})

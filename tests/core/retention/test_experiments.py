@@ -400,3 +400,54 @@ def test_too_few_flows_say_so(db, shop):
     assert got.variants[2].save_rate == 1.0
     assert got.variants[2].significant is True  # 10/30 against 30/30 is a real difference
     assert got.variants[1].significant is False
+
+
+def test_names_are_stored_without_unstorable_characters(db, shop):
+    _, users = shop
+    made = experiments.create(
+        db,
+        users["boss"],
+        " Pause\x00 or <i>discount</i> 🧪\ud800 ",
+        [Variant(" pause\x07 ", 1, 50), Variant("sconto è", 2, 50)],
+        now=NOW,
+    )
+    assert made.name == "Pause or <i>discount</i> 🧪"
+    assert [v.name for v in made.variants] == ["pause", "sconto è"]
+    assert experiments.experiments(db, users["boss"])[0] == made
+    with pytest.raises(ExperimentInvalid) as refused:
+        experiments.create(db, users["boss"], "x", [Variant("\x00", 1, 50), Variant("b", 2, 50)])
+    assert refused.value.key == "experiment.error.names"
+
+
+def test_the_audit_log_names_the_experiment_and_its_variants_in_words(db, shop):
+    from core import support_desk
+    from core.support_desk import audit_trail
+
+    _, users = shop
+    boss = users["boss"]
+    made = experiments.create(db, boss, "Pause or discount", HALVES, now=NOW)
+    experiments.start(db, boss, made.id, now=NOW)
+    query = support_desk.AuditQuery(actions=(ACTION_EXPERIMENT_STARTED,))
+    (row,) = support_desk.audit_log(db, boss, query).rows
+    assert audit_trail.action_name(row.action, "it") == "Esperimento avviato"
+    assert audit_trail.describe(row, "en") == (
+        "Experiment: Pause or discount; Variants: pause: v1 50%, discount: v2 50%"
+    )
+
+
+def test_experiments_never_overlap_in_time(db, shop):
+    """A start dated before the last stop (a clock behind, a demo) begins at that stop, so a
+    flow's variant belongs to one experiment only."""
+    _, users = shop
+    boss = users["boss"]
+    first = experiments.create(db, boss, "First", HALVES, now=START)
+    second = experiments.create(db, boss, "Second", HALVES, now=START)
+    experiments.start(db, boss, first.id, now=START)
+    experiments.stop(db, boss, first.id, now=NOW)
+    started = experiments.start(db, boss, second.id, now=NOW - dt.timedelta(days=3))
+    assert started.started_at == NOW
+    add_flows(db, "pause", NOW - dt.timedelta(days=2), "saved_kept", 7)
+    add_flows(db, "pause", NOW + dt.timedelta(days=1), "saved_kept", 3)
+    later = NOW + dt.timedelta(days=5)
+    assert experiments.results(db, boss, first.id, now=later).variants[0].flows == 7
+    assert experiments.results(db, boss, second.id, now=later).variants[0].flows == 3

@@ -7,7 +7,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from sqlalchemy import select, update
@@ -25,14 +28,14 @@ from core.platform.models import (
     RetentionOffer,
     Subscription,
 )
-from core.retention import cancellation, custom_plan, offers
+from core.retention import cancellation, custom_plan, experiments, offers, playbook
 from core.retention.cancellation import ALL_CONSENTS, Survey
 from core.retention.offers import OfferNotAvailable
 from core.retention.records import FlowClosed
-from core.rules.offers import ANY, NO_REASON, Offer, Playbook, Rule
+from core.rules.offers import ANY, NO_REASON, Offer, Playbook, Rule, variant_for
 from core.rules.pricing import PlanConfig
 from tests.support import factories
-from tests.support.env import NOW
+from tests.support.env import NOW, ROOT
 
 START = dt.date(2026, 3, 10)  # alice's cycle: 10 November to 10 December 2026 at NOW
 PERIOD_END = dt.date(2026, 12, 10)
@@ -596,3 +599,78 @@ def test_terms_are_pure_and_match_the_stored_ones():
     )
     assert (down.plan_name, down.new_price_cents) == ("Starter", 98000)
     assert dataclasses.replace(down, plan_name="x") != down
+
+
+def test_the_command_line_shows_the_pause_and_its_resume_date(sqlite_db):
+    db = sqlite_db
+    _, users = factories.shop(db, now=NOW, start=START)
+    publish(db)
+    flow_id = flow_to_offers(db, users["alice"], "not_using")
+    offers.accept(db, users["alice"], flow_id, "pause2", now=NOW)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    url = db.engine.url.render_as_string(hide_password=False)
+    shown = subprocess.run(
+        [
+            *(sys.executable, "-m", "core", "--database-url", url),
+            *("account", "show", "--email", "alice@example.com", "--json"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shown.returncode == 0, shown.stderr
+    data = json.loads(shown.stdout)
+    assert (data["status"], data["pause_starts_on"], data["paused_until"]) == (
+        "active",
+        "2026-12-10",
+        "2027-02-10",
+    )
+    assert (data["pause_cycles"], data["next_invoice_cents"], data["next_renewal"]) == (
+        2,
+        24900,
+        "2027-02-10",
+    )
+    for name in ("discount_percent", "discount_cycles_left", "next_plan_code", "next_plan_name"):
+        assert data[name] is None
+
+
+def test_no_custom_plan_request_while_paused(db, shop):
+    alice, users = shop
+    set_sub(
+        db,
+        alice.account_id,
+        status="paused",
+        current_period_start=PERIOD_END,
+        current_period_end=dt.date(2027, 2, 10),
+        paused_until=dt.date(2027, 2, 10),
+    )
+    with pytest.raises(InvalidInput) as refused:
+        custom_plan.ask_for_plan(db, users["alice"], PlanConfig(), now=NOW)
+    assert refused.value.key == "offers.error.paused"
+    assert refused.value.params == {"date": dt.date(2027, 2, 10)}
+    assert custom_plan.open_plan_request(db, users["alice"]) is None
+
+
+def test_during_an_experiment_each_flow_records_its_variant_and_sees_its_version(db):
+    _, users = factories.shop(db, now=NOW, start=START, with_bob=True)
+    boss = users["boss"]
+    earlier = NOW - dt.timedelta(days=2)
+    playbook.save_draft(db, boss, PLAYBOOK, now=earlier)
+    playbook.publish(db, boss, 1, now=earlier)
+    pauses = Playbook(offers=PLAYBOOK.offers[:1], rules=(Rule(ANY, ("pause2",)),))
+    playbook.save_draft(db, boss, pauses, now=earlier)
+    playbook.publish(db, boss, 2, now=earlier)
+    split = (experiments.Variant("A", 1, 50), experiments.Variant("B", 2, 50))
+    made = experiments.create(db, boss, "pause or custom", split, now=earlier)
+    experiments.start(db, boss, made.id, now=earlier)
+
+    for who in ("alice", "bob"):
+        flow_id = flow_to_offers(db, users[who], "not_using")
+        variant = variant_for(made.id, users[who].account_id, [("A", 50), ("B", 50)])
+        flow = flow_row(db, flow_id)
+        assert (flow.variant, flow.playbook_version) == (variant, 1 if variant == "A" else 2)
+        wanted = ["pause2", "custom"] if variant == "A" else ["pause2"]
+        assert [r[1] for r in rows(db, flow_id)] == wanted
+        assert [o.key for o in offers.shown(db, users[who], flow_id, now=NOW)] == wanted

@@ -290,7 +290,7 @@ def test_only_admins_see_or_change_the_playbook(db, shop, who):
     assert stored(db) == before
 
 
-def test_two_admins_saving_new_drafts_at_once_get_two_numbers(db, shop):
+def test_admins_saving_new_drafts_at_once_each_get_their_own_number(db, shop):
     _, users = shop
     start = threading.Barrier(4)
     errors: list[BaseException] = []
@@ -354,3 +354,53 @@ def test_a_flow_gets_its_variants_version_while_an_experiment_runs(db, shop):
     experiments.stop(db, boss, trial.id, now=NOW + dt.timedelta(days=1))
     for account_id in range(1, 41):
         assert chosen(db, account_id, NOW + dt.timedelta(days=2)) == live
+
+
+def test_the_copy_and_the_note_are_stored_as_typed_without_unstorable_characters(db, shop):
+    _, users = shop
+    copy = replace(
+        PAUSE,
+        title={"en": "  Take a <b>break</b> ⏸️\x00 ", "it": "Sospendi\ud800 l'abbonamento"},
+        body={"en": "Line one\nline\ttwo\x07", "it": "مرحبا 👩‍👩‍👧"},
+    )
+    book = replace(BOOK, offers=(copy, DISCOUNT, DOWN))
+    saved = playbook.save_draft(db, users["boss"], book, note="\x1b[31mred\x00 ", now=NOW)
+    again = playbook.version(db, users["boss"], saved.number)
+    offer = again.playbook.offer("pause_2")
+    assert offer.title == {"en": "Take a <b>break</b> ⏸️", "it": "Sospendi l'abbonamento"}
+    assert offer.body == {"en": "Line one\nline\ttwo", "it": "مرحبا 👩‍👩‍👧"}
+    assert again.note == "[31mred"
+    # a title of nothing but unstorable characters is no title
+    blank = replace(BOOK, offers=(replace(PAUSE, title={"en": "\x00", "it": "x"}), DISCOUNT, DOWN))
+    with pytest.raises(PlaybookInvalid) as refused:
+        playbook.save_draft(db, users["boss"], blank, now=NOW)
+    assert refused.value.key == "playbook.error.title"
+
+
+def test_the_audit_log_tells_support_what_changed_in_words(db, shop):
+    from core import support_desk
+    from core.support_desk import audit_trail
+
+    _, users = shop
+    boss = users["boss"]
+    playbook.save_draft(db, boss, BOOK, note="first", now=NOW)
+    playbook.save_draft(db, boss, DISCOUNT_ONLY, number=1, note="second", now=NOW)
+    playbook.publish(db, boss, 1, now=NOW)
+    rows = support_desk.audit_log(db, boss).rows  # newest first
+    words = [
+        (audit_trail.action_name(r.action, lang), audit_trail.describe(r, lang))
+        for r in rows
+        for lang in ("en", "it")
+    ]
+    assert words == [
+        ("Playbook published", "Version: 1; Note: second"),
+        ("Playbook pubblicato", "Versione: 1; Nota: second"),
+        ("Playbook draft saved", "Version: 1; Offers: 3 → 1; Rules: 2 → 1; Note: first → second"),
+        (
+            "Bozza del playbook salvata",
+            "Versione: 1; Offerte: 3 → 1; Regole: 2 → 1; Nota: first → second",
+        ),
+        ("Playbook draft saved", "Version: 1; Offers: 3; Rules: 2; Note: first"),
+        ("Bozza del playbook salvata", "Versione: 1; Offerte: 3; Regole: 2; Nota: first"),
+    ]
+    assert {r.actor for r in rows} == {"boss@example.com"}

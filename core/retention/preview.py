@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.retention import offers
-from core.retention.offers import OfferTerms, ShownOffer
+from core.retention import terms
+from core.retention.offers import ShownOffer
+from core.retention.terms import OfferTerms
 from core.rules import billing
 from core.rules import offers as rules
 from core.rules.pricing import CURRENCY
@@ -24,12 +25,12 @@ def cycle_end(today: dt.date) -> dt.date:
 
 def terms_for(offer: rules.Offer, plan_code: str, today: dt.date) -> OfferTerms:
     """What `offer` would do to a monthly subscription to `plan_code` whose cycle ends a month
-    from `today` (the real flow's rule: `core.retention.offers.terms_for`). ValueError for a
+    from `today` (the real flow's rule: `core.retention.terms.terms_for`). ValueError for a
     plan that is not in the catalogue."""
     monthly = rules.plan_price(plan_code)
     if monthly is None:
         raise ValueError(f"unknown plan {plan_code!r}")
-    return offers.terms_for(
+    return terms.terms_for(
         offer,
         period_end=cycle_end(today),
         billing_interval=INTERVAL,

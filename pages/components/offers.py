@@ -16,7 +16,8 @@ import streamlit as st
 from babel import Locale
 
 from core.platform.i18n import fmt_money, fmt_number, fmt_percent, locale_of, t
-from core.retention.offers import OfferTerms, ShownOffer
+from core.retention.offers import ShownOffer
+from core.retention.terms import OfferTerms
 from core.rules.vocabulary import (
     OFFER_KIND_CUSTOM_PLAN,
     OFFER_KIND_DISCOUNT,

@@ -11,7 +11,7 @@ import streamlit as st
 from core.platform import clock
 from core.platform.errors import PortalError
 from core.platform.i18n import fmt_datetime, fmt_money, t
-from core.retention import custom_plan, preview
+from core.retention import custom_plan, experiments, preview
 from core.retention import playbook as playbooks
 from core.rules import offers as rules
 from core.rules.pricing import PLANS
@@ -31,6 +31,7 @@ from pages.components.playbook_labels import (
     status_label,
     tenure_label,
 )
+from pages.components.text import md
 from pages.shell.context import PageContext
 
 SECTIONS = ("versions", "edit", "preview", "experiments")
@@ -71,6 +72,12 @@ def versions_section(ctx: PageContext, versions: list[playbooks.VersionInfo]) ->
         st.info(ctx.t("playbook_page.no_live"), icon=":material/info:")
     else:
         st.success(ctx.t("playbook_page.live", n=live.number), icon=":material/campaign:")
+    running = next((e for e in experiments.experiments(ctx.db, ctx.user) if e.running), None)
+    if running is not None:
+        st.info(
+            ctx.t("experiments_page.running_note", name=md(running.name)),
+            icon=":material/science:",
+        )
     if versions:
         st.dataframe(
             pd.DataFrame(
@@ -108,7 +115,9 @@ def versions_section(ctx: PageContext, versions: list[playbooks.VersionInfo]) ->
             key="pb_new_base",
         )
         if st.button(
-            ctx.t("playbook_page.new_from", version=version_name(ctx, base)),
+            ctx.t("playbook_page.new_from_default")
+            if base == DEFAULT
+            else ctx.t("playbook_page.new_from", n=base),
             icon=":material/content_copy:",
             key="pb_new_draft_button",
         ):
@@ -128,7 +137,9 @@ def new_draft(ctx: PageContext, versions: list[playbooks.VersionInfo], base: int
             ctx.db,
             ctx.user,
             source,
-            note=ctx.t("playbook_page.from_note", version=version_name(ctx, base)),
+            note=ctx.t("playbook_page.from_default_note")
+            if base == DEFAULT
+            else ctx.t("playbook_page.from_note", n=base),
         )
     except PortalError as exc:
         show_error(ctx, exc)

@@ -39,7 +39,7 @@ def split_text(ctx: PageContext, e: experiments.ExperimentInfo) -> str:
         ctx.t(
             "experiments_page.variant_line",
             name=md(v.name),
-            n=v.version,
+            version=ctx.t("playbook_page.version", n=v.version),
             share=fmt_percent(v.share / 100, ctx.lang),
         )
         for v in e.variants

@@ -122,7 +122,11 @@ def offer_form(ctx: PageContext, info: playbooks.VersionInfo) -> None:
     choice = st.selectbox(
         ctx.t("playbook_page.offer.pick"),
         [*(o.key for o in playbook.offers), NEW],
-        format_func=lambda k: ctx.t("playbook_page.offer.new") if k == NEW else k,
+        format_func=lambda k: (
+            ctx.t("playbook_page.offer.new")
+            if k == NEW
+            else f"{k} ({kind_label(ctx, playbook.offer(k).kind)})"
+        ),
         key=f"pb_offer_pick_{info.number}",
     )
     offer = playbook.offer(choice) if choice != NEW else None

@@ -23,7 +23,7 @@ from tests.support.pages import NOW, TODAY, open_as, visible_text
 from tests.support.retention_pages import TOO_EXPENSIVE, at_step_two, publish
 
 PAUSE_LABEL = {"en": "Pause for 2 months", "it": "Sospendi per 2 mesi"}
-DISCOUNT_LABEL = {"en": "Take 30% off", "it": "Accetta lo sconto del 30%"}
+DISCOUNT_LABEL = {"en": "Take 30% off", "it": "Ottieni 30% di sconto"}
 
 
 def period_end(db) -> dt.date:

@@ -327,14 +327,14 @@ def offer_receipt_bytes(ctx: PageContext, done: offers.Accepted) -> bytes:
     return kept[1]
 
 
-def stop_if_offer_taken(ctx: PageContext) -> None:
+def offer_taken(ctx: PageContext) -> bool:
     """Right after an accepted offer (and on its reruns): the flow ended as saved; what changes
     and from when, the confirmation number, the receipt, the way back to the overview."""
     flow_id = st.session_state.get(OFFER_DONE)
     done = offers.accepted(ctx.db, ctx.user, flow_id) if flow_id else None
     if done is None:
         st.session_state.pop(OFFER_DONE, None)
-        return
+        return False
     # no stepper: the flow ended at step 2, saved (no consent was given)
     st.success(ctx.t("retention_offer.done.title"), icon=":material/check_circle:")
     with st.container(border=True, key="offer_done"):
@@ -356,7 +356,7 @@ def stop_if_offer_taken(ctx: PageContext) -> None:
         ctx.pages["overview"], label=ctx.t("retention_offer.done.back"), icon=":material/dashboard:"
     )
     st.caption(ctx.t("offers.receipt.change"))
-    st.stop()
+    return True
 
 
 def stop_if_scheduled(ctx: PageContext) -> None:
@@ -369,7 +369,8 @@ def stop_if_scheduled(ctx: PageContext) -> None:
 def render(ctx: PageContext) -> None:
     st.title(ctx.t("cancel.title"))
     handle_click(ctx, "resume")
-    stop_if_offer_taken(ctx)
+    if offer_taken(ctx):
+        return
     stop_if_scheduled(ctx)
     flow = cancellation.current(ctx.db, ctx.user, settings=ctx.settings)
     if flow is None:

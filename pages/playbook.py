@@ -252,7 +252,8 @@ def preview_custom_plan(offer, lang: str) -> None:
 def render(ctx: PageContext) -> None:
     st.title(ctx.t("playbook_page.title"))
     st.caption(ctx.t("playbook_page.subtitle"))
-    show_flash()
+    with st.container():  # one slot, message or not: what follows keeps its place
+        show_flash()
     versions = playbooks.versions(ctx.db, ctx.user)
     section = section_picker(ctx)
     if section == "versions":

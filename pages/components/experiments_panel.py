@@ -195,7 +195,7 @@ def results_table(ctx: PageContext, e: experiments.ExperimentInfo) -> None:
 
 def experiments_section(ctx: PageContext, versions: list[playbooks.VersionInfo]) -> None:
     published = [v.number for v in versions if v.status == PUBLISHED]
-    with st.expander(ctx.t("experiments_page.new"), icon=":material/add:"):
+    with st.expander(ctx.t("experiments_page.new"), icon=":material/add:", key="exp_new_open"):
         create_form(ctx, published)
     items = experiments.experiments(ctx.db, ctx.user)
     if not items:

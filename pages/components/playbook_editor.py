@@ -394,14 +394,16 @@ def edit_section(ctx: PageContext, info: playbooks.VersionInfo) -> None:
     st.subheader(ctx.t("playbook_page.offers"))
     offers_table(ctx, info.playbook)
     if not frozen:
-        with st.expander(ctx.t("playbook_page.offer.edit"), icon=":material/edit:"):
+        with st.expander(
+            ctx.t("playbook_page.offer.edit"), icon=":material/edit:", key="pb_offer_open"
+        ):
             offer_form(ctx, info)
     st.subheader(ctx.t("playbook_page.rules"))
     st.caption(ctx.t("playbook_page.rules_help"))
     rules_table(ctx, info.playbook)
     if frozen:
         return
-    with st.expander(ctx.t("playbook_page.rule.edit"), icon=":material/edit:"):
+    with st.expander(ctx.t("playbook_page.rule.edit"), icon=":material/edit:", key="pb_rule_open"):
         rule_form(ctx, info)
     st.divider()
     note_form(ctx, info)

@@ -6,6 +6,7 @@ taken (the done screen, its receipt), and the account paused from the end of its
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from playwright.sync_api import expect
 from pypdf import PdfReader
@@ -19,7 +20,7 @@ from core.retention import playbook as playbooks
 from core.rules import billing
 from core.rules.offers import Offer, Playbook, Rule
 from core.rules.vocabulary import ANY
-from tests.support.browser import account_show, open_cancel_page
+from tests.support.browser import account_show, open_cancel_page, sign_in
 
 PAUSE = Offer(
     key="pause2",
@@ -39,15 +40,25 @@ PLAYBOOK = Playbook(
 )
 
 
-def publish(database_url: str) -> None:
-    """The admin publishes the playbook (and stops any experiment the demo runs, so every
-    account sees the newest published version)."""
+def stop_experiments(database_url: str) -> None:
+    """Any experiment the demo runs is stopped: every account sees the newest published
+    version."""
     db = open_database(database_url)
     try:
         admin = auth.sign_in(db, demo.DEMO_ADMIN_EMAIL, demo.DEMO_ADMIN_PASSWORD).user
         for e in experiments.experiments(db, admin):
             if e.running:
                 experiments.stop(db, admin, e.id)
+    finally:
+        db.engine.dispose()
+
+
+def publish(database_url: str) -> None:
+    """The admin publishes the playbook (no experiment running)."""
+    stop_experiments(database_url)
+    db = open_database(database_url)
+    try:
+        admin = auth.sign_in(db, demo.DEMO_ADMIN_EMAIL, demo.DEMO_ADMIN_PASSWORD).user
         draft = playbooks.save_draft(db, admin, PLAYBOOK)
         playbooks.publish(db, admin, draft.number)
     finally:
@@ -103,3 +114,82 @@ def test_too_expensive_is_offered_a_pause_and_takes_it_in_italian(own_server, pa
     pending = t("retention_offer.pause_pending", "it", start=end, resume=resume)
     expect(page.get_by_text(pending)).to_be_visible()
     expect(page.get_by_role("button", name="Revoca la sospensione")).to_be_visible()
+
+
+def settle(page) -> None:
+    """Until the script run is over and nothing on the page is stale."""
+    busy = """() => Boolean(document.querySelector(
+        '[data-testid="stStatusWidget"], [data-stale="true"], [data-testid="stSkeleton"]'))"""
+    for _ in range(200):
+        page.wait_for_timeout(150)
+        if not page.evaluate(busy):
+            page.wait_for_timeout(300)
+            if not page.evaluate(busy):
+                return
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick an option of a select box by the text a person reads; wait for the rerun."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    page.keyboard.type(option)
+    page.keyboard.press("Enter")
+    expect(box).to_have_value(option)
+    settle(page)
+
+
+def test_an_admin_publishes_a_rule_and_the_next_customer_sees_it(own_server, page_for):
+    server = own_server
+    admin = page_for("en-US")
+    sign_in(admin, server, demo.DEMO_ADMIN_EMAIL, demo.DEMO_ADMIN_PASSWORD, "Sign in")
+    stop_experiments(server.database_url)
+    admin.get_by_role("link", name="Retention playbook").click()
+    settle(admin)
+    admin.get_by_role("button", name=re.compile("^New draft from")).click()
+    expect(admin.get_by_text(re.compile(r"^Draft version \d+ created"))).to_be_visible()
+
+    # an offer: a pause of one cycle
+    settle(admin)
+    admin.get_by_text("Add or change an offer").click()
+    choose(admin, "Offer", "New offer")
+    key = admin.get_by_role("textbox", name="Key")
+    expect(key).to_have_value("")  # the new offer's empty form has replaced the first offer's
+    key.fill("pause1")
+    admin.get_by_role("textbox", name="Title (English)").fill("One month off")
+    admin.get_by_role("textbox", name="Title (Italian)").fill("Un mese di pausa")
+    admin.get_by_role("button", name="Save the offer in the draft").click()
+    expect(admin.get_by_text(re.compile(r"^Draft version \d+ saved"))).to_be_visible()
+    settle(admin)
+
+    # a rule: "too expensive" gets it, checked first
+    admin.get_by_text("Add or change a rule").click()
+    choose(admin, "Rule", "New rule")
+    expect(admin.get_by_role("spinbutton", name="Position")).to_have_value("2")
+    position = admin.get_by_role("spinbutton", name="Position")
+    position.fill("1")
+    expect(position).to_have_value("1")
+    offers = admin.get_by_role("combobox", name="Offers, in the order shown")
+    offers.click()
+    admin.keyboard.type("pause1")
+    admin.keyboard.press("Enter")
+    admin.keyboard.press("Escape")
+    expect(admin.get_by_text("pause1 (Pause)").first).to_be_visible()
+    admin.get_by_text("Offers, in the order shown", exact=True).click()  # the list closed
+    admin.get_by_role("button", name="Save the rule in the draft").click()
+    expect(admin.get_by_text(re.compile(r"^Draft version \d+ saved"))).to_be_visible()
+
+    # published after a confirmation
+    admin.get_by_role("button", name=re.compile(r"^Publish version \d+")).click()
+    admin.get_by_role("button", name="Yes, do it").click()
+    expect(admin.get_by_text(re.compile(r"^Version \d+ is published"))).to_be_visible()
+
+    # the next customer who says "too expensive" is offered it
+    customer = page_for("en-US")
+    sign_in(customer, server, demo.DEMO_CUSTOMER_EMAIL, demo.DEMO_CUSTOMER_PASSWORD, "Sign in")
+    customer.get_by_role("link", name="Cancel subscription", exact=True).first.click()
+    customer.get_by_role("button", name="Start cancellation").click()
+    dialog = customer.get_by_role("dialog")
+    dialog.get_by_text(t("reason.too_expensive", "en"), exact=True).click()
+    dialog.get_by_role("button", name=t("survey.send", "en")).click()
+    expect(customer.get_by_role("button", name="Pause for 1 month")).to_be_visible()
+    expect(customer.get_by_text("One month off")).to_be_visible()

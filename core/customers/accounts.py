@@ -144,9 +144,16 @@ def _usage(s: Session, account_id: int, sub: Subscription) -> tuple[Usage, ...]:
 PAID = "paid"  # `Invoice.status`: the portal charges when the cycle starts
 
 
-def add_invoice(s: Session, sub: Subscription, start: dt.date, end: dt.date) -> None:
-    """The invoice of the subscription's cycle from `start` to `end`, at its price, paid,
-    numbered by `billing.invoice_number`; in the caller's transaction (the lifecycle job's
+def add_invoice(
+    s: Session,
+    sub: Subscription,
+    start: dt.date,
+    end: dt.date,
+    amount_cents: int | None = None,
+) -> None:
+    """The invoice of the subscription's cycle from `start` to `end`, paid, numbered by
+    `billing.invoice_number`, for `amount_cents` (default: the subscription's price; the
+    lifecycle job passes a discounted one); in the caller's transaction (the lifecycle job's
     renewal, support's reactivation)."""
     s.add(
         Invoice(
@@ -155,7 +162,7 @@ def add_invoice(s: Session, sub: Subscription, start: dt.date, end: dt.date) -> 
             issued_on=start,
             period_start=start,
             period_end=end,
-            amount_cents=sub.price_cents,
+            amount_cents=sub.price_cents if amount_cents is None else amount_cents,
             currency=sub.currency,
             status=PAID,
         )

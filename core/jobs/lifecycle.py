@@ -1,5 +1,8 @@
 """The subscription lifecycle, applied as of a date: end, renew, purge, sweep stale flows and
-delete expired sign-in sessions.
+delete expired sign-in sessions; and the retention offers customers took: a pause starts when
+its cycle ends and resumes on its day, a discount comes off its invoices and then ends, a
+downgrade moves the subscription to the cheaper plan from the next cycle. Every invoice it adds
+counts as one more paid cycle for the account's saved cancellation flows (the verified saves).
 
 `run()` is idempotent and safe to run at the same time on several machines: every transition is
 one conditional UPDATE inside its own transaction ("... WHERE status = 'x' AND period_end = d"),
@@ -13,7 +16,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.customers.accounts import add_invoice
@@ -23,6 +26,7 @@ from core.identity.auth import (
     remember_erased,
     require_admin,
 )
+from core.jobs import pauses
 from core.platform import audit, clock
 from core.platform.config import Settings, load_settings
 from core.platform.db import Database
@@ -36,6 +40,7 @@ from core.platform.models import (
     Influencer,
     InfluencerList,
     Invoice,
+    Plan,
     Report,
     SavedSearch,
     SignInThrottle,
@@ -44,14 +49,18 @@ from core.platform.models import (
     SurveyAnswer,
     User,
 )
-from core.rules import billing
+from core.rules import billing, offers
 from core.rules.vocabulary import (
     ACTION_ACCOUNT_PURGED,
+    ACTION_DISCOUNT_ENDED,
+    ACTION_PLAN_DOWNGRADED,
     ACTION_SUBSCRIPTION_ENDED,
     OUTCOME_ABANDONED,
     OUTCOME_OPEN,
+    SAVED_OUTCOMES,
     STATUS_ACTIVE,
     STATUS_ENDED,
+    STATUS_PAUSED,
     STATUS_PURGED,
     STATUS_SCHEDULED,
     stage_bit,
@@ -74,13 +83,25 @@ class LifecycleRun:
     purged: list[int] = field(default_factory=list)
     abandoned_flows: int = 0
     expired_sessions: int = 0  # sign-in sessions past their expiry, deleted
+    paused: list[int] = field(default_factory=list)  # a pause started (its cycle ended)
+    unpaused: list[int] = field(default_factory=list)  # a pause ended on its day: billing resumed
+    discounts_ended: list[int] = field(default_factory=list)  # the last discounted invoice made
+    downgraded: list[int] = field(default_factory=list)  # moved to the cheaper plan taken
 
     def lines(self) -> list[str]:
         ended, renewed, purged = len(self.ended), len(self.renewed), len(self.purged)
+        paused, unpaused = len(self.paused), len(self.unpaused)
+        discounts, downgraded = len(self.discounts_ended), len(self.downgraded)
         return [
             f"lifecycle as of {self.as_of.isoformat()}:",
             f"  ended:     {_count(ended, 'subscription')} {self.ended or ''}".rstrip(),
             f"  renewed:   {_count(renewed, 'subscription')}, {_count(self.invoices, 'invoice')}",
+            f"  paused:    {_count(paused, 'subscription')} {self.paused or ''}".rstrip(),
+            f"  resumed:   {_count(unpaused, 'subscription')} {self.unpaused or ''}".rstrip(),
+            f"  discounts: {_count(discounts, 'discount')} ended "
+            f"{self.discounts_ended or ''}".rstrip(),
+            f"  downgrade: {_count(downgraded, 'subscription')} moved to a cheaper plan "
+            f"{self.downgraded or ''}".rstrip(),
             f"  purged:    {_count(purged, 'account')} {self.purged or ''}".rstrip(),
             f"  abandoned: {_count(self.abandoned_flows, 'cancellation flow')} left unfinished",
             f"  sessions:  {_count(self.expired_sessions, 'expired sign-in session')} deleted",
@@ -127,32 +148,125 @@ def _end(db: Database, sub_id: int, as_of: dt.date, now: dt.datetime) -> int | N
         return sub.account_id
 
 
-def _renew(db: Database, sub_id: int, as_of: dt.date) -> tuple[int, int] | None:
-    """An active subscription whose cycle is over rolls on, one invoice per new cycle."""
+@dataclass(frozen=True)
+class _Renewal:
+    account_id: int
+    invoices: int
+    downgraded: bool
+    discount_ended: bool
+
+
+def _count_paid_cycle(s: Session, account_id: int, period_start: dt.date) -> None:
+    """An invoice for the cycle starting on `period_start` was paid: one more paid cycle for
+    each of the account's saved flows finished before that cycle (the verified saves)."""
+    since = dt.datetime.combine(period_start, dt.time(), dt.UTC)
+    s.execute(
+        update(CancellationFlow)
+        .where(
+            CancellationFlow.account_id == account_id,
+            CancellationFlow.outcome.in_(SAVED_OUTCOMES),
+            CancellationFlow.finished_at < since,
+        )
+        .values(paid_cycles_after=CancellationFlow.paid_cycles_after + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _renew(db: Database, sub_id: int, as_of: dt.date, now: dt.datetime) -> _Renewal | None:
+    """An active subscription whose cycle is over rolls on, one invoice per new cycle: a
+    pending downgrade applies from the first new cycle, a discount to as many invoices as it
+    has cycles left (then it ends)."""
     with db.transaction(write=True) as s:
         sub = s.get(Subscription, sub_id)
-        if sub is None or sub.status != STATUS_ACTIVE or sub.current_period_end > as_of:
+        if (
+            sub is None
+            or sub.status != STATUS_ACTIVE
+            or sub.pause_cycles is not None  # the pause starts first (`pauses.start`)
+            or sub.current_period_end > as_of
+        ):
             return None
-        old_end = sub.current_period_end
+        old_end, interval = sub.current_period_end, sub.billing_interval
+        old_plan, old_price = sub.plan, sub.price_cents
+        plan, price, next_plan_code = old_plan, old_price, sub.next_plan_code
+        if next_plan_code is not None:
+            target = s.scalar(select(Plan).where(Plan.code == next_plan_code))
+            if target is not None:  # an unknown plan stays pending: the price does not change
+                plan, next_plan_code = target, None
+                price = billing.interval_price_cents(target.monthly_price_cents, interval)
+        # what the conditional UPDATE checks is unchanged (read before it refreshes `sub`)
+        was = {
+            "next_plan_code": sub.next_plan_code,
+            "discount_percent": sub.discount_percent,
+            "discount_cycles_left": sub.discount_cycles_left,
+        }
+        percent, left = sub.discount_percent, sub.discount_cycles_left
         start, end = sub.current_period_start, old_end
-        invoices: list[tuple[dt.date, dt.date]] = []
+        invoices: list[tuple[dt.date, dt.date, int]] = []
         while end <= as_of:
-            start, end = billing.next_period(end, sub.billing_interval)
-            invoices.append((start, end))
+            start, end = billing.next_period(end, interval)
+            if percent and left and left > 0:
+                invoices.append((start, end, offers.discounted_cents(price, percent)))
+                left -= 1
+            else:
+                invoices.append((start, end, price))
+        had_discount = percent is not None or left is not None
+        discount_ended = had_discount and not (percent and left and left > 0)
+        if discount_ended:
+            percent = left = None
         changed = s.execute(
             update(Subscription)
             .where(
                 Subscription.id == sub_id,
                 Subscription.status == STATUS_ACTIVE,
                 Subscription.current_period_end == old_end,
+                Subscription.pause_cycles.is_(None),
+                *(getattr(Subscription, k).is_not_distinct_from(v) for k, v in was.items()),
             )
-            .values(current_period_start=start, current_period_end=end)
+            .values(
+                current_period_start=start,
+                current_period_end=end,
+                plan_id=plan.id,
+                price_cents=price,
+                next_plan_code=next_plan_code,
+                discount_percent=percent,
+                discount_cycles_left=left,
+            )
         ).rowcount
         if changed != 1:
             return None
-        for period_start, period_end in invoices:
-            add_invoice(s, sub, period_start, period_end)
-        return sub.account_id, len(invoices)
+        for period_start, period_end, amount in invoices:
+            add_invoice(s, sub, period_start, period_end, amount)
+            _count_paid_cycle(s, sub.account_id, period_start)
+        downgraded = plan.id != old_plan.id
+        if downgraded:
+            audit.record(
+                s,
+                action=ACTION_PLAN_DOWNGRADED,
+                account_id=sub.account_id,
+                before={
+                    "plan": old_plan.code,
+                    "price": billing.monthly_equivalent_cents(old_price, interval),
+                },
+                after={
+                    "plan": plan.code,
+                    "price": billing.monthly_equivalent_cents(price, interval),
+                    "period_start": invoices[0][0],  # the first cycle on the cheaper plan
+                },
+                at=now,
+            )
+        if discount_ended:
+            audit.record(
+                s,
+                action=ACTION_DISCOUNT_ENDED,
+                account_id=sub.account_id,
+                before={
+                    "discount_percent": was["discount_percent"],
+                    "discount_cycles_left": was["discount_cycles_left"],
+                },
+                after={"discount_percent": None, "discount_cycles_left": None},
+                at=now,
+            )
+        return _Renewal(sub.account_id, len(invoices), downgraded, discount_ended)
 
 
 def _identifiers(company: str, emails: list[str], full_names: list[str]) -> set[str]:
@@ -278,29 +392,84 @@ def run(
     return _run(db, as_of or now.date(), now, settings or load_settings(), sessions_at=now)
 
 
+_STATE = (
+    Subscription.id,
+    Subscription.status,
+    Subscription.current_period_end,
+    Subscription.pause_cycles,
+    Subscription.paused_until,
+)
+MAX_TRANSITIONS = 8  # per subscription and run: e.g. pause, resume, renew; or end, purge
+
+
+def _advance(
+    db: Database,
+    state: tuple,
+    as_of: dt.date,
+    now: dt.datetime,
+    settings: Settings,
+    done: LifecycleRun,
+) -> None:
+    """Every transition due for one subscription, in order, each in its own transaction; stops
+    as soon as one finds nothing to do (or another runner did it first)."""
+    sub_id = state[0]
+    for _ in range(MAX_TRANSITIONS):
+        _, status, period_end, pause_cycles, paused_until = state
+        if status == STATUS_SCHEDULED and period_end <= as_of:
+            if not (account_id := _end(db, sub_id, as_of, now)):
+                return
+            done.ended.append(account_id)
+        elif status == STATUS_ACTIVE and period_end <= as_of and pause_cycles is not None:
+            if not (account_id := pauses.start(db, sub_id, as_of, now)):
+                return
+            done.paused.append(account_id)
+        elif status == STATUS_ACTIVE and period_end <= as_of:
+            if not (renewal := _renew(db, sub_id, as_of, now)):
+                return
+            _once(done.renewed, renewal.account_id)
+            done.invoices += renewal.invoices
+            if renewal.downgraded:
+                done.downgraded.append(renewal.account_id)
+            if renewal.discount_ended:
+                done.discounts_ended.append(renewal.account_id)
+        elif status == STATUS_PAUSED and (paused_until or period_end) <= as_of:
+            if not (account_id := pauses.end(db, sub_id, as_of, now)):
+                return
+            done.unpaused.append(account_id)
+        elif status == STATUS_ENDED:
+            if account_id := _purge(db, sub_id, as_of, settings, now):
+                done.purged.append(account_id)
+            return
+        else:
+            return
+        with db.transaction() as s:
+            state = s.execute(select(*_STATE).where(Subscription.id == sub_id)).one_or_none()
+        if state is None:
+            return
+
+
+def _once(ids: list[int], account_id: int) -> None:
+    if account_id not in ids:
+        ids.append(account_id)
+
+
 def _run(
     db: Database, as_of: dt.date, now: dt.datetime, settings: Settings, *, sessions_at: dt.datetime
 ) -> LifecycleRun:
     done = LifecycleRun(as_of=as_of)
     with db.transaction() as s:
         due = s.execute(
-            select(Subscription.id, Subscription.status).where(
+            select(*_STATE).where(
                 or_(
                     Subscription.status == STATUS_ENDED,
                     Subscription.current_period_end <= as_of,
+                    and_(Subscription.status == STATUS_PAUSED, Subscription.paused_until <= as_of),
                 ),
                 Subscription.status != STATUS_PURGED,
             )
         ).all()
-    for sub_id, status in due:
-        if status == STATUS_SCHEDULED and (account_id := _end(db, sub_id, as_of, now)):
-            done.ended.append(account_id)
-            status = STATUS_ENDED
-        elif status == STATUS_ACTIVE and (renewed := _renew(db, sub_id, as_of)):
-            done.renewed.append(renewed[0])
-            done.invoices += renewed[1]
-        if status == STATUS_ENDED and (account_id := _purge(db, sub_id, as_of, settings, now)):
-            done.purged.append(account_id)
+    for state in due:
+        _advance(db, tuple(state), as_of, now, settings, done)
     event_time = max(now, dt.datetime.combine(as_of, dt.time(), dt.UTC))
     done.abandoned_flows = _sweep_flows(db, event_time)
     done.expired_sessions = purge_expired_sessions(db, now=sessions_at)

@@ -42,7 +42,7 @@ from core.exports import services
 from core.exports.request import ExportRequest
 from core.identity import auth
 from core.insights import analytics
-from core.jobs import lifecycle
+from core.jobs import lifecycle, pauses
 from core.platform.config import Settings
 from core.platform.db import Database, open_database
 from core.platform.errors import NotAuthorized, PortalError
@@ -403,6 +403,11 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
         lambda s, u: lifecycle.run_demo_clock(s.db, u, NOW.date(), settings=DEMO),
         ADMIN_ONLY,
     ),
+    "pauses.upcoming": (
+        scheduled,
+        lambda s, u: pauses.upcoming(s.db, u, settings=DEMO),
+        ADMIN_ONLY,
+    ),
     # the retention playbook and its experiments
     "playbook.versions": (with_draft, lambda s, u: playbook.versions(s.db, u), ADMIN_ONLY),
     "playbook.version": (with_draft, lambda s, u: playbook.version(s.db, u, 1), ADMIN_ONLY),
@@ -457,6 +462,8 @@ HELPERS = {
 
 # Public functions that read or write account data with no actor, and why they need none.
 NO_ACTOR = {
+    "pauses.start": "part of the lifecycle job (a pause starts), its own transaction",
+    "pauses.end": "part of the lifecycle job (a pause is over), its own transaction",
     "accounts.overview_by_email": "the operator's command line (`python -m core account show`)",
     "access.actor_for_email": "the operator's command line: the export itself is then checked",
     "links.open_download": "authorised by a signed link bound to the browser's session cookie",

@@ -20,6 +20,7 @@ from core.platform.models import (
     Influencer,
     InfluencerList,
     Invoice,
+    Plan,
     Report,
     SavedSearch,
     SearchResult,
@@ -27,8 +28,9 @@ from core.platform.models import (
     User,
 )
 from core.rules import billing
-from core.rules.pricing import CUSTOM_PLAN_FLOOR_CENTS
-from core.rules.vocabulary import STATUS_ACTIVE, STATUS_ENDED, STATUS_SCHEDULED
+from core.rules.offers import discounted_cents, pause_until
+from core.rules.pricing import CUSTOM_PLAN_FLOOR_CENTS, PLANS
+from core.rules.vocabulary import STATUS_ACTIVE, STATUS_ENDED, STATUS_PAUSED, STATUS_SCHEDULED
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,16 @@ class AccountOverview:
     usage: tuple[Usage, ...]
     invoices: tuple[InvoiceLine, ...]
     custom_plan_from_cents: int
+    # Retention offers the subscription carries (core.retention.offers): a pause (still to
+    # come, or running: status "paused"), a discount, a move to a cheaper plan at the next cycle.
+    pause_starts_on: dt.date | None = None
+    paused_until: dt.date | None = None  # the pause ends and billing resumes on this day
+    pause_cycles: int | None = None
+    discount_percent: int | None = None
+    discount_cycles_left: int | None = None  # invoices the discount still comes off
+    next_plan_code: str | None = None
+    next_plan_name: str | None = None
+    next_invoice_cents: int | None = None  # None while paused or ending
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -202,6 +214,7 @@ def _overview(s: Session, account_id: int, settings: Settings) -> AccountOvervie
         data_deleted_on = billing.data_deletion_date(
             sub.current_period_end, settings.reactivation_months
         )
+    offers = _offers(s, sub)
     return AccountOverview(
         account_id=account.id,
         company=account.company,
@@ -215,13 +228,64 @@ def _overview(s: Session, account_id: int, settings: Settings) -> AccountOvervie
         billing_interval=sub.billing_interval,
         period_start=sub.current_period_start,
         period_end=sub.current_period_end,
-        next_renewal=sub.current_period_end if sub.status == STATUS_ACTIVE else None,
+        next_renewal=_next_renewal(sub),
         status=sub.status,
         data_deleted_on=data_deleted_on,
         usage=_usage(s, account_id, sub),
         invoices=tuple(InvoiceLine.of(i) for i in invoices),
         custom_plan_from_cents=CUSTOM_PLAN_FLOOR_CENTS,
+        **offers,
     )
+
+
+def _next_renewal(sub: Subscription) -> dt.date | None:
+    """The next invoice's day: the cycle's end, or the end of a pause to come."""
+    if sub.status != STATUS_ACTIVE:
+        return None
+    return _paused_until(sub) if sub.pause_cycles is not None else sub.current_period_end
+
+
+def _paused_until(sub: Subscription) -> dt.date:
+    """The day a pause (running, or to come) ends and billing resumes."""
+    if sub.paused_until is not None:
+        return sub.paused_until
+    if sub.status == STATUS_PAUSED:  # a running pause's cycle ends with it
+        return sub.current_period_end
+    return pause_until(sub.current_period_end, sub.billing_interval, sub.pause_cycles or 1)
+
+
+def _offers(s: Session, sub: Subscription) -> dict[str, Any]:
+    """The overview's fields about the retention offers the subscription carries."""
+    paused = sub.status == STATUS_PAUSED
+    pending = sub.status == STATUS_ACTIVE and sub.pause_cycles is not None
+    next_plan = None
+    if sub.next_plan_code:
+        next_plan = s.scalar(select(Plan).where(Plan.code == sub.next_plan_code))
+    # a plan the portal does not sell (no row) stays pending: the price does not change
+    next_monthly = next_plan.monthly_price_cents if next_plan else None
+    next_name = next_plan.name if next_plan else None
+    if sub.next_plan_code and next_plan is None:
+        spec = next((p for p in PLANS if p.code == sub.next_plan_code), None)
+        next_name = spec.name if spec else sub.next_plan_code
+    amount = None
+    if sub.status == STATUS_ACTIVE:
+        amount = sub.price_cents
+        if next_monthly is not None:
+            amount = billing.interval_price_cents(next_monthly, sub.billing_interval)
+        if (sub.discount_cycles_left or 0) > 0:
+            amount = discounted_cents(amount, sub.discount_percent)
+    return {
+        "pause_starts_on": (
+            sub.current_period_start if paused else sub.current_period_end if pending else None
+        ),
+        "paused_until": _paused_until(sub) if paused or pending else None,
+        "pause_cycles": sub.pause_cycles if paused or pending else None,
+        "discount_percent": sub.discount_percent if sub.discount_cycles_left else None,
+        "discount_cycles_left": sub.discount_cycles_left or None,
+        "next_plan_code": sub.next_plan_code,
+        "next_plan_name": next_name,
+        "next_invoice_cents": amount,
+    }
 
 
 def overview_by_email(

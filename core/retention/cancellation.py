@@ -34,6 +34,7 @@ from core.platform.models import (
     Subscription,
     SurveyAnswer,
 )
+from core.retention.offers import record_offers
 from core.retention.records import (
     Dates,
     FlowClosed,
@@ -55,6 +56,7 @@ from core.rules.vocabulary import (
     OUTCOME_SAVED_KEPT,
     REASONS,
     STATUS_ACTIVE,
+    STATUS_PAUSED,
     STATUS_SCHEDULED,
     SURVEY_NONE,
     tenure_band,
@@ -63,6 +65,8 @@ from core.rules.vocabulary import (
 MAX_FOLLOW_UP = 200
 MAX_COMMENT = 1000
 RESUME_HOURS = 24
+# A paused subscription can be cancelled too (no lock-in): it ends when the pause would have.
+CANCELLABLE = (STATUS_ACTIVE, STATUS_PAUSED)
 
 # Stages a flow can be at, in order.
 SURVEY, DECIDE, CONSENT, DONE = "survey", "decide", "consent", "done"
@@ -144,6 +148,20 @@ def _open_flow(s: Session, actor: CurrentUser, flow_id: str) -> CancellationFlow
     if flow.outcome != OUTCOME_OPEN:
         raise FlowClosed()
     return flow
+
+
+def _record_offers(
+    s: Session,
+    flow: CancellationFlow,
+    sub: Subscription,
+    now: dt.datetime,
+    settings: Settings,
+    *,
+    show: bool = True,
+) -> None:
+    account = s.get(Account, flow.account_id)
+    assert account is not None
+    record_offers(s, flow, sub, account, now, settings, show=show)
 
 
 def _abandon(s: Session, flow: CancellationFlow, at: dt.datetime) -> None:
@@ -228,7 +246,7 @@ def start(
         sub = _subscription(s, actor.account_id, lock=True)
         if sub.status == STATUS_SCHEDULED:
             raise CancellationAlreadyScheduled()
-        if sub.status != STATUS_ACTIVE:
+        if sub.status not in CANCELLABLE:
             raise NotCancellable()
         open_flows = s.scalars(
             select(CancellationFlow)
@@ -293,7 +311,8 @@ def answer_survey(
     now: dt.datetime | None = None,
     settings: Settings | None = None,
 ) -> FlowState:
-    """Record the survey, or that it was skipped (`survey=None`); then show the offer."""
+    """Record the survey, or that it was skipped (`survey=None`); then choose the offers step 2
+    shows (`offers.record_offers`)."""
     actor = require_customer(actor)
     now = clock.now(now)
     cleaned = _clean_survey(survey) if survey is not None else None
@@ -317,13 +336,10 @@ def answer_survey(
         answer.satisfaction = cleaned.satisfaction if cleaned else None
         _survey_facts(flow, answer)
         _step(s, flow, "survey_skipped" if cleaned is None else "survey_answered", now)
-        if not s.scalar(select(RetentionOffer.id).where(RetentionOffer.flow_id == flow.id)):
-            offer = RetentionOffer(flow_id=flow.id, kind=OFFER_KIND_CUSTOM_PLAN, shown_at=now)
-            s.add(offer)
-            _offer_facts(flow, offer)
-            _step(s, flow, "offer_shown", now)
+        settings = settings or load_settings()
         sub = _subscription(s, actor.account_id)
-        return _state(s, flow, sub, settings or load_settings())
+        _record_offers(s, flow, sub, now, settings)
+        return _state(s, flow, sub, settings)
 
 
 def open_configurator(
@@ -334,7 +350,11 @@ def open_configurator(
     now = clock.now(now)
     with db.transaction(write=True) as s:
         flow = _open_flow(s, actor, flow_id)
-        offer = s.scalar(select(RetentionOffer).where(RetentionOffer.flow_id == flow.id))
+        offer = s.scalar(
+            select(RetentionOffer).where(
+                RetentionOffer.flow_id == flow.id, RetentionOffer.kind == OFFER_KIND_CUSTOM_PLAN
+            )
+        )
         if offer is None:
             offer = RetentionOffer(flow_id=flow.id, kind=OFFER_KIND_CUSTOM_PLAN, shown_at=now)
             s.add(offer)
@@ -366,11 +386,14 @@ def go_on(
     now: dt.datetime | None = None,
     settings: Settings | None = None,
 ) -> FlowState:
-    """Continue and cancel: on to the consents."""
+    """Continue and cancel: on to the consents. A survey left without choosing counts as
+    skipped; the flow then records the playbook version and variant it falls in."""
     actor = require_customer(actor)
     now = clock.now(now)
+    settings = settings or load_settings()
     with db.transaction(write=True) as s:
         flow = _open_flow(s, actor, flow_id)
+        sub = _subscription(s, actor.account_id)
         steps = _steps(s, flow.id)
         if not steps & {"survey_answered", "survey_skipped"}:
             _step(s, flow, "survey_skipped", now)  # left the pop-up without choosing
@@ -385,9 +408,11 @@ def go_on(
             )
             s.add(answer)
             _survey_facts(flow, answer)
+            # straight on to the consents: the flow's version and variant, no offer seen
+            _record_offers(s, flow, sub, now, settings, show=False)
         if "continued" not in steps:
             _step(s, flow, "continued", now)
-        return _state(s, flow, _subscription(s, actor.account_id), settings or load_settings())
+        return _state(s, flow, sub, settings)
 
 
 @dataclass(frozen=True)
@@ -435,7 +460,7 @@ def confirm(
             else:
                 if sub.status == STATUS_SCHEDULED:
                     raise CancellationAlreadyScheduled()
-                if sub.status != STATUS_ACTIVE:
+                if sub.status not in CANCELLABLE:
                     raise NotCancellable()
                 if flow.outcome != OUTCOME_OPEN:
                     raise FlowClosed()
@@ -467,9 +492,12 @@ def _schedule(
     flow.finished_at = now
     flow.effective_on = sub.current_period_end
     flow.confirmation_number = numbers.confirmation_number()
-    before = {"status": sub.status}
+    before: dict[str, object] = {"status": sub.status}
+    if sub.pause_cycles is not None or sub.paused_until is not None:
+        before.update(pause_cycles=sub.pause_cycles, paused_until=sub.paused_until)
     sub.status = STATUS_SCHEDULED
     sub.cancel_requested_at = now
+    sub.pause_cycles = sub.paused_until = None  # a pause still to come is dropped
     s.flush()  # the UNIQUE constraint speaks here if another flow got there first
     _step(s, flow, "consents_given", now)
     _step(s, flow, "completed", now)

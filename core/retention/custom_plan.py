@@ -40,6 +40,7 @@ from core.rules.vocabulary import (
     OUTCOME_SAVED_OFFER,
     REQUEST_CUSTOM_PLAN,
     REQUEST_OPEN,
+    STATUS_PAUSED,
 )
 
 BASE_PRICE_CENTS = CUSTOM_PLAN_FLOOR_CENTS  # the configurator states it
@@ -106,14 +107,15 @@ def ask_for_plan(
     From the cancellation flow (`flow_id`) the flow ends saved by the offer; from the overview
     no flow is needed. Refused if a value is out of range or there are fewer seats than users.
     If the account already has an open custom-plan request, that request is returned
-    (`existing=True`) and nothing changes: a second click or tab makes no duplicate.
+    (`existing=True`) and nothing changes: a second click or tab makes no duplicate. Refused
+    while the subscription is paused (the account is read-only).
     """
     actor = require_customer(actor)
     now = clock.now(now)
     validate_plan(config)  # refuses what no plan can hold, before any write
     price = price_custom_plan(config)
     with db.transaction(write=True) as s:
-        _subscription(s, actor.account_id, lock=True)  # one request at a time per account
+        sub = _subscription(s, actor.account_id, lock=True)  # one request at a time per account
         flow = None
         if flow_id is not None:
             flow = s.get(CancellationFlow, flow_id, with_for_update=True, populate_existing=True)
@@ -124,13 +126,22 @@ def ask_for_plan(
             return parse(existing, existing=True)
         if flow is not None and flow.outcome != OUTCOME_OPEN:
             raise FlowClosed()
+        if sub.status == STATUS_PAUSED:  # read-only while paused
+            raise InvalidInput(
+                "offers.error.paused", date=sub.paused_until or sub.current_period_end
+            )
         users = s.scalar(
             select(func.count()).select_from(User).where(User.account_id == actor.account_id)
         )
         validate_plan(config, int(users or 0))
         values = asdict(config)
         if flow is not None:
-            offer = s.scalar(select(RetentionOffer).where(RetentionOffer.flow_id == flow.id))
+            offer = s.scalar(
+                select(RetentionOffer).where(
+                    RetentionOffer.flow_id == flow.id,
+                    RetentionOffer.kind == OFFER_KIND_CUSTOM_PLAN,
+                )
+            )
             if offer is None:
                 offer = RetentionOffer(flow_id=flow.id, kind=OFFER_KIND_CUSTOM_PLAN, shown_at=now)
                 s.add(offer)
@@ -140,6 +151,7 @@ def ask_for_plan(
             offer.monthly_price_cents = price
             _offer_facts(flow, offer)
             flow.outcome = OUTCOME_SAVED_OFFER
+            flow.offer_kind = OFFER_KIND_CUSTOM_PLAN
             flow.finished_at = now
             _step(s, flow, "plan_requested", now, monthly_price_cents=price)
         request = SupportRequest(

@@ -137,4 +137,25 @@ def test_saved_customers_paid_the_invoices_their_flows_count(seeded):
         max(s.finished_at for s in saved if s.account_id == f.account_id) < f.started_at
         for f in again
     )
-    assert billing.MONTH == "month"
+
+
+def test_the_benchmarks_flows_show_take_and_verify_every_offer(db):
+    """The large agency's anonymous flows carry what the verified saves count."""
+    demo.seed(db, accounts=0, now=NOW)
+    demo.seed_large(db, influencers=5, answers=3000, now=NOW)
+    flows = _all(db, CancellationFlow)
+    offers = _all(db, RetentionOffer)
+    taken = Counter(o.kind for o in offers if o.accepted_at or o.requested_at)
+    assert set(taken) == set(OFFER_KINDS)
+    saved = [f for f in flows if f.outcome in ("saved_kept", "saved_offer")]
+    assert {f.offer_kind for f in saved if f.outcome == "saved_offer"} == set(OFFER_KINDS)
+    assert {f.variant for f in flows} == {None, "control", "pause_first"}
+    for flow in saved:  # an invoice a month at most, since the save
+        day = flow.finished_at.date()
+        months = (NOW.year - day.year) * 12 + NOW.month - day.month
+        months -= billing.add_months(day, months) > NOW.date()
+        assert 0 <= flow.paid_cycles_after <= months
+    assert sum(f.paid_cycles_after >= 3 for f in saved) > len(saved) / 3
+    assert all(
+        f.paid_cycles_after == 0 for f in flows if f.outcome not in ("saved_kept", "saved_offer")
+    )

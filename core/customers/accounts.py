@@ -28,7 +28,7 @@ from core.platform.models import (
     User,
 )
 from core.rules import billing
-from core.rules.offers import discounted_cents
+from core.rules.offers import discounted_cents, pause_until
 from core.rules.pricing import CUSTOM_PLAN_FLOOR_CENTS, PLANS
 from core.rules.vocabulary import STATUS_ACTIVE, STATUS_ENDED, STATUS_PAUSED, STATUS_SCHEDULED
 
@@ -240,9 +240,18 @@ def _overview(s: Session, account_id: int, settings: Settings) -> AccountOvervie
 
 def _next_renewal(sub: Subscription) -> dt.date | None:
     """The next invoice's day: the cycle's end, or the end of a pause to come."""
-    if sub.status == STATUS_ACTIVE:
-        return sub.paused_until or sub.current_period_end
-    return None
+    if sub.status != STATUS_ACTIVE:
+        return None
+    return _paused_until(sub) if sub.pause_cycles is not None else sub.current_period_end
+
+
+def _paused_until(sub: Subscription) -> dt.date:
+    """The day a pause (running, or to come) ends and billing resumes."""
+    if sub.paused_until is not None:
+        return sub.paused_until
+    if sub.status == STATUS_PAUSED:  # a running pause's cycle ends with it
+        return sub.current_period_end
+    return pause_until(sub.current_period_end, sub.billing_interval, sub.pause_cycles or 1)
 
 
 def _offers(s: Session, sub: Subscription) -> dict[str, Any]:
@@ -252,12 +261,12 @@ def _offers(s: Session, sub: Subscription) -> dict[str, Any]:
     next_plan = None
     if sub.next_plan_code:
         next_plan = s.scalar(select(Plan).where(Plan.code == sub.next_plan_code))
-    next_name = next_plan.name if next_plan else None
+    # a plan the portal does not sell (no row) stays pending: the price does not change
     next_monthly = next_plan.monthly_price_cents if next_plan else None
+    next_name = next_plan.name if next_plan else None
     if sub.next_plan_code and next_plan is None:
         spec = next((p for p in PLANS if p.code == sub.next_plan_code), None)
         next_name = spec.name if spec else sub.next_plan_code
-        next_monthly = spec.monthly_price_cents if spec else None
     amount = None
     if sub.status == STATUS_ACTIVE:
         amount = sub.price_cents
@@ -269,9 +278,7 @@ def _offers(s: Session, sub: Subscription) -> dict[str, Any]:
         "pause_starts_on": (
             sub.current_period_start if paused else sub.current_period_end if pending else None
         ),
-        "paused_until": (sub.paused_until or sub.current_period_end)
-        if paused
-        else (sub.paused_until if pending else None),
+        "paused_until": _paused_until(sub) if paused or pending else None,
         "pause_cycles": sub.pause_cycles if paused or pending else None,
         "discount_percent": sub.discount_percent if sub.discount_cycles_left else None,
         "discount_cycles_left": sub.discount_cycles_left or None,

@@ -2,8 +2,10 @@
 
 Every figure describes the **cancellation flows started in the date range** (UTC days, both
 ends included) that match the plan, country and tenure filters; survey answers, retention
-offers and flow steps count with the flow they belong to. Flows and answers of purged accounts
-are included: they keep plan, country and tenure band after the purge (`account_id` is NULL).
+offers and flow steps count with the flow they belong to. The verified saves alone go by the
+day a flow was saved (`retention`: whether saved customers went on paying). Flows and answers
+of purged accounts are included: they keep plan, country and tenure band after the purge
+(`account_id` is NULL).
 
 Each flow carries the facts the figures need (survey state, reason, satisfaction, the funnel
 stages it reached, the offer's state and requested price: see `CancellationFlow`), written by

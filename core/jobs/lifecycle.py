@@ -243,8 +243,15 @@ def _renew(db: Database, sub_id: int, as_of: dt.date, now: dt.datetime) -> _Rene
                 s,
                 action=ACTION_PLAN_DOWNGRADED,
                 account_id=sub.account_id,
-                before={"plan": old_plan.code, "price_cents": old_price},
-                after={"plan": plan.code, "price_cents": price, "from": invoices[0][0]},
+                before={
+                    "plan": old_plan.code,
+                    "price": billing.monthly_equivalent_cents(old_price, interval),
+                },
+                after={
+                    "plan": plan.code,
+                    "price": billing.monthly_equivalent_cents(price, interval),
+                    "period_start": invoices[0][0],  # the first cycle on the cheaper plan
+                },
                 at=now,
             )
         if discount_ended:

@@ -63,7 +63,7 @@ def start(db: Database, sub_id: int, as_of: dt.date, now: dt.datetime) -> int | 
             s,
             action=ACTION_SUBSCRIPTION_PAUSED,
             account_id=sub.account_id,
-            before={"status": STATUS_ACTIVE, "period_end": old_end, "pause_cycles": cycles},
+            before={"status": STATUS_ACTIVE, "pause_cycles": cycles},
             after={"status": STATUS_PAUSED, "paused_from": old_end, "paused_until": until},
             at=now,
         )
@@ -97,7 +97,7 @@ def end(db: Database, sub_id: int, as_of: dt.date, now: dt.datetime) -> int | No
             action=ACTION_SUBSCRIPTION_UNPAUSED,
             account_id=sub.account_id,
             before={"status": STATUS_PAUSED, "paused_until": until},
-            after={"status": STATUS_ACTIVE, "resumed_on": until},
+            after={"status": STATUS_ACTIVE, "period_start": until},  # the new cycle's
             at=now,
         )
         return sub.account_id

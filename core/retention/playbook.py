@@ -60,14 +60,8 @@ class Chosen:
 
 
 def message_params(problem: Problem) -> dict[str, Any]:
-    """A problem's values as its catalog text names them: the offer's key as `offer` and the
-    language of a title or body as `language` ("EN", "IT"), since `key` and `lang` are the
-    translator's own arguments (`i18n.t(key, lang, **params)`)."""
-    renamed = {"key": "offer", "lang": "language"}
-    out = {renamed.get(name, name): value for name, value in problem.params.items()}
-    if "language" in out:
-        out["language"] = str(out["language"]).upper()
-    return out
+    """A problem's values as its catalog text names them."""
+    return dict(problem.params)
 
 
 def problem_text(problem: Problem, lang: str) -> str:

@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from core.identity import auth
 from core.insights import analytics, frames
 from core.insights.analytics import Filters, OfferKindFigures, PriceSpread, SaveCounts
 from core.platform import clock
@@ -47,6 +48,13 @@ def _prices(ctx: PageContext, prices: PriceSpread | None) -> tuple[str, str]:
     low, high = money(prices.low_cents), money(prices.high_cents)
     spread = low if prices.low_cents == prices.high_cents else f"{low} – {high}"
     return money(prices.median_cents), spread
+
+
+def figures(ctx: PageContext, filters: Filters, today: dt.date):
+    """The offers by kind and the verified saves, from the cache below, which admins alone
+    share."""
+    auth.require_admin(ctx.user)
+    return _load(ctx.db, ctx.user, str(ctx.db.engine.url), filters, today)
 
 
 @st.cache_data(ttl=60, show_spinner=False, max_entries=100)
@@ -186,7 +194,7 @@ def _download(ctx: PageContext, key: str, frame: pd.DataFrame, stem: str) -> Non
 
 def offers_section(ctx: PageContext, filters: Filters, today: dt.date) -> None:
     """The offers by kind, then the verified saves by kind and by variant."""
-    kinds, saves = _load(ctx.db, ctx.user, str(ctx.db.engine.url), filters, today)
+    kinds, saves = figures(ctx, filters, today)
     offers_table(ctx, kinds)
     st.subheader(ctx.t("retention_insights.verified.title"))
     st.caption(ctx.t("retention_insights.verified.help"))

@@ -42,14 +42,15 @@ from core.exports import services
 from core.exports.request import ExportRequest
 from core.identity import auth
 from core.insights import analytics
-from core.jobs import lifecycle
+from core.jobs import lifecycle, pauses
 from core.platform.config import Settings
 from core.platform.db import Database, open_database
 from core.platform.errors import NotAuthorized, PortalError
 from core.platform.models import CancellationFlow, Subscription, SupportRequest, SurveyAnswer
-from core.retention import cancellation, custom_plan, way_back
+from core.retention import cancellation, custom_plan, experiments, playbook, way_back
 from core.retention.cancellation import ALL_CONSENTS, Survey
 from core.rules import billing
+from core.rules.offers import DEFAULT_PLAYBOOK
 from core.rules.pricing import PlanConfig
 from tests.support import factories
 from tests.support.env import NOW
@@ -114,6 +115,24 @@ def ended(shop: Shop) -> None:
 
 def nothing(shop: Shop) -> None:
     return None
+
+
+def with_draft(shop: Shop) -> None:
+    """Version 1 of the playbook, a draft."""
+    playbook.save_draft(shop.db, shop.users["boss"], DEFAULT_PLAYBOOK, now=NOW)
+
+
+def with_experiment(shop: Shop) -> None:
+    """Version 1 published, and an experiment on it (not started)."""
+    with_draft(shop)
+    playbook.publish(shop.db, shop.users["boss"], 1, now=NOW)
+    halves = [experiments.Variant("a", 1, 50), experiments.Variant("b", 1, 50)]
+    shop.extra["experiment"] = experiments.create(shop.db, shop.users["boss"], "E", halves).id
+
+
+def running_experiment(shop: Shop) -> None:
+    with_experiment(shop)
+    experiments.start(shop.db, shop.users["boss"], shop.extra["experiment"], now=NOW)
 
 
 INVOICE_START = NOW.date().replace(day=1)
@@ -384,6 +403,51 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
         lambda s, u: lifecycle.run_demo_clock(s.db, u, NOW.date(), settings=DEMO),
         ADMIN_ONLY,
     ),
+    "pauses.upcoming": (
+        scheduled,
+        lambda s, u: pauses.upcoming(s.db, u, settings=DEMO),
+        ADMIN_ONLY,
+    ),
+    # the retention playbook and its experiments
+    "playbook.versions": (with_draft, lambda s, u: playbook.versions(s.db, u), ADMIN_ONLY),
+    "playbook.version": (with_draft, lambda s, u: playbook.version(s.db, u, 1), ADMIN_ONLY),
+    "playbook.save_draft": (
+        nothing,
+        lambda s, u: playbook.save_draft(s.db, u, DEFAULT_PLAYBOOK, now=NOW),
+        ADMIN_ONLY,
+    ),
+    "playbook.publish": (
+        with_draft,
+        lambda s, u: playbook.publish(s.db, u, 1, now=NOW),
+        ADMIN_ONLY,
+    ),
+    "experiments.create": (
+        with_experiment,
+        lambda s, u: experiments.create(
+            s.db, u, "F", [experiments.Variant("a", 1, 50), experiments.Variant("b", 1, 50)]
+        ),
+        ADMIN_ONLY,
+    ),
+    "experiments.start": (
+        with_experiment,
+        lambda s, u: experiments.start(s.db, u, s.extra["experiment"], now=NOW),
+        ADMIN_ONLY,
+    ),
+    "experiments.stop": (
+        running_experiment,
+        lambda s, u: experiments.stop(s.db, u, s.extra["experiment"], now=NOW),
+        ADMIN_ONLY,
+    ),
+    "experiments.experiments": (
+        with_experiment,
+        lambda s, u: experiments.experiments(s.db, u),
+        ADMIN_ONLY,
+    ),
+    "experiments.results": (
+        running_experiment,
+        lambda s, u: experiments.results(s.db, u, s.extra["experiment"], now=NOW),
+        ADMIN_ONLY,
+    ),
 }
 
 # Functions with an `actor` parameter that are the checks themselves, or pure helpers.
@@ -398,6 +462,8 @@ HELPERS = {
 
 # Public functions that read or write account data with no actor, and why they need none.
 NO_ACTOR = {
+    "pauses.start": "part of the lifecycle job (a pause starts), its own transaction",
+    "pauses.end": "part of the lifecycle job (a pause is over), its own transaction",
     "accounts.overview_by_email": "the operator's command line (`python -m core account show`)",
     "access.actor_for_email": "the operator's command line: the export itself is then checked",
     "links.open_download": "authorised by a signed link bound to the browser's session cookie",
@@ -412,6 +478,9 @@ NO_ACTOR = {
     "audit.record": "inside the transaction of a use case that has checked its actor",
     "totals.read": "inside the transaction of a use case that has checked its actor",
     "totals.commented": "inside the transaction of a use case that has checked its actor",
+    "playbook.live_version": "what customers are offered: no account data, nothing written",
+    "playbook.choose": "inside the cancellation flow's transaction, whose caller has checked it",
+    "experiments.running": "inside the transaction of a use case that has checked its actor",
 }
 
 
@@ -446,13 +515,14 @@ def actor_functions() -> set[str]:
 
 def core_modules(skip: tuple[str, ...] = ()):
     """(the module's own name, the module) for every module of core's packages; left out: the
-    migrations, the demo generator (it writes data, nobody calls it as a user) and every module
-    or package named in `skip`. The own names must be unique: the matrix is keyed by them."""
+    migrations, the demo generator (it writes data, nobody calls it as a user), the rules (pure
+    functions of plain values: no database, no actor) and every module or package named in
+    `skip`. The own names must be unique: the matrix is keyed by them."""
     seen: set[str] = set()
     for info in pkgutil.walk_packages(core.__path__, "core."):
         parts = info.name.split(".")[1:]
         short = parts[-1]
-        if {"migrations", "demo", *skip} & set(parts) or short.startswith("_"):
+        if {"migrations", "demo", "rules", *skip} & set(parts) or short.startswith("_"):
             continue
         assert short not in seen, f"two modules of core are named {short}: the matrix needs one"
         seen.add(short)

@@ -6,15 +6,18 @@ more paid cycle for the account's saves. The demo clock can show a pause start a
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 
 import pytest
+from sqlalchemy import select, update
 
 from core.identity import auth
 from core.jobs import lifecycle, pauses
 from core.platform.config import Settings
 from core.platform.db import connect
 from core.platform.errors import NotAuthorized
+from core.platform.models import AuditEntry, Subscription
 from core.rules.vocabulary import (
     ACTION_DISCOUNT_ENDED,
     ACTION_PLAN_DOWNGRADED,
@@ -129,6 +132,22 @@ def test_a_downgrade_bills_the_cheaper_plan_from_the_next_cycle(db, shop):
         assert (sub["plan_code"], sub["next_plan_code"]) == ("starter", None)
         assert audits(db, account)[ACTION_PLAN_DOWNGRADED] == 1
     assert subscription(db, yves)["price_cents"] == 98000  # ten months of Starter a year
+    # the audit log says what changed and from when, in monthly prices like the other entries
+    with db.transaction() as s:
+        entry = s.scalar(
+            select(AuditEntry).where(
+                AuditEntry.account_id == yves, AuditEntry.action == ACTION_PLAN_DOWNGRADED
+            )
+        )
+        assert (entry.actor, json.loads(entry.before)) == (
+            "lifecycle",
+            {"plan": "growth", "price": 20750},  # 249000 a year
+        )
+        assert json.loads(entry.after) == {
+            "plan": "starter",
+            "price": 8167,
+            "period_start": "2027-03-10",
+        }
 
 
 def test_a_pending_downgrade_and_discount_wait_for_the_end_of_a_pause(db, shop):
@@ -165,10 +184,6 @@ def test_a_cancellation_scheduled_while_paused_ends_it_on_the_resume_day(db, sho
     alice, _ = shop
     take(db, alice, Taken(pause=1))
     run(db, D(2026, 12, 10))
-    from sqlalchemy import update
-
-    from core.platform.models import Subscription
-
     with db.transaction() as s:
         s.execute(
             update(Subscription)

@@ -556,6 +556,12 @@ def test_a_cancellation_while_a_pause_is_pending_drops_the_pause(db, shop):
         None,
         None,
     )
+    ending = overview(db, users["alice"])
+    assert (ending.pause_starts_on, ending.paused_until, ending.next_invoice_cents) == (
+        None,
+        None,
+        None,
+    )
 
 
 def test_a_paused_subscription_can_be_cancelled_and_ends_when_the_pause_would(db, shop):

@@ -137,7 +137,7 @@ def test_a_good_playbook_has_no_problems():
 def test_a_pause_lasts_one_to_three_cycles(cycles):
     found = offers.problems(with_offer(replace(PAUSE, cycles=cycles)))
     assert [p.key for p in found] == ["playbook.error.pause_cycles"]
-    assert dict(found[0].params) == {"key": "pause_2", "least": 1, "most": 3}
+    assert dict(found[0].params) == {"offer": "pause_2", "least": 1, "most": 3}
 
 
 @pytest.mark.parametrize(("percent", "ok"), [(0, False), (1, True), (100, True), (101, False)])
@@ -162,7 +162,7 @@ def test_a_downgrade_to_the_current_or_a_dearer_plan_in_a_rule_for_that_plan(tar
     )
     found = offers.problems(book)
     assert [p.key for p in found] == ["playbook.error.downgrade_not_cheaper"]
-    assert dict(found[0].params) == {"rule": 1, "key": "to_starter", "plan": "growth"}
+    assert dict(found[0].params) == {"rule": 1, "offer": "to_starter", "plan": "growth"}
     # to a cheaper plan it is fine
     cheaper = with_offer(DOWN, Rule(reason="*", offers=("to_starter",), plans=("growth",)))
     assert offers.problems(cheaper) == []
@@ -206,7 +206,7 @@ def test_an_offer_needs_a_key_a_kind_and_a_title_in_both_languages():
     ) == ["playbook.error.offer_key"]
     assert problem_keys(with_offer(replace(PAUSE, kind="gift"))) == ["playbook.error.offer_kind"]
     found = offers.problems(with_offer(replace(PAUSE, title={"en": "Pause"})))
-    assert [(p.key, p.params["lang"]) for p in found] == [("playbook.error.title", "it")]
+    assert [(p.key, p.params["language"]) for p in found] == [("playbook.error.title", "IT")]
     long_body = replace(PAUSE, body={"en": "x" * 401, "it": ""})
     assert problem_keys(with_offer(long_body)) == ["playbook.error.body"]
 

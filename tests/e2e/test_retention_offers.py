@@ -164,7 +164,7 @@ def test_an_admin_publishes_a_rule_and_the_next_customer_sees_it(own_server, pag
     # a rule: "too expensive" gets it, checked first
     admin.get_by_text("Add or change a rule").click()
     choose(admin, "Rule", "New rule")
-    expect(admin.get_by_role("spinbutton", name="Position")).to_have_value("2")
+    expect(admin.get_by_role("button", name="Remove the rule")).to_have_count(0)  # a new one
     position = admin.get_by_role("spinbutton", name="Position")
     position.fill("1")
     expect(position).to_have_value("1")

@@ -16,8 +16,8 @@ from tests.support.pages import assert_no_raw_keys, open_as, open_page, visible_
 from tests.support.retention_pages import TOO_EXPENSIVE, at_step_two, publish, user
 
 NEW = "+"
-PAUSE_RANGE = {"key": "bad", "least": 1, "most": 3}
-PERCENT_RANGE = {"key": "bad", "most": 100}
+PAUSE_RANGE = {"offer": "bad", "least": 1, "most": 3}
+PERCENT_RANGE = {"offer": "bad", "most": 100}
 
 
 def section(at, name: str):
@@ -100,7 +100,7 @@ def test_a_downgrade_to_a_dearer_plan_is_refused_for_a_rule_of_cheaper_plans(sit
     at.multiselect(key=f"{k}_offers").set_value(["topro"])
     at.button(key=f"{k}_save").click().run()
     wanted = Problem(
-        "playbook.error.downgrade_not_cheaper", {"rule": 2, "key": "topro", "plan": "growth"}
+        "playbook.error.downgrade_not_cheaper", {"rule": 2, "offer": "topro", "plan": "growth"}
     )
     assert playbooks.problem_text(wanted, "en") in errors(at)
     assert len(playbooks.version(db, user(db, "boss"), number).playbook.rules) == 1

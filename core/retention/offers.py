@@ -401,7 +401,7 @@ def accept(
             after={
                 **_carried(sub),
                 "offer": offer.key,
-                "kind": offer.kind,
+                "offer_kind": offer.kind,
                 "starts_on": terms.starts_on,
                 "confirmation": flow.confirmation_number,
             },

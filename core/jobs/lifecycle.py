@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.customers.accounts import add_invoice
+from core.customers import renewals
 from core.identity.auth import (
     CurrentUser,
     purge_expired_sessions,
@@ -40,7 +40,6 @@ from core.platform.models import (
     Influencer,
     InfluencerList,
     Invoice,
-    Plan,
     Report,
     SavedSearch,
     SignInThrottle,
@@ -49,15 +48,12 @@ from core.platform.models import (
     SurveyAnswer,
     User,
 )
-from core.rules import billing, offers
+from core.rules import billing
 from core.rules.vocabulary import (
     ACTION_ACCOUNT_PURGED,
-    ACTION_DISCOUNT_ENDED,
-    ACTION_PLAN_DOWNGRADED,
     ACTION_SUBSCRIPTION_ENDED,
     OUTCOME_ABANDONED,
     OUTCOME_OPEN,
-    SAVED_OUTCOMES,
     STATUS_ACTIVE,
     STATUS_ENDED,
     STATUS_PAUSED,
@@ -148,34 +144,10 @@ def _end(db: Database, sub_id: int, as_of: dt.date, now: dt.datetime) -> int | N
         return sub.account_id
 
 
-@dataclass(frozen=True)
-class _Renewal:
-    account_id: int
-    invoices: int
-    downgraded: bool
-    discount_ended: bool
-
-
-def _count_paid_cycle(s: Session, account_id: int, period_start: dt.date) -> None:
-    """An invoice for the cycle starting on `period_start` was paid: one more paid cycle for
-    each of the account's saved flows finished before that cycle (the verified saves)."""
-    since = dt.datetime.combine(period_start, dt.time(), dt.UTC)
-    s.execute(
-        update(CancellationFlow)
-        .where(
-            CancellationFlow.account_id == account_id,
-            CancellationFlow.outcome.in_(SAVED_OUTCOMES),
-            CancellationFlow.finished_at < since,
-        )
-        .values(paid_cycles_after=CancellationFlow.paid_cycles_after + 1)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def _renew(db: Database, sub_id: int, as_of: dt.date, now: dt.datetime) -> _Renewal | None:
-    """An active subscription whose cycle is over rolls on, one invoice per new cycle: a
-    pending downgrade applies from the first new cycle, a discount to as many invoices as it
-    has cycles left (then it ends)."""
+def _renew(db: Database, sub_id: int, as_of: dt.date, now: dt.datetime) -> renewals.Renewal | None:
+    """An active subscription whose cycle is over rolls on, one invoice per new cycle
+    (`core.customers.renewals`: a pending downgrade applies from the first new cycle, a
+    discount to as many invoices as it has cycles left, then it ends)."""
     with db.transaction(write=True) as s:
         sub = s.get(Subscription, sub_id)
         if (
@@ -185,34 +157,14 @@ def _renew(db: Database, sub_id: int, as_of: dt.date, now: dt.datetime) -> _Rene
             or sub.current_period_end > as_of
         ):
             return None
-        old_end, interval = sub.current_period_end, sub.billing_interval
-        old_plan, old_price = sub.plan, sub.price_cents
-        plan, price, next_plan_code = old_plan, old_price, sub.next_plan_code
-        if next_plan_code is not None:
-            target = s.scalar(select(Plan).where(Plan.code == next_plan_code))
-            if target is not None:  # an unknown plan stays pending: the price does not change
-                plan, next_plan_code = target, None
-                price = billing.interval_price_cents(target.monthly_price_cents, interval)
+        old_end = sub.current_period_end
+        renewal = renewals.plan(s, sub, old_end, as_of)
         # what the conditional UPDATE checks is unchanged (read before it refreshes `sub`)
         was = {
             "next_plan_code": sub.next_plan_code,
             "discount_percent": sub.discount_percent,
             "discount_cycles_left": sub.discount_cycles_left,
         }
-        percent, left = sub.discount_percent, sub.discount_cycles_left
-        start, end = sub.current_period_start, old_end
-        invoices: list[tuple[dt.date, dt.date, int]] = []
-        while end <= as_of:
-            start, end = billing.next_period(end, interval)
-            if percent and left and left > 0:
-                invoices.append((start, end, offers.discounted_cents(price, percent)))
-                left -= 1
-            else:
-                invoices.append((start, end, price))
-        had_discount = percent is not None or left is not None
-        discount_ended = had_discount and not (percent and left and left > 0)
-        if discount_ended:
-            percent = left = None
         changed = s.execute(
             update(Subscription)
             .where(
@@ -222,51 +174,12 @@ def _renew(db: Database, sub_id: int, as_of: dt.date, now: dt.datetime) -> _Rene
                 Subscription.pause_cycles.is_(None),
                 *(getattr(Subscription, k).is_not_distinct_from(v) for k, v in was.items()),
             )
-            .values(
-                current_period_start=start,
-                current_period_end=end,
-                plan_id=plan.id,
-                price_cents=price,
-                next_plan_code=next_plan_code,
-                discount_percent=percent,
-                discount_cycles_left=left,
-            )
+            .values(**renewal.values())
         ).rowcount
         if changed != 1:
             return None
-        for period_start, period_end, amount in invoices:
-            add_invoice(s, sub, period_start, period_end, amount)
-            _count_paid_cycle(s, sub.account_id, period_start)
-        downgraded = plan.id != old_plan.id
-        if downgraded:
-            audit.record(
-                s,
-                action=ACTION_PLAN_DOWNGRADED,
-                account_id=sub.account_id,
-                before={
-                    "plan": old_plan.code,
-                    "price": billing.monthly_equivalent_cents(old_price, interval),
-                },
-                after={
-                    "plan": plan.code,
-                    "price": billing.monthly_equivalent_cents(price, interval),
-                    "period_start": invoices[0][0],  # the first cycle on the cheaper plan
-                },
-                at=now,
-            )
-        if discount_ended:
-            audit.record(
-                s,
-                action=ACTION_DISCOUNT_ENDED,
-                account_id=sub.account_id,
-                before={
-                    "discount_percent": was["discount_percent"],
-                    "discount_cycles_left": was["discount_cycles_left"],
-                },
-                after={"discount_percent": None, "discount_cycles_left": None},
-                at=now,
-            )
-        return _Renewal(sub.account_id, len(invoices), downgraded, discount_ended)
+        renewals.bill(s, sub, renewal, now)
+        return renewal
 
 
 def _identifiers(company: str, emails: list[str], full_names: list[str]) -> set[str]:
@@ -427,7 +340,7 @@ def _advance(
             if not (renewal := _renew(db, sub_id, as_of, now)):
                 return
             _once(done.renewed, renewal.account_id)
-            done.invoices += renewal.invoices
+            done.invoices += len(renewal.invoices)
             if renewal.downgraded:
                 done.downgraded.append(renewal.account_id)
             if renewal.discount_ended:

@@ -20,10 +20,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.customers.accounts import add_invoice
+from core.customers import renewals
 from core.identity.auth import CurrentUser, require_customer
 from core.platform import audit, clock
 from core.platform.config import Settings, load_settings
@@ -32,7 +32,6 @@ from core.platform.errors import InvalidInput, NotAuthorized, PortalError
 from core.platform.models import (
     Account,
     CancellationFlow,
-    Invoice,
     Plan,
     PlaybookVersion,
     RetentionOffer,
@@ -49,13 +48,10 @@ from core.rules.offers import (
     PAUSE_CYCLES,
     Offer,
     Playbook,
-    discounted_cents,
     match,
 )
 from core.rules.vocabulary import (
-    ACTION_DISCOUNT_ENDED,
     ACTION_OFFER_ACCEPTED,
-    ACTION_PLAN_DOWNGRADED,
     ACTION_SUBSCRIPTION_UNPAUSED,
     OFFER_KIND_CUSTOM_PLAN,
     OFFER_KIND_DISCOUNT,
@@ -63,7 +59,6 @@ from core.rules.vocabulary import (
     OFFER_KIND_PAUSE,
     OUTCOME_OPEN,
     OUTCOME_SAVED_OFFER,
-    SAVED_OUTCOMES,
     STATUS_ACTIVE,
     STATUS_PAUSED,
 )
@@ -406,7 +401,7 @@ def accept(
             after={
                 **_carried(sub),
                 "offer": offer.key,
-                "kind": offer.kind,
+                "offer_kind": offer.kind,
                 "starts_on": terms.starts_on,
                 "confirmation": flow.confirmation_number,
             },
@@ -435,59 +430,6 @@ def accepted(db: Database, actor: CurrentUser | None, flow_id: str) -> Accepted 
 # --- ending a pause early --------------------------------------------------------------------
 
 
-def _bill_cycle(s: Session, sub: Subscription, start: dt.date, now: dt.datetime) -> None:
-    """A new cycle from `start`, as a renewal makes it: a pending downgrade takes effect, the
-    invoice carries a running discount, and the account's saves count one more paid cycle."""
-    _, end = billing.next_period(start, sub.billing_interval)
-    sub.current_period_start, sub.current_period_end = start, end
-    if sub.next_plan_code:
-        target = _plan_row(s, sub.next_plan_code)
-        if target is not None:
-            before = {"plan": sub.plan.code, "price_cents": sub.price_cents}
-            sub.plan_id = target.id
-            sub.plan = target
-            sub.price_cents = billing.interval_price_cents(
-                target.monthly_price_cents, sub.billing_interval
-            )
-            audit.record(
-                s,
-                action=ACTION_PLAN_DOWNGRADED,
-                account_id=sub.account_id,
-                before=before,
-                after={"plan": target.code, "price_cents": sub.price_cents},
-                at=now,
-            )
-        sub.next_plan_code = None
-    amount = sub.price_cents
-    if (sub.discount_cycles_left or 0) > 0:
-        amount = discounted_cents(sub.price_cents, sub.discount_percent)
-        sub.discount_cycles_left = (sub.discount_cycles_left or 0) - 1
-        if sub.discount_cycles_left == 0:
-            audit.record(
-                s,
-                action=ACTION_DISCOUNT_ENDED,
-                account_id=sub.account_id,
-                before={"discount_percent": sub.discount_percent},
-                after={"discount_percent": None},
-                at=now,
-            )
-            sub.discount_percent = sub.discount_cycles_left = None
-    add_invoice(s, sub, start, end)
-    number = billing.invoice_number(sub.account_id, start)
-    s.flush()
-    if amount != sub.price_cents:  # until add_invoice takes the amount (the lifecycle's change)
-        s.execute(update(Invoice).where(Invoice.number == number).values(amount_cents=amount))
-    s.execute(
-        update(CancellationFlow)
-        .where(
-            CancellationFlow.account_id == sub.account_id,
-            CancellationFlow.outcome.in_(SAVED_OUTCOMES),
-            CancellationFlow.finished_at < dt.datetime.combine(start, dt.time(), dt.UTC),
-        )
-        .values(paid_cycles_after=CancellationFlow.paid_cycles_after + 1)
-    )
-
-
 def resume_now(db: Database, actor: CurrentUser | None, *, now: dt.datetime | None = None) -> None:
     """The customer ends their pause from the overview: a pause still to come is dropped (the
     subscription renews as before); a running pause ends today, the subscription is active
@@ -499,9 +441,17 @@ def resume_now(db: Database, actor: CurrentUser | None, *, now: dt.datetime | No
         sub = _subscription(s, actor.account_id, lock=True)
         before = _carried(sub)
         if sub.status == STATUS_PAUSED:
-            sub.status = STATUS_ACTIVE
-            sub.pause_cycles = sub.paused_until = None
-            _bill_cycle(s, sub, now.date(), now)
+            renewal = renewals.plan(s, sub, now.date(), now.date())
+            for name, value in {
+                **renewal.values(),
+                "status": STATUS_ACTIVE,
+                "pause_cycles": None,
+                "paused_until": None,
+            }.items():
+                setattr(sub, name, value)
+            s.flush()
+            s.expire(sub, ["plan"])  # a downgrade carried out: the plan is read again
+            renewals.bill(s, sub, renewal, now)
         elif sub.pause_cycles is not None or sub.paused_until is not None:
             sub.pause_cycles = sub.paused_until = None
         else:

@@ -15,10 +15,10 @@ from core.identity.auth import CurrentUser, require_admin
 from core.platform.audit import LIFECYCLE
 from core.platform.db import Database
 from core.platform.errors import InvalidInput
-from core.platform.i18n import fmt_date, fmt_money, fmt_number, has_key, t
+from core.platform.i18n import fmt_date, fmt_money, fmt_number, fmt_percent, has_key, t
 from core.platform.models import Account, AuditEntry, User
 from core.platform.text import lookup_text
-from core.rules.pricing import CURRENCY, UNIT_NAMES
+from core.rules.pricing import CURRENCY, PLANS, UNIT_NAMES
 from core.rules.vocabulary import ACTION_ACCOUNT_PURGED, REQUEST_STATUSES
 
 MAX_AUDIT_ROWS = 500
@@ -185,7 +185,15 @@ def audit_actions(db: Database, actor: CurrentUser | None) -> list[str]:
 # --- the audit log in words ------------------------------------------------------------------
 
 # what an entry's before/after fields are called, and how their values are written
-_DATE_FIELDS = ("effective_on", "ended_on", "period_start", "period_end")
+_DATE_FIELDS = (
+    "effective_on",
+    "ended_on",
+    "period_start",
+    "period_end",
+    "paused_from",
+    "paused_until",
+    "starts_on",
+)
 
 
 def action_name(action: str, lang: str) -> str:
@@ -231,6 +239,12 @@ def _value(field: str, value: Any, lang: str) -> str:
         return t("offer.per_month", lang, price=fmt_money(value, CURRENCY, lang))
     if field == "kind" and has_key(f"desk.kind.{value}"):
         return t(f"desk.kind.{value}", lang)
+    if field == "offer_kind" and has_key(f"desk.offer_kind.{value}"):
+        return t(f"desk.offer_kind.{value}", lang)
+    if field == "discount_percent" and isinstance(value, int):
+        return fmt_percent(value / 100, lang)
+    if field in ("plan", "next_plan_code"):  # a plan of the catalogue, by its name
+        return next((p.name for p in PLANS if p.code == value), str(value))
     if field == "via":
         return action_name(str(value), lang)
     if field == "request":

@@ -47,10 +47,10 @@ from core.platform.config import Settings
 from core.platform.db import Database, open_database
 from core.platform.errors import NotAuthorized, PortalError
 from core.platform.models import CancellationFlow, Subscription, SupportRequest, SurveyAnswer
-from core.retention import cancellation, custom_plan, experiments, playbook, way_back
+from core.retention import cancellation, custom_plan, experiments, offers, playbook, way_back
 from core.retention.cancellation import ALL_CONSENTS, Survey
 from core.rules import billing
-from core.rules.offers import DEFAULT_PLAYBOOK
+from core.rules.offers import ANY, DEFAULT_PLAYBOOK, Offer, Playbook, Rule
 from core.rules.pricing import PlanConfig
 from tests.support import factories
 from tests.support.env import NOW
@@ -115,6 +115,25 @@ def ended(shop: Shop) -> None:
 
 def nothing(shop: Shop) -> None:
     return None
+
+
+PAUSE = Playbook(
+    offers=(Offer("pause1", "pause", cycles=1, title={"en": "Pause", "it": "Sospendi"}),),
+    rules=(Rule(ANY, ("pause1",)),),
+)
+
+
+def offer_shown(shop: Shop) -> None:
+    """A published playbook offers Alice a pause on step 2."""
+    playbook.save_draft(shop.db, shop.users["boss"], PAUSE, now=NOW)
+    playbook.publish(shop.db, shop.users["boss"], 1, now=NOW)
+    at_decide(shop)
+
+
+def offer_taken(shop: Shop) -> None:
+    """Alice took the pause: it starts when her cycle ends."""
+    offer_shown(shop)
+    offers.accept(shop.db, shop.users["alice"], shop.flow_id, "pause1", now=NOW)
 
 
 def with_draft(shop: Shop) -> None:
@@ -299,6 +318,31 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
         lambda s, u: way_back.contact_support(s.db, u, "hello", now=NOW),
         CUSTOMER_SELF,
     ),
+    "offers.shown": (
+        offer_shown,
+        lambda s, u: offers.shown(s.db, u, s.flow_id, now=NOW),
+        CUSTOMER_OWN,
+    ),
+    "offers.accept": (
+        offer_shown,
+        lambda s, u: offers.accept(s.db, u, s.flow_id, "pause1", now=NOW),
+        CUSTOMER_OWN,
+    ),
+    "offers.accepted": (
+        offer_taken,
+        lambda s, u: offers.accepted(s.db, u, s.flow_id),
+        CUSTOMER_OWN,
+    ),
+    "offers.resume_now": (
+        offer_taken,
+        lambda s, u: offers.resume_now(s.db, u, now=NOW),
+        CUSTOMER_SELF,
+    ),
+    "receipt.offer_receipt_pdf": (
+        offer_taken,
+        lambda s, u: receipt.offer_receipt_pdf(s.db, u, s.flow_id, "en"),
+        CUSTOMER_OWN,
+    ),
     "receipt.receipt_pdf": (
         scheduled,
         lambda s, u: receipt.receipt_pdf(s.db, u, "en"),
@@ -462,6 +506,9 @@ HELPERS = {
 
 # Public functions that read or write account data with no actor, and why they need none.
 NO_ACTOR = {
+    "renewals.plan": "inside the renewal's or the resume's transaction (lifecycle, offers)",
+    "renewals.bill": "inside the renewal's or the resume's transaction (lifecycle, offers)",
+    "renewals.count_paid_cycle": "part of billing a new cycle (renewals.bill)",
     "pauses.start": "part of the lifecycle job (a pause starts), its own transaction",
     "pauses.end": "part of the lifecycle job (a pause is over), its own transaction",
     "accounts.overview_by_email": "the operator's command line (`python -m core account show`)",
@@ -476,6 +523,7 @@ NO_ACTOR = {
     "accounts.add_invoice": "inside the lifecycle job's or reactivate's transaction",
     "report_data.collect_in": "inside a transaction whose caller has checked the actor",
     "audit.record": "inside the transaction of a use case that has checked its actor",
+    "offers.record_offers": "inside the flow's transaction (answer_survey, go_on): actor checked",
     "totals.read": "inside the transaction of a use case that has checked its actor",
     "totals.commented": "inside the transaction of a use case that has checked its actor",
     "playbook.live_version": "what customers are offered: no account data, nothing written",

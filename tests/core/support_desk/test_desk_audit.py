@@ -95,6 +95,47 @@ def row(action: str, before: dict, after: dict, account_id: int | None = 7, comp
             "Chiusa con: Annullamento revocato",
         ),
         (
+            row(
+                "plan_downgraded",
+                {"plan": "pro", "price": 49900},
+                {"plan": "growth", "price": 24900, "period_start": "2026-12-10"},
+            ),
+            "Plan: Pro → Growth; Monthly price: $499.00 / month → $249.00 / month; "
+            "Billing cycle starts: Dec 10, 2026",
+            "Piano: Pro → Growth; Prezzo mensile: 499,00\u00a0USD / mese → 249,00\u00a0USD / mese; "
+            "Inizio del ciclo di fatturazione: 10 dic 2026",
+        ),
+        (
+            row(
+                "discount_ended",
+                {"discount_percent": 30, "discount_cycles_left": 1},
+                {"discount_percent": None, "discount_cycles_left": None},
+            ),
+            "Discount: 30% → –; Discounted invoices left: 1 → –",
+            "Sconto: 30% → –; Fatture scontate rimanenti: 1 → –",
+        ),
+        (
+            row(
+                "retention_offer_accepted",
+                {"status": "active", "pause_cycles": None},
+                {
+                    "status": "active",
+                    "pause_cycles": 2,
+                    "paused_until": "2027-02-10",
+                    "offer": "pause_2",
+                    "offer_kind": "pause",
+                    "starts_on": "2026-12-10",
+                    "confirmation": "CX-ABCDEFGH",
+                },
+            ),
+            "Status: Active; Billing cycles paused: – → 2; Resumes on: Feb 10, 2027; "
+            "Offer: pause_2; Offer type: Pause; Takes effect: Dec 10, 2026; "
+            "Confirmation number: CX-ABCDEFGH",
+            "Stato: Attivo; Cicli di fatturazione sospesi: – → 2; Ripresa: 10 feb 2027; "
+            "Offerta: pause_2; Tipo di offerta: Sospensione; Decorrenza: 10 dic 2026; "
+            "Numero di conferma: CX-ABCDEFGH",
+        ),
+        (
             row("account_purged", {"status": "ended"}, {"status": "purged"}, company=""),
             "Data erased for account #7",
             "Dati eliminati per l'account n. 7",

@@ -44,6 +44,7 @@ SIGNED_IN = {
     "ended": (CAROL, t("ended.title", "en"), True),
     "insights": (ALICE, ALICE[1], True),
     "support": (ALICE, ALICE[1], True),
+    "playbook": (ALICE, ALICE[1], True),
 }
 
 

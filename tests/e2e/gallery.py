@@ -43,6 +43,7 @@ BLOCKING = ("critical", "serious")
 # the sections of the admin pages, in their order (pages/insights.py, support.py)
 INSIGHTS_SECTIONS = ("reasons", "funnel", "custom-plan", "segments", "comments")
 SUPPORT_SECTIONS = ("scheduled", "undo", "custom-plan", "ended", "audit")
+PLAYBOOK_SECTIONS = ("versions", "edit", "preview", "experiments")
 
 Visit = Callable[[object, str, int], None]  # page, state name, width
 
@@ -265,6 +266,20 @@ def walk(browser, base_url: str, database_url: str, lang: str, visit: Visit) -> 
             open_page(admin, "support", t("support.title", lang))
             sections(admin, "support_section", "support", SUPPORT_SECTIONS)
 
+        def playbook() -> None:
+            open_page(admin, "retention-playbook", t("playbook_page.title", lang))
+            sections(admin, "pb_section", "playbook", PLAYBOOK_SECTIONS)
+            # a draft, with its offer and rule forms open
+            admin.locator(".st-key-pb_section button").first.click()
+            settle(admin)
+            by_key(admin, "pb_new_draft_button").click()
+            admin.locator(".st-key-pb_offer_open").wait_for()
+            settle(admin)
+            for key in ("pb_offer_open", "pb_rule_open"):
+                admin.locator(f".st-key-{key} summary").click()
+                settle(admin, 300)
+            capture(admin, "playbook-draft")
+
         def ended() -> None:
             # the cycle ends: the lifecycle job runs as of the effective date
             account = account_show(database_url, demo.DEMO_CUSTOMER_EMAIL)
@@ -282,6 +297,7 @@ def walk(browser, base_url: str, database_url: str, lang: str, visit: Visit) -> 
         part("scheduled", page, scheduled)
         part("insights", admin, insights)
         part("support", admin, support)
+        part("playbook", admin, playbook)
         part("ended", page, ended)
     finally:
         customer_ctx.close()

@@ -29,6 +29,7 @@ STATE_PAGES = {
     "cancel": "nav.cancel",
     "insights": "nav.insights",
     "support": "nav.support",
+    "playbook": "nav.playbook",
     "ended": "nav.ended",
 }
 

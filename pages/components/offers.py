@@ -98,7 +98,7 @@ ICONS = {
 
 def decide_text(effective_on: dt.date, offers: tuple[ShownOffer, ...], lang: str) -> str:
     """Step 2's question: when the subscription ends if they go on, and what else they can do."""
-    if any(o.kind == OFFER_KIND_CUSTOM_PLAN for o in offers):
+    if offers and all(o.kind == OFFER_KIND_CUSTOM_PLAN for o in offers):  # as before playbooks
         return t("decide.body", lang, date=effective_on)
     key = "retention_offer.decide.offers" if offers else "retention_offer.decide.none"
     return t(key, lang, date=effective_on)

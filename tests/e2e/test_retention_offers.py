@@ -1,7 +1,8 @@
-"""A leaving customer who says "too expensive" is offered the playbook's pause, in a real
-browser, in Italian: the survey pop-up, the offer on step 2 with its computed dates, the pause
-taken (the done screen, its receipt), and the account paused from the end of its cycle in
-`python -m core account show --json`."""
+"""The retention playbook in a real browser: a leaving customer who says "too expensive" is
+offered the playbook's pause in Italian (the survey pop-up, the offer on step 2 with its computed
+dates, the done screen and its receipt, the pause in `python -m core account show --json`); the
+demo clock starts the pause at the cycle's end and resumes it on its day; an admin publishes a
+new rule in English and the next customer is offered it."""
 
 from __future__ import annotations
 
@@ -193,3 +194,54 @@ def test_an_admin_publishes_a_rule_and_the_next_customer_sees_it(own_server, pag
     dialog.get_by_role("button", name=t("survey.send", "en")).click()
     expect(customer.get_by_role("button", name="Pause for 1 month")).to_be_visible()
     expect(customer.get_by_text("One month off")).to_be_visible()
+
+
+def run_demo_clock(admin, day: dt.date) -> str:
+    """The support desk's demo clock, run as of `day` (the Italian date field); its report."""
+    # the field is a day, a month and a year, each typed in turn
+    day_part = admin.locator(".st-key-demo_as_of [role=spinbutton][data-type=day]")
+    day_part.click()
+    admin.keyboard.type(day.strftime("%d%m%Y"))
+    expect(admin.locator(".st-key-demo_as_of [data-type=year]")).to_have_text(str(day.year))
+    admin.get_by_role("button", name=t("demo.run", "it")).click()
+    blank = dict.fromkeys(("ended", "renewed", "purged", "abandoned"), "")
+    opening = t("desk.clock.done", "it", date=day, **blank).split(":")[0]  # names the day
+    report = admin.get_by_test_id("stAlertContentSuccess").filter(has_text=opening)
+    expect(report).to_be_visible()
+    settle(admin)
+    return report.inner_text()
+
+
+def test_the_demo_clock_starts_the_pause_and_resumes_it(own_server, page_for):
+    server = own_server
+    page = page_for("it-IT")
+    open_cancel_page(page, server)
+    publish(server.database_url)
+    end = dt.date.fromisoformat(account_show(server, demo.DEMO_CUSTOMER_EMAIL)["period_end"])
+    resume = billing.add_months(end, 2)
+    page.get_by_role("button", name="Inizia l'annullamento").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text(t("reason.too_expensive", "it"), exact=True).click()
+    dialog.get_by_role("button", name="Invia e continua").click()
+    page.get_by_role("button", name="Sospendi per 2 mesi").click()
+    expect(page.get_by_text(t("retention_offer.done.title", "it"))).to_be_visible()
+
+    admin = page_for("it-IT")
+    sign_in(admin, server, demo.DEMO_ADMIN_EMAIL, demo.DEMO_ADMIN_PASSWORD, "Accedi")
+    admin.get_by_role("link", name=t("nav.support", "it")).click()
+    settle(admin)
+    taken = t("desk.clock.pause_taken", "it", company=demo.DEMO_COMPANY, start=end, resume=resume)
+    expect(admin.get_by_text(taken)).to_be_visible()
+
+    # the cycle ends: the pause starts
+    assert re.search(r"\b[1-9]\d* abbonament[oi] sospes[oi]\b", run_demo_clock(admin, end))
+    shown = account_show(server, demo.DEMO_CUSTOMER_EMAIL)
+    assert (shown["status"], shown["paused_until"]) == ("paused", resume.isoformat())
+    page.goto(server.url)
+    expect(page.get_by_text(t("status.paused", "it", date=resume))).to_be_visible()
+    expect(page.get_by_role("button", name="Riprendi ora")).to_be_visible()
+
+    # the pause's last day is over: billing resumes, a new cycle from that day
+    assert re.search(r"\b[1-9]\d* abbonament[oi] ripres[oi]\b", run_demo_clock(admin, resume))
+    shown = account_show(server, demo.DEMO_CUSTOMER_EMAIL)
+    assert (shown["status"], shown["period_start"]) == ("active", resume.isoformat())

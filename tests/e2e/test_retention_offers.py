@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
@@ -21,7 +22,7 @@ from core.retention import playbook as playbooks
 from core.rules import billing
 from core.rules.offers import Offer, Playbook, Rule
 from core.rules.vocabulary import ANY
-from tests.support.browser import account_show, open_cancel_page, sign_in
+from tests.support.browser import account_show, sign_in
 
 PAUSE = Offer(
     key="pause2",
@@ -66,44 +67,64 @@ def publish(database_url: str) -> None:
         db.engine.dispose()
 
 
-def test_too_expensive_is_offered_a_pause_and_takes_it_in_italian(own_server, page_for, tmp_path):
+PAUSE_LABEL = {"en": "Pause for 2 months", "it": "Sospendi per 2 mesi"}
+LOCALES = {"en": "en-US", "it": "it-IT"}
+
+
+def to_cancel_page(page, server, lang: str) -> None:
+    """The demo customer signs in and opens Cancel subscription (the first visit seeds the
+    demo data)."""
+    sign_in(
+        page,
+        server,
+        demo.DEMO_CUSTOMER_EMAIL,
+        demo.DEMO_CUSTOMER_PASSWORD,
+        t("signin.submit", lang),
+    )
+    link = page.get_by_role("link", name=t("nav.cancel", lang), exact=True).first
+    expect(link).to_be_visible()
+    link.click()
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_too_expensive_is_offered_a_pause_and_takes_it(own_server, page_for, tmp_path, lang):
     server = own_server
-    page = page_for("it-IT")
-    open_cancel_page(page, server)  # the first visit seeds the demo data
+    page = page_for(LOCALES[lang])
+    to_cancel_page(page, server, lang)
     publish(server.database_url)
     end = dt.date.fromisoformat(account_show(server, demo.DEMO_CUSTOMER_EMAIL)["period_end"])
     resume = billing.add_months(end, 2)
-    page.get_by_role("button", name="Inizia l'annullamento").click()
+    page.get_by_role("button", name=t("cancel.start", lang)).click()
 
     dialog = page.get_by_role("dialog")
-    dialog.get_by_text(t("reason.too_expensive", "it"), exact=True).click()
-    dialog.get_by_role("button", name="Invia e continua").click()
+    dialog.get_by_text(t("reason.too_expensive", lang), exact=True).click()
+    dialog.get_by_role("button", name=t("survey.send", lang)).click()
     expect(dialog).to_have_count(0)
 
     # step 2: the two buttons, and the playbook's pause with its dates
-    keep = page.get_by_role("button", name="Mantieni il mio abbonamento")
-    go_on = page.get_by_role("button", name="Continua e annulla")
-    pause = page.get_by_role("button", name="Sospendi per 2 mesi")
+    keep = page.get_by_role("button", name=t("decide.keep", lang))
+    go_on = page.get_by_role("button", name=t("decide.continue", lang))
+    pause = page.get_by_role("button", name=PAUSE_LABEL[lang])
     expect(pause).to_be_visible()
     assert keep.bounding_box()["x"] < go_on.bounding_box()["x"]
     assert go_on.bounding_box()["y"] < pause.bounding_box()["y"]  # the offers below them
-    expect(page.get_by_text("Prenditi una pausa")).to_be_visible()
-    terms = t("retention_offer.terms.pause", "it", start=end, resume=resume)
+    expect(page.get_by_text(PAUSE.title[lang])).to_be_visible()
+    terms = t("retention_offer.terms.pause", lang, start=end, resume=resume)
     expect(page.get_by_text(terms)).to_be_visible()
     pause.click()
 
     # done: what changes and from when, the confirmation number, the receipt
-    expect(page.get_by_text(t("retention_offer.done.title", "it"))).to_be_visible()
+    expect(page.get_by_text(t("retention_offer.done.title", lang))).to_be_visible()
     expect(pause).to_have_count(0)  # step 2 is gone once the done screen is drawn
     expect(page.get_by_text(terms)).to_be_visible()
     number = page.get_by_test_id("stMetricValue").first.inner_text()
     with page.expect_download() as download:
-        page.get_by_role("button", name=t("retention_offer.done.receipt", "it")).click()
+        page.get_by_role("button", name=t("retention_offer.done.receipt", lang)).click()
     path = tmp_path / download.value.suggested_filename
     download.value.save_as(path)
     text = "\n".join(p.extract_text() for p in PdfReader(path).pages)
     assert number in text
-    assert fmt_date(resume, "it") in text
+    assert fmt_date(resume, lang) in text
 
     shown = account_show(server, demo.DEMO_CUSTOMER_EMAIL)
     assert shown["status"] == "active"
@@ -111,10 +132,12 @@ def test_too_expensive_is_offered_a_pause_and_takes_it_in_italian(own_server, pa
     assert shown["paused_until"] == resume.isoformat()
 
     # the overview says when the pause starts and ends
-    page.get_by_role("link", name=t("retention_offer.done.back", "it")).click()
-    pending = t("retention_offer.pause_pending", "it", start=end, resume=resume)
+    page.get_by_role("link", name=t("retention_offer.done.back", lang)).click()
+    pending = t("retention_offer.pause_pending", lang, start=end, resume=resume)
     expect(page.get_by_text(pending)).to_be_visible()
-    expect(page.get_by_role("button", name="Revoca la sospensione")).to_be_visible()
+    expect(
+        page.get_by_role("button", name=t("retention_offer.cancel_pause.button", lang))
+    ).to_be_visible()
 
 
 def settle(page) -> None:
@@ -215,7 +238,7 @@ def run_demo_clock(admin, day: dt.date) -> str:
 def test_the_demo_clock_starts_the_pause_and_resumes_it(own_server, page_for):
     server = own_server
     page = page_for("it-IT")
-    open_cancel_page(page, server)
+    to_cancel_page(page, server, "it")
     publish(server.database_url)
     end = dt.date.fromisoformat(account_show(server, demo.DEMO_CUSTOMER_EMAIL)["period_end"])
     resume = billing.add_months(end, 2)

@@ -331,6 +331,32 @@ def bench_insights(url: str, repeat: int) -> list[Row]:
             fmt_mb(m.report["peak_kb"]),
             "≤ 1.5x",
             [parts],
+        ),
+        *_verified_rows(m.report.get("verified")),
+    ]
+
+
+def _verified_rows(v: dict | None) -> list[Row]:
+    """The Offers section's figures: verified saves (one GROUP BY over the saved flows, by the
+    index on outcome and finished_at) and the offers by kind."""
+    if not v:
+        return [Row("Churn insights: verified saves", "", "not measured")]
+    ours, ref = seconds(v["times"]), seconds(v["ref_times"])
+    share = "–" if v["share_3"] is None else f"{v['share_3']:.1%}"
+    return [
+        Row(
+            "Churn insights: verified saves by month, kind and variant, no filter "
+            "(core.insights.retention)",
+            f"{v['saved']:,} saved flows",
+            fmt_s(ours),
+            f"COUNT(*) of the saved flows: {fmt_s(ref)}",
+            f"{ours / ref:.2f}x" if ref else "–",
+            "–",
+            "",
+            [
+                f"{v['groups']} groups; still paying 3 cycles later: {share}; offers by kind "
+                f"{fmt_s(seconds(v['offer_kinds_times']))}"
+            ],
         )
     ]
 

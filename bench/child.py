@@ -192,7 +192,53 @@ def insights(url: str, repeats: str) -> dict[str, Any]:
         answers = conn.execute(text("SELECT count(*) FROM survey_answers")).scalar()
     parts = {name: statistics.median(_timed(call, 3)[0]) for name, call in calls.items()}
     result = {"times": ours, "ref_times": ref, "answers": answers, "parts": parts}
-    return {**result, **peaks.result()}
+    return {**result, **_retention(db, admin, analytics, int(repeats)), **peaks.result()}
+
+
+def _retention(db: Any, admin: Any, analytics: Any, repeats: int) -> dict[str, Any]:
+    """The Offers section's figures (verified saves, offers by kind), no filter, against a
+    plain count of the saved flows by the same index."""
+    from sqlalchemy import text
+
+    if not hasattr(analytics, "verified_saves"):
+        return {}
+    filters = analytics.Filters()
+
+    def saves() -> Any:
+        return analytics.verified_saves(db, admin, filters)
+
+    def kinds() -> Any:
+        return analytics.offer_kinds(db, admin, filters)
+
+    def count() -> Any:
+        with db.engine.connect() as conn:
+            return conn.execute(
+                text(
+                    "SELECT count(*) FROM cancellation_flows "
+                    "WHERE outcome IN ('saved_kept', 'saved_offer')"
+                )
+            ).scalar()
+
+    saved = count()
+    rows = saves()  # warm the caches
+    kinds()
+    ours, ref, offer_times = [], [], []
+    for _ in range(repeats):
+        ours += _timed(saves, 1)[0]
+        ref += _timed(count, 1)[0]
+        offer_times += _timed(kinds, 1)[0]
+    due = sum(r.due_3 for r in rows)
+    share = sum(r.verified_3 for r in rows) / due if due else None
+    return {
+        "verified": {
+            "times": ours,
+            "ref_times": ref,
+            "saved": saved,
+            "groups": len(rows),
+            "share_3": share,
+            "offer_kinds_times": offer_times,
+        }
+    }
 
 
 PAGE_TIMEOUT = 120  # seconds AppTest waits for one run of a page

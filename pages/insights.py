@@ -12,11 +12,11 @@ from core.insights.analytics import Filters, Insights
 from core.platform import clock
 from core.platform.errors import PortalError
 from core.platform.i18n import fmt_datetime, fmt_money_short, fmt_number, fmt_percent
-from pages.components import plots
+from pages.components import plots, retention_figures
 from pages.components.text import md
 from pages.shell.context import PageContext
 
-SECTIONS = ("reasons", "funnel", "custom_plan", "segments", "comments")
+SECTIONS = ("reasons", "funnel", "custom_plan", "offers", "segments", "comments")
 CARD_WIDTH = 165  # px: two cards a row at 390 px, four on a desktop
 CARD_GAP = 16  # px
 COMMENTS_PAGE = 25  # comments shown at first, and added by "Show more"
@@ -368,6 +368,8 @@ def render(ctx: PageContext) -> None:
         funnel_section(ctx, data)
     elif section == "custom_plan":
         custom_plan_section(ctx, data)
+    elif section == "offers":
+        retention_figures.offers_section(ctx, filters, today)
     elif section == "segments":
         segments_section(ctx, data)
     else:

@@ -12,6 +12,7 @@ table; on PostgreSQL the id sequences are moved past the seeded rows afterwards.
 The package: `seeding` (the entry points), `builder` (one seeding's rows, in order) with its
 collaborators `people`, `accounts` (subscriptions and invoices), `content`, `flows` and
 `records` (what a flow leaves in the support queue and the audit log), sharing a `draft`;
+`playbook` (the retention playbook's versions, experiment and how saved customers fare);
 the pools they draw from (`names`, `pools`, `answers`, `plans`); `writer` (bulk writes, locks,
 sequences); `large` and `large_content` (the benchmarks' agency); `logins`.
 """

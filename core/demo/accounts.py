@@ -1,6 +1,7 @@
 """The demo's customer accounts: a company in a country, its plan and billing interval, where its
-subscription stands today (active, cancelled to the end of its cycle, ended, or purged), and an
-invoice for every billing cycle begun so far."""
+subscription stands today (active, paused, cancelled to the end of its cycle, ended, or purged),
+an invoice for every billing cycle begun so far, and what a retention offer taken did to them
+(a pause without invoices, discounted invoices, a cheaper plan), as the lifecycle job does it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,17 @@ from dataclasses import dataclass, field
 
 from core.platform.models import Account, Invoice, Plan, Subscription
 from core.rules import billing
-from core.rules.vocabulary import STATUS_ACTIVE, STATUS_ENDED, STATUS_PURGED, STATUS_SCHEDULED
+from core.rules.offers import Offer, discounted_cents, pause_until
+from core.rules.vocabulary import (
+    OFFER_KIND_DISCOUNT,
+    OFFER_KIND_DOWNGRADE,
+    OFFER_KIND_PAUSE,
+    STATUS_ACTIVE,
+    STATUS_ENDED,
+    STATUS_PAUSED,
+    STATUS_PURGED,
+    STATUS_SCHEDULED,
+)
 
 from .draft import Draft, Row, day_at
 from .logins import DEMO_COMPANY
@@ -62,6 +73,7 @@ class AccountContext:
     period_start: dt.date | None  # of the current billing cycle; None once ended
     subscription: Row
     users: int = 0  # the customer users it has
+    invoices: list[Row] = field(default_factory=list)
     influencers: list[Row] = field(default_factory=list)
     lists: list[Row] = field(default_factory=list)
     campaigns: list[Row] = field(default_factory=list)
@@ -165,9 +177,15 @@ class Accounts:
                 "current_period_end": fate.period[1],
                 "cancel_requested_at": None,
                 "ended_on": fate.effective_on if ended else None,
+                # what an offer taken leaves for the lifecycle job (see carry_offer)
+                "pause_cycles": None,
+                "paused_until": None,
+                "discount_percent": None,
+                "discount_cycles_left": None,
+                "next_plan_code": None,
             },
         )
-        self._invoices(account_id, facts, fate)
+        invoices = self._invoices(account_id, facts, fate)
         data_end = min(draft.now, day_at(fate.period[1], 0)) if ended else draft.now
         return AccountContext(
             id=account_id,
@@ -176,18 +194,20 @@ class Accounts:
             data_end=data_end,
             period_start=None if ended else fate.period[0],
             subscription=sub,
+            invoices=invoices,
         )
 
-    def _invoices(self, account_id: int, facts: AccountFacts, fate: Fate) -> None:
+    def _invoices(self, account_id: int, facts: AccountFacts, fate: Fate) -> list[Row]:
         """One invoice per billing cycle begun so far, numbered as the lifecycle job does."""
         months = billing.period_months(facts.interval)
         today = self.draft.today
+        out: list[Row] = []
         n = 0
         while (start := billing.add_months(facts.anchor, n * months)) <= fate.period[0]:
             end = billing.add_months(facts.anchor, (n + 1) * months)
             recent = start == fate.period[0] and (today - start).days < 4
             is_open = recent and fate.status == STATUS_ACTIVE
-            self.draft.add(
+            invoice = self.draft.add(
                 Invoice,
                 {
                     "account_id": account_id,
@@ -200,4 +220,47 @@ class Accounts:
                     "status": "open" if is_open else "paid",
                 },
             )
+            out.append(invoice)
             n += 1
+        return out
+
+    def carry_offer(
+        self, ctx: AccountContext, facts: AccountFacts, fate: Fate, offer: Offer, saved_on: dt.date
+    ) -> None:
+        """What an offer taken on `saved_on` did from the next cycle on, as the lifecycle job
+        carries it out: a pause drops the invoices of the paused cycles (and the subscription
+        is paused, or waits to be, today); a discount lowers the next invoices; a downgrade
+        prices the next invoices at the cheaper plan and moves the subscription to it."""
+        draft, sub, today = self.draft, ctx.subscription, self.draft.today
+        running = fate.status == STATUS_ACTIVE
+        next_cycle = billing.period_containing(facts.anchor, facts.interval, saved_on)[1]
+        later = [i for i in ctx.invoices if i["period_start"] >= next_cycle]
+        if offer.kind == OFFER_KIND_PAUSE:
+            until = pause_until(next_cycle, facts.interval, offer.cycles)
+            paused = [i for i in later if i["period_start"] < until]
+            for invoice in paused:  # cycles without an invoice
+                ctx.invoices.remove(invoice)
+                draft.rows[Invoice].remove(invoice)
+            if running and today < until:
+                sub.update(pause_cycles=offer.cycles, paused_until=until)
+                if today >= next_cycle:
+                    sub.update(
+                        status=STATUS_PAUSED,
+                        current_period_start=next_cycle,
+                        current_period_end=until,
+                    )
+        elif offer.kind == OFFER_KIND_DISCOUNT:
+            for invoice in later[: offer.cycles]:
+                invoice["amount_cents"] = discounted_cents(facts.price_cents, offer.percent)
+            left = offer.cycles - len(later[: offer.cycles])
+            if running and left > 0:
+                sub.update(discount_percent=offer.percent, discount_cycles_left=left)
+        elif offer.kind == OFFER_KIND_DOWNGRADE:
+            plan = draft.plans[offer.plan_code]
+            price = billing.interval_price_cents(plan.monthly_price_cents, facts.interval)
+            for invoice in later:
+                invoice["amount_cents"] = price
+            if today >= next_cycle:
+                sub.update(plan_id=plan.id, price_cents=price)
+            elif running:
+                sub.update(next_plan_code=plan.code)

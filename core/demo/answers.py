@@ -20,6 +20,8 @@ MONTH_DAYS = 365.25 / 12
 # The outcomes a generated flow ends with, and how often (a flow is never left open).
 OUTCOMES = (OUTCOME_COMPLETED, OUTCOME_SAVED_KEPT, OUTCOME_SAVED_OFFER, OUTCOME_ABANDONED)
 OUTCOME_WEIGHTS = (45, 15, 12, 28)
+# ... and under the playbook's version 2, whose offers by reason save more customers
+OUTCOME_WEIGHTS_V2 = (36, 13, 26, 25)
 SURVEY_SKIP_SHARE = 0.20
 CONFIGURATOR_SHARE = 0.30  # of flows that see the offer and are not saved by it
 STEP_DELAYS = {  # seconds after the previous step
@@ -29,6 +31,7 @@ STEP_DELAYS = {  # seconds after the previous step
     "configurator_opened": (8, 120),
     "plan_requested": (40, 420),
     "kept": (5, 90),
+    "offer_accepted": (10, 150),
     "continued": (5, 120),
     "consents_given": (15, 150),
     "completed": (1, 6),

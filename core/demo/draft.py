@@ -18,9 +18,11 @@ from core.platform.models import (
     Base,
     Campaign,
     CancellationFlow,
+    Experiment,
     Influencer,
     InfluencerList,
     Plan,
+    PlaybookVersion,
     SavedSearch,
     Subscription,
     SupportRequest,
@@ -41,6 +43,8 @@ ID_TABLES: tuple[type[Base], ...] = (
     InfluencerList,
     Campaign,
     SupportRequest,
+    PlaybookVersion,
+    Experiment,
 )
 
 
@@ -59,6 +63,8 @@ class Existing:
     companies: set[str]
     flow_ids: set[str]
     confirmations: set[str]
+    experiment_id: int | None = None  # the playbook's experiment, once seeded (or made)
+    has_playbook: bool = False  # a playbook version exists: seeding more keeps it
 
     @classmethod
     def load(cls, session: Session) -> Existing:
@@ -78,6 +84,8 @@ class Existing:
             companies=set(session.scalars(select(Account.company))),
             flow_ids=flow_ids,
             confirmations=confirmations,
+            experiment_id=session.scalar(select(func.min(Experiment.id))),
+            has_playbook=session.scalar(select(PlaybookVersion.id).limit(1)) is not None,
         )
 
 

@@ -1,5 +1,6 @@
 """A large agency, for the benchmarks: `seed_large` adds one agency account with a million
-influencers (and a million anonymous cancellation flows with their survey answers) to a
+influencers (and a million anonymous cancellation flows with their survey answers, the offers of
+the demo's playbook they saw and took, and the invoices their saved customers paid since) to a
 database, for `bench/`. It is separate from `seed`, whose data it leaves exactly as it is.
 Numbers are drawn with numpy from the seed, rows go in with the driver's bulk path in chunks,
 so neither the time nor the memory of seeding grows out of hand."""
@@ -31,6 +32,7 @@ from core.rules import billing
 from core.rules.pricing import PlanConfig, price_custom_plan
 from core.rules.vocabulary import (
     OFFER_KIND_CUSTOM_PLAN,
+    OFFER_KIND_PAUSE,
     OUTCOME_COMPLETED,
     OUTCOME_SAVED_KEPT,
     OUTCOME_SAVED_OFFER,
@@ -45,6 +47,7 @@ from .answers import (
     COMMENTS,
     FOLLOW_UPS,
     OUTCOME_WEIGHTS,
+    OUTCOME_WEIGHTS_V2,
     OUTCOMES,
     REASON_WEIGHTS_NOW,
     SATISFACTION_WEIGHTS,
@@ -52,7 +55,7 @@ from .answers import (
     SURVEY_SKIP_SHARE,
 )
 from .draft import ID_TABLES, day_at
-from .flows import insight_facts
+from .flows import ACCEPTED_STEP, insight_facts
 from .large_content import CHUNK, LargeAgency
 from .logins import (
     LARGE_COMPANY,
@@ -62,6 +65,7 @@ from .logins import (
 )
 from .names import ACCOUNT_COUNTRIES
 from .plans import CURRENCY, PLAN_CODES, PLAN_WEIGHTS, ensure_plans
+from .playbook import NEVER, TAKE_WEIGHTS, VARIANTS, Schedule, cycles_kept
 from .seeding import DEFAULT_SEED, reference_time
 from .writer import bulk, lock_for_seeding, stamp, sync_sequences
 
@@ -72,7 +76,7 @@ _FLOW_COLUMNS = (
     "id", "account_id", "user_id", "open_subscription_id", "started_at", "finished_at",
     "outcome", "confirmation_number", "effective_on", "plan_code", "country", "tenure_band",
     "monthly_revenue_cents", "survey", "reason", "satisfaction", "stages", "offer",
-    "offer_price_cents",
+    "offer_price_cents", "playbook_version", "variant", "offer_kind", "paid_cycles_after",
 )  # fmt: skip
 _ANSWER_COLUMNS = (
     "flow_id", "answered_at", "skipped", "reason", "follow_up", "comment", "satisfaction",
@@ -80,7 +84,7 @@ _ANSWER_COLUMNS = (
 )  # fmt: skip
 _OFFER_COLUMNS = (
     "flow_id", "kind", "shown_at", "opened_at", "requested_at", "configuration",
-    "monthly_price_cents",
+    "monthly_price_cents", "offer_key", "params", "accepted_at",
 )  # fmt: skip
 
 _Tuple = tuple[Any, ...]
@@ -201,11 +205,11 @@ def _flows(
     for low in range(0, count, CHUNK):
         flows, answers, steps, offers = [], [], [], []
         for _ in range(min(CHUNK, count - low)):
-            flow, answer, flow_steps, offer = maker.flow()
+            flow, answer, flow_steps, flow_offers = maker.flow()
             flows.append(flow)
             answers.append(answer)
             steps += flow_steps
-            offers.append(offer)
+            offers += flow_offers
         bulk(session, "cancellation_flows", _FLOW_COLUMNS, flows)
         bulk(session, "survey_answers", _ANSWER_COLUMNS, answers)
         bulk(session, "flow_steps", ("flow_id", "step", "at", "detail"), steps)
@@ -217,7 +221,8 @@ def _flows(
 
 class _AnonymousFlows:
     """Flows of accounts long purged, as plain tuples in the columns' order; what they record
-    (outcomes, reasons, bands, offer prices, insights facts) follows the live rules."""
+    (outcomes, reasons, bands, the playbook's offers shown and taken, offer prices, insights
+    facts, invoices paid after a save) follows the live rules."""
 
     def __init__(
         self,
@@ -230,13 +235,43 @@ class _AnonymousFlows:
         self.plans = plans
         self.stamp = stamp_of
         self.end = now.timestamp() - 3 * 3600
+        self.today = now.date()
         self.start = self.end - 730 * 86400
         self.countries, self.country_weights = zip(*ACCOUNT_COUNTRIES, strict=True)
+        self.schedule = Schedule(now, 0)
+        self.published = {n: at.timestamp() for n, at in self.schedule.published.items()}
+        self.experiment = self.schedule.experiment_started.timestamp()
 
-    def _step_names(self, outcome: str) -> list[str]:
-        survey = "survey_skipped" if self.py.random() < SURVEY_SKIP_SHARE else "survey_answered"
+    def _seen(self, at: float) -> tuple[int | None, str | None]:
+        """The version and variant a flow started at `at` saw (half the accounts each)."""
+        if at >= self.experiment:
+            name, version, _share = VARIANTS[0] if self.py.random() < 0.5 else VARIANTS[1]
+            return version, name
+        if at >= self.published[2]:
+            return 2, None
+        return (1, None) if at >= self.published[1] else (None, None)
+
+    def _paid_since(self, kind: str | None, taken: Any, saved_at: float) -> int:
+        """The invoices a saved customer paid since: one a month (a pause has none for its
+        cycles), until they leave (`playbook.cycles_kept`)."""
+        if kind is None:
+            return 0
+        saved_on = dt.datetime.fromtimestamp(saved_at, dt.UTC).date()
+        today = self.today
+        months = (today.year - saved_on.year) * 12 + today.month - saved_on.month
+        if billing.add_months(saved_on, months) > today:
+            months -= 1  # the cycles begun since: one a month, on the save's day
+        if taken is not None and taken.kind == OFFER_KIND_PAUSE:
+            months = max(0, months - taken.cycles)
+        kept = cycles_kept(self.py, kind)
+        return months if kept == NEVER else min(months, kept)
+
+    def _step_names(self, outcome: str, skipped: bool, taken: str | None) -> list[str]:
+        survey = "survey_skipped" if skipped else "survey_answered"
         names = [survey, "offer_shown"]
         if outcome == OUTCOME_SAVED_OFFER:
+            if taken != OFFER_KIND_CUSTOM_PLAN:
+                return [*names, ACCEPTED_STEP]
             return [*names, "configurator_opened", "plan_requested"]
         if outcome == OUTCOME_SAVED_KEPT:
             return [*names, "kept"]
@@ -254,13 +289,24 @@ class _AnonymousFlows:
         )
         return json.dumps(asdict(config), sort_keys=True), price_custom_plan(config)
 
-    def flow(self) -> tuple[_Tuple, _Tuple, list[_Tuple], _Tuple]:
-        """One flow: its row, its survey answer, its steps and its retention offer."""
+    def flow(self) -> tuple[_Tuple, _Tuple, list[_Tuple], list[_Tuple]]:
+        """One flow: its row, its survey answer, its steps and the offers it was shown."""
         py, stamp_of = self.py, self.stamp
         flow_id = str(uuid.UUID(int=py.getrandbits(128), version=4))
         at = self.start + py.random() * (self.end - self.start)
-        outcome = py.choices(OUTCOMES, OUTCOME_WEIGHTS)[0]
-        names = self._step_names(outcome)
+        version, variant = self._seen(at)
+        weights = OUTCOME_WEIGHTS_V2 if version == 2 else OUTCOME_WEIGHTS
+        outcome = py.choices(OUTCOMES, weights)[0]
+        code = py.choices(PLAN_CODES, PLAN_WEIGHTS)[0]
+        country = py.choices(self.countries, self.country_weights)[0]
+        band = py.choice(TENURE_BANDS)
+        skipped = py.random() < SURVEY_SKIP_SHARE
+        reason = None if skipped else py.choices(REASONS, REASON_WEIGHTS_NOW)[0]
+        shown = self.schedule.offers(version, reason, code, band, country)
+        taken = None
+        if outcome == OUTCOME_SAVED_OFFER:
+            taken = py.choices(shown, [TAKE_WEIGHTS.get(o.kind, 1) for o in shown])[0]
+        names = self._step_names(outcome, skipped, taken.kind if taken else None)
         survey = names[0]
         requested = "plan_requested" in names
         configuration, price = self._plan() if requested else ("", None)
@@ -270,17 +316,16 @@ class _AnonymousFlows:
             low, high = STEP_DELAYS[name]
             at += py.randint(low, high)
             times[name] = at
-            detail = json.dumps({"monthly_price_cents": price}) if name == "plan_requested" else ""
+            detail = ""
+            if name == "plan_requested":
+                detail = json.dumps({"monthly_price_cents": price})
+            elif name == ACCEPTED_STEP and taken:
+                detail = json.dumps({"key": taken.key, "kind": taken.kind}, sort_keys=True)
             steps.append((flow_id, name, stamp_of(at), detail))
-        code = py.choices(PLAN_CODES, PLAN_WEIGHTS)[0]
-        country = py.choices(self.countries, self.country_weights)[0]
-        band = py.choice(TENURE_BANDS)
         started = stamp_of(times["started"])
-        skipped = survey == "survey_skipped"
-        reason = satisfaction = None
+        satisfaction = None
         follow_up = comment = ""
-        if not skipped:
-            reason = py.choices(REASONS, REASON_WEIGHTS_NOW)[0]
+        if reason is not None:
             follow_up = py.choice(FOLLOW_UPS[reason])
             if py.random() <= COMMENT_SHARE:
                 comment = py.choice(COMMENTS[reason])
@@ -290,22 +335,34 @@ class _AnonymousFlows:
             code, country, band, started,
         )  # fmt: skip
         opened = times.get("configurator_opened")
-        offer = (
-            flow_id,
-            OFFER_KIND_CUSTOM_PLAN,
-            stamp_of(times["offer_shown"]),
-            stamp_of(opened) if opened else None,
-            stamp_of(times["plan_requested"]) if requested else None,
-            configuration,
-            price,
-        )
+        offers, custom = [], None
+        for offer in shown:
+            is_custom = offer.kind == OFFER_KIND_CUSTOM_PLAN
+            accepted = offer == taken and not is_custom
+            row = (
+                flow_id,
+                offer.kind,
+                stamp_of(times["offer_shown"]),
+                stamp_of(opened) if opened and is_custom else None,
+                stamp_of(times["plan_requested"]) if requested and is_custom else None,
+                configuration if is_custom else "",
+                price if is_custom else None,
+                offer.key,
+                json.dumps(offer.params(), sort_keys=True),
+                stamp_of(times[ACCEPTED_STEP]) if accepted else None,
+            )
+            offers.append(row)
+            if is_custom:
+                custom = {"opened_at": row[3], "requested_at": row[4], "monthly_price_cents": price}
         facts = insight_facts(
             times.items(),
             {"skipped": skipped, "reason": reason, "satisfaction": satisfaction},
-            {"opened_at": offer[3], "requested_at": offer[4], "monthly_price_cents": price},
+            custom,
         )
+        kind = "kept" if outcome == OUTCOME_SAVED_KEPT else taken.kind if taken else None
         flow = (
             flow_id, None, None, None, started, stamp_of(at), outcome, None, None, code, country,
-            band, self.plans[code].monthly_price_cents, *facts.values(),
+            band, self.plans[code].monthly_price_cents, *facts.values(), version, variant,
+            taken.kind if taken else None, self._paid_since(kind, taken, at),
         )  # fmt: skip
-        return flow, answer, steps, offer
+        return flow, answer, steps, offers

@@ -15,9 +15,11 @@ from typing import Any
 from core.platform import audit
 from core.platform.models import AuditEntry, SupportRequest
 from core.rules import numbers
+from core.rules.offers import Offer
 from core.rules.vocabulary import (
     ACTION_CANCELLATION_SCHEDULED,
     ACTION_CUSTOM_PLAN_REQUESTED,
+    ACTION_OFFER_ACCEPTED,
     ACTION_SUBSCRIPTION_ENDED,
     REQUEST_CUSTOM_PLAN,
     REQUEST_HANDLED,
@@ -66,6 +68,19 @@ class Records:
             account_id,
             {},
             {"request": request_id, **values, "price": price, "from": "cancellation"},
+        )
+
+    def offer_accepted(
+        self, at: dt.datetime, account_id: int, user: Row, offer: Offer, confirmation: str
+    ) -> None:
+        """The audit entry of a pause, a discount or a downgrade taken in the flow."""
+        self._audit(
+            at,
+            user,
+            ACTION_OFFER_ACCEPTED,
+            account_id,
+            {},
+            {"offer": offer.key, "kind": offer.kind, "confirmation": confirmation},
         )
 
     def cancellation(

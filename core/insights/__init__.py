@@ -2,8 +2,10 @@
 
 Every figure describes the **cancellation flows started in the date range** (UTC days, both
 ends included) that match the plan, country and tenure filters; survey answers, retention
-offers and flow steps count with the flow they belong to. Flows and answers of purged accounts
-are included: they keep plan, country and tenure band after the purge (`account_id` is NULL).
+offers and flow steps count with the flow they belong to. The verified saves alone go by the
+day a flow was saved (`retention`: whether saved customers went on paying). Flows and answers
+of purged accounts are included: they keep plan, country and tenure band after the purge
+(`account_id` is NULL).
 
 Each flow carries the facts the figures need (survey state, reason, satisfaction, the funnel
 stages it reached, the offer's state and requested price: see `CancellationFlow`), written by
@@ -20,6 +22,7 @@ Its modules, from the bottom up:
   figures        the figures and charts' data (`insights`, `figures`)
   comments       the answers with free text, searched
   answer_files   the charts' CSV tables and the survey answers' CSV behind a signed link
+  retention      the retention playbook's figures: offers by kind, verified saves
   status_counts  subscriptions by status
   frames         a chart's small DataFrame as a formula-safe CSV file (pandas)
   analytics      the names the pages and the HTTP routes use as `analytics.<name>`

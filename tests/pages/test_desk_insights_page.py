@@ -134,16 +134,18 @@ def test_subscriptions_by_status_follow_the_filters(spread):
     db, _made = spread
     boss = _boss(db)
     everyone = analytics.subscriptions_by_status(db, boss, analytics.Filters())
-    assert everyone == {"active": 2, "cancellation_scheduled": 1, "ended": 1, "purged": 0}
+    assert everyone == {
+        "active": 2, "paused": 0, "cancellation_scheduled": 1, "ended": 1, "purged": 0,
+    }  # fmt: skip
     growth = analytics.Filters(plans=("growth",))
     assert analytics.subscriptions_by_status(db, boss, growth) == {
-        "active": 0, "cancellation_scheduled": 1, "ended": 1, "purged": 0,
+        "active": 0, "paused": 0, "cancellation_scheduled": 1, "ended": 1, "purged": 0,
     }  # fmt: skip
     austria = analytics.Filters(countries=("AT",))
     assert analytics.subscriptions_by_status(db, boss, austria)["active"] == 0
     veterans = analytics.Filters(tenures=("1-2y",))
     assert analytics.subscriptions_by_status(db, boss, veterans) == {
-        "active": 1, "cancellation_scheduled": 0, "ended": 0, "purged": 0,
+        "active": 1, "paused": 0, "cancellation_scheduled": 0, "ended": 0, "purged": 0,
     }  # fmt: skip
     # carol's ended five days ago: not among the subscriptions that ran in the last two days
     recent = analytics.Filters(start=TODAY - dt.timedelta(days=2), end=TODAY)

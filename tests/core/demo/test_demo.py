@@ -369,6 +369,7 @@ def test_cancellations_agree_with_subscriptions(db: Database) -> None:
         audit = Counter((a.account_id, a.action) for a in s.scalars(select(AuditEntry)))
         users = {u.id: u for u in s.scalars(select(User))}
 
+    cancelled = {f.account_id for f in flows if f.outcome == "completed"}
     open_ids = [f.open_subscription_id for f in flows if f.open_subscription_id is not None]
     assert len(open_ids) == len(set(open_ids))
     scheduled = {x.id for x in subs.values() if x.status == "cancellation_scheduled"}
@@ -386,13 +387,21 @@ def test_cancellations_agree_with_subscriptions(db: Database) -> None:
             continue
         sub = sub_of_account[flow.account_id]
         assert users[flow.user_id].account_id == flow.account_id
-        assert flow.monthly_revenue_cents == billing.monthly_equivalent_cents(
-            sub.price_cents, sub.billing_interval
-        )
+        if flow.offer_kind != "downgrade":  # a downgrade's flow has the plan it left
+            assert flow.monthly_revenue_cents == billing.monthly_equivalent_cents(
+                sub.price_cents, sub.billing_interval
+            )
         if flow.outcome != "completed":
-            assert sub.status == "active"
-            assert flow.confirmation_number is None
+            if flow.account_id not in cancelled:  # unless they left later on
+                assert sub.status == ("paused" if sub.status == "paused" else "active")
+                assert sub.status == "active" or flow.offer_kind == "pause"
+            if flow.offer_kind in ("pause", "discount", "downgrade"):  # taken in the flow
+                assert flow.confirmation_number.startswith("CX-")
+            else:
+                assert flow.confirmation_number is None
             continue
+        later = [f for f in flows if f.account_id == flow.account_id and f.outcome != "completed"]
+        assert all(f.finished_at < flow.started_at for f in later)  # saved, then left
         assert flow.confirmation_number.startswith("CX-")
         assert sub.current_period_end == flow.effective_on
         assert sub.cancel_requested_at == flow.finished_at
@@ -416,7 +425,9 @@ def test_flow_steps_surveys_and_offers_hang_together(db: Database) -> None:
         for step in s.scalars(select(FlowStep).order_by(FlowStep.id)):
             steps.setdefault(step.flow_id, []).append(step)
         answers = {a.flow_id: a for a in s.scalars(select(SurveyAnswer))}
-        offers = {o.flow_id: o for o in s.scalars(select(RetentionOffer))}
+        offers: dict[str, list[RetentionOffer]] = {}
+        for offer in s.scalars(select(RetentionOffer).order_by(RetentionOffer.id)):
+            offers.setdefault(offer.flow_id, []).append(offer)
         requests = s.scalars(select(SupportRequest)).all()
 
     outcomes = {f.outcome for f in flows.values()}
@@ -427,7 +438,10 @@ def test_flow_steps_surveys_and_offers_hang_together(db: Database) -> None:
         times = [x.at for x in steps[flow_id]]
         assert names[0] == "started" and times == sorted(times)
         terminal = {"completed": "completed", "saved_kept": "kept", "abandoned": "abandoned"}
-        assert names[-1] == terminal.get(flow.outcome, "plan_requested")
+        if flow.outcome == "saved_offer":  # a custom plan requested, or another offer taken
+            custom = flow.offer_kind == "custom_plan"
+            terminal["saved_offer"] = "plan_requested" if custom else "offer_accepted"
+        assert names[-1] == terminal[flow.outcome]
         assert (flow_id in answers) == any(n.startswith("survey_") for n in names)
         assert (flow_id in offers) == ("offer_shown" in names)
         if flow.outcome == "completed":
@@ -448,16 +462,25 @@ def test_flow_steps_surveys_and_offers_hang_together(db: Database) -> None:
             assert 1 <= answer.satisfaction <= 5
     assert len({a.reason for a in answers.values() if a.reason}) >= 5
     assert any(a.skipped for a in answers.values())
-    for flow_id, offer in offers.items():
-        if flows[flow_id].outcome == "saved_offer":
-            config = json.loads(offer.configuration)
-            assert set(config) == {"searches", "unlocks", "seats", "campaigns"}
-            assert offer.monthly_price_cents >= 9800
-            assert offer.opened_at and offer.requested_at
+    for flow_id, shown in offers.items():
+        flow = flows[flow_id]
+        assert len({o.kind for o in shown}) == len(shown) and all(o.offer_key for o in shown)
+        taken = [o for o in shown if o.accepted_at or o.requested_at]
+        if flow.outcome == "saved_offer":  # the offer that saved it, and no other
+            assert [o.kind for o in taken] == [flow.offer_kind]
         else:
-            assert offer.requested_at is None and offer.monthly_price_cents is None
+            assert not taken and flow.offer_kind is None
+        for offer in shown:
+            assert json.loads(offer.params)["kind"] == offer.kind
+            if offer.requested_at:
+                config = json.loads(offer.configuration)
+                assert set(config) == {"searches", "unlocks", "seats", "campaigns"}
+                assert offer.monthly_price_cents >= 9800
+                assert offer.opened_at
+            else:
+                assert offer.monthly_price_cents is None
     custom = {r.flow_id for r in requests if r.kind == "custom_plan"}
-    assert custom == {f.id for f in flows.values() if f.outcome == "saved_offer"}
+    assert custom == {f.id for f in flows.values() if f.offer_kind == "custom_plan"}
     assert all(
         flows[r.flow_id].outcome == "completed" for r in requests if r.kind == "undo_cancellation"
     )
@@ -589,4 +612,6 @@ def test_default_seed_is_fast_and_complete(db: Database, capsys: pytest.CaptureF
     assert counts == summary.__dict__
     with db.transaction() as s:
         statuses = set(s.scalars(select(Subscription.status)))
-    assert statuses == {"active", "cancellation_scheduled", "ended"}
+    # and paused, while a pause taken lately runs
+    assert {"active", "cancellation_scheduled", "ended"} <= statuses
+    assert statuses <= {"active", "paused", "cancellation_scheduled", "ended"}

@@ -583,7 +583,8 @@ def core_modules(skip: tuple[str, ...] = ()):
     """(the module's own name, the module) for every module of core's packages; left out: the
     migrations, the demo generator (it writes data, nobody calls it as a user), the rules (pure
     functions of plain values: no database, no actor), the packages themselves (they define no
-    function) and every module or package named in `skip`. The own names must be unique: the matrix is keyed by them."""
+    function) and every module or package named in `skip`. The own names must be unique: the
+    matrix is keyed by them."""
     seen: set[str] = set()
     for info in pkgutil.walk_packages(core.__path__, "core."):
         parts = info.name.split(".")[1:]

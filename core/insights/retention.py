@@ -13,7 +13,8 @@ Both figures obey the same filter as the rest of the insights (`Filters`: plans,
 tenure bands and a date range of UTC days); the date range is the day the flow was saved for
 the verified saves (they are read by `finished_at`, through the index on outcome and
 finished_at), the day it started for the offers (as every other figure). The database does the
-counting: one GROUP BY for the verified saves, two for the offers.
+counting: one GROUP BY for the verified saves, two for the offers (and the running totals for
+the custom plan's, as on the custom plan's section).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import Date
 
 from core.identity.auth import CurrentUser, require_admin
+from core.insights import totals as running
 from core.insights.buckets import utc_midnight
 from core.insights.filters import Filters, check
 from core.platform import clock
@@ -298,32 +300,45 @@ def offer_kinds(
 ) -> tuple[OfferKindFigures, ...]:
     """Every offer kind (OFFER_KINDS order, zeros too) for the flows started in the date range
     of the filtered plans, countries and tenure bands: flows shown it, flows it saved, their
-    monthly revenue, and the prices asked (custom plan) or taken (the other kinds). Two GROUP
-    BYs: the offers shown by kind, the saved flows by kind and what they took."""
+    monthly revenue, and the prices asked (custom plan) or taken (the other kinds).
+
+    The flows shown the custom plan are the running totals' (`insight_totals.offer_shown`: the
+    flow's offer facts are the custom plan's), the same figure as the custom plan's section;
+    the other kinds are one GROUP BY over their offers, each looking up its flow; the saved
+    flows another, found by their outcome and what they took."""
     require_admin(actor)
     filters = check(filters)
-    where = [*_day_range(F.started_at, filters), *_segment_where(filters)]
+    segment = _segment_where(filters)
     with db.transaction() as s:
         conn = s.connection()
+        custom_shown = running.read(s, filters, "month").sums["offer_shown"]
+        in_scope = select(literal_column("1")).where(
+            F.id == R.flow_id, *_day_range(F.started_at, filters), *segment
+        )
         shown = dict(
             conn.execute(
                 select(R.kind, func.count(func.distinct(R.flow_id)))
-                .join(F, F.id == R.flow_id)
-                .where(*where)
+                .where(R.kind != OFFER_KIND_CUSTOM_PLAN, in_scope.exists())
                 .group_by(R.kind)
             ).all()
         )
+        shown[OFFER_KIND_CUSTOM_PLAN] = custom_shown
         taken = and_(
             R.flow_id == F.id,
             # a flow saved by a custom plan before playbooks may not name its kind
             R.kind == func.coalesce(F.offer_kind, literal_column(f"'{OFFER_KIND_CUSTOM_PLAN}'")),
             (R.accepted_at.is_not(None)) | (R.requested_at.is_not(None)),
         )
+        # the saved flows by their outcome and end (a flow ends after it starts), not by the
+        # start: a few thousand saves, not every flow of the range
+        started = func.coalesce(F.started_at, F.started_at)
+        ended = [F.finished_at >= utc_midnight(filters.start)] if filters.start else []
         saves = conn.execute(
             select(F.offer_kind, R.params, R.monthly_price_cents, F.monthly_revenue_cents,
                    func.count())
             .outerjoin(R, taken)
-            .where(F.outcome == OUTCOME_SAVED_OFFER, *where)
+            .where(F.outcome == OUTCOME_SAVED_OFFER, *ended, *_day_range(started, filters),
+                   *segment)
             .group_by(F.offer_kind, R.params, R.monthly_price_cents, F.monthly_revenue_cents)
         ).all()  # fmt: skip
         plans = dict(s.execute(select(Plan.code, Plan.monthly_price_cents)).all())

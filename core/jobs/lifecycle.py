@@ -123,7 +123,7 @@ def _end(db: Database, sub_id: int, as_of: dt.date, now: dt.datetime) -> int | N
                 Subscription.status == STATUS_SCHEDULED,
                 Subscription.current_period_end <= as_of,
             )
-            .values(status=STATUS_ENDED, ended_on=period_end)
+            .values(status=STATUS_ENDED, ended_on=period_end, paused_until=None)
         ).rowcount
         if changed != 1:
             return None

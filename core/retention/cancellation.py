@@ -495,9 +495,11 @@ def _schedule(
     before: dict[str, object] = {"status": sub.status}
     if sub.pause_cycles is not None or sub.paused_until is not None:
         before.update(pause_cycles=sub.pause_cycles, paused_until=sub.paused_until)
+    if sub.status != STATUS_PAUSED:  # a pause still to come is dropped; a running one stays
+        sub.paused_until = None  # on record, so resuming the cancellation goes back to it
+    sub.pause_cycles = None
     sub.status = STATUS_SCHEDULED
     sub.cancel_requested_at = now
-    sub.pause_cycles = sub.paused_until = None  # a pause still to come is dropped
     s.flush()  # the UNIQUE constraint speaks here if another flow got there first
     _step(s, flow, "consents_given", now)
     _step(s, flow, "completed", now)

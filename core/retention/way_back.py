@@ -19,7 +19,7 @@ from core.platform import audit, clock
 from core.platform.config import Settings
 from core.platform.db import Database
 from core.platform.errors import InvalidInput, PortalError
-from core.platform.models import CancellationFlow, SupportRequest
+from core.platform.models import CancellationFlow, Subscription, SupportRequest
 from core.retention.records import _step, _subscription, dates_for
 from core.rules import billing
 from core.rules.vocabulary import (
@@ -33,6 +33,7 @@ from core.rules.vocabulary import (
     REQUEST_UNDO,
     STATUS_ACTIVE,
     STATUS_ENDED,
+    STATUS_PAUSED,
     STATUS_SCHEDULED,
 )
 
@@ -98,6 +99,14 @@ class Resumed:
     requests_closed: int = 0  # the customer's open undo requests, answered by the resume
 
 
+def status_after_cancellation(sub: Subscription) -> str:
+    """What a subscription is again once its scheduled cancellation is taken back: paused if
+    it was cancelled during a pause (the pause runs on to its day), else active."""
+    if sub.paused_until is not None and sub.paused_until == sub.current_period_end:
+        return STATUS_PAUSED
+    return STATUS_ACTIVE
+
+
 def resume(db: Database, actor: CurrentUser | None, *, now: dt.datetime | None = None) -> Resumed:
     """The customer takes back their scheduled cancellation before it takes effect: the
     subscription is active again and renews as before; their open undo requests are answered;
@@ -106,7 +115,7 @@ def resume(db: Database, actor: CurrentUser | None, *, now: dt.datetime | None =
     now = clock.now(now)
     with db.transaction(write=True) as s:
         sub = _subscription(s, actor.account_id, lock=True)
-        if sub.status == STATUS_ACTIVE:
+        if sub.status in (STATUS_ACTIVE, STATUS_PAUSED):  # a second click or tab
             return Resumed(changed=False, renews_on=sub.current_period_end)
         if sub.status != STATUS_SCHEDULED:
             raise NotResumable()
@@ -120,7 +129,7 @@ def resume(db: Database, actor: CurrentUser | None, *, now: dt.datetime | None =
             flow.open_subscription_id = None
             flow.outcome = OUTCOME_UNDONE
             _step(s, flow, "resumed", now)
-        sub.status = STATUS_ACTIVE
+        sub.status = status_after_cancellation(sub)
         sub.cancel_requested_at = None
         undo_requests = s.scalars(
             select(SupportRequest)
@@ -140,7 +149,7 @@ def resume(db: Database, actor: CurrentUser | None, *, now: dt.datetime | None =
             account_id=actor.account_id,
             before={"status": STATUS_SCHEDULED, "effective_on": effective.isoformat()},
             after={
-                "status": STATUS_ACTIVE,
+                "status": sub.status,
                 "confirmation": flow.confirmation_number if flow else None,
                 "requests_closed": [r.id for r in undo_requests],
             },
@@ -169,14 +178,14 @@ def undo_in(s: Session, actor: CurrentUser, account_id: int, now: dt.datetime) -
         flow.open_subscription_id = None
         flow.outcome = OUTCOME_UNDONE
         _step(s, flow, "undone", now)
-    sub.status = STATUS_ACTIVE
+    sub.status = status_after_cancellation(sub)
     sub.cancel_requested_at = None
     audit.record(
         s,
         action=ACTION_CANCELLATION_UNDONE,
         account_id=account_id,
         before={"status": STATUS_SCHEDULED},
-        after={"status": STATUS_ACTIVE},
+        after={"status": sub.status},
         at=now,
         actor_user_id=actor.id,
         actor_name=actor.email,

@@ -417,6 +417,16 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
         lambda s, u: analytics.figures(s.db, u, analytics.Filters()),
         ADMIN_ONLY,
     ),
+    "retention.verified_saves": (
+        scheduled,
+        lambda s, u: analytics.verified_saves(s.db, u, analytics.Filters(), today=NOW.date()),
+        ADMIN_ONLY,
+    ),
+    "retention.offer_kinds": (
+        scheduled,
+        lambda s, u: analytics.offer_kinds(s.db, u, analytics.Filters()),
+        ADMIN_ONLY,
+    ),
     "comments.comments": (
         scheduled,
         lambda s, u: analytics.comments(s.db, u, analytics.Filters()),
@@ -561,16 +571,28 @@ def actor_functions() -> set[str]:
     return found
 
 
+def _own_functions(module) -> list[str]:
+    return [
+        name
+        for name, fn in inspect.getmembers(module, inspect.isfunction)
+        if fn.__module__ == module.__name__
+    ]
+
+
 def core_modules(skip: tuple[str, ...] = ()):
     """(the module's own name, the module) for every module of core's packages; left out: the
     migrations, the demo generator (it writes data, nobody calls it as a user), the rules (pure
-    functions of plain values: no database, no actor) and every module or package named in
-    `skip`. The own names must be unique: the matrix is keyed by them."""
+    functions of plain values: no database, no actor), the packages themselves (they define no
+    function) and every module or package named in `skip`. The own names must be unique: the
+    matrix is keyed by them."""
     seen: set[str] = set()
     for info in pkgutil.walk_packages(core.__path__, "core."):
         parts = info.name.split(".")[1:]
         short = parts[-1]
         if {"migrations", "demo", "rules", *skip} & set(parts) or short.startswith("_"):
+            continue
+        if info.ispkg:  # a package's functions are its modules' (it re-exports at most)
+            assert not _own_functions(importlib.import_module(info.name)), info.name
             continue
         assert short not in seen, f"two modules of core are named {short}: the matrix needs one"
         seen.add(short)

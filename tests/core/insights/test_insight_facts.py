@@ -66,7 +66,9 @@ def from_base_tables(db: Database) -> dict[str, dict]:
                 reason=answer.reason,
                 satisfaction=answer.satisfaction,
             )
-        for offer in s.scalars(select(RetentionOffer)):
+        # the flow's offer facts are the custom plan's (a playbook's other offers have none)
+        custom = select(RetentionOffer).where(RetentionOffer.kind == "custom_plan")
+        for offer in s.scalars(custom):
             state = "requested" if offer.requested_at else "opened" if offer.opened_at else "shown"
             price = offer.monthly_price_cents if offer.requested_at else None
             expected[offer.flow_id].update(offer=state, offer_price_cents=price)
@@ -299,6 +301,8 @@ def test_the_migration_fills_the_facts_of_the_flows_on_record(db: Database) -> N
     from core.platform.db import _alembic_config, current_revision, migrate
 
     demo.seed(db, accounts=40, influencers_per_account=2, now=NOW)
+    with db.transaction() as s:  # before playbooks the custom plan was the only offer
+        s.execute(delete(RetentionOffer).where(RetentionOffer.kind != "custom_plan"))
     command.downgrade(_alembic_config(db), "0002")  # as before the facts: no such columns
     assert current_revision(db) == "0002"
     db.engine.dispose()

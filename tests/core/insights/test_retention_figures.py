@@ -65,6 +65,11 @@ SHOWN = {
 }  # fmt: skip
 
 
+def _custom_state(fid: str) -> str:
+    custom = [taken for kind, _p, taken, _price in SHOWN[fid] if kind == "custom_plan"]
+    return "none" if not custom else "requested" if custom[0] else "shown"
+
+
 @pytest.fixture
 def shop(db):
     growth = factories.plan(db, "growth", 24900)
@@ -90,6 +95,11 @@ def shop(db):
                     variant=variant,
                     playbook_version=None if variant is None else 2,
                     paid_cycles_after=paid,
+                    # the flow's offer facts (the custom plan's), as the live flow keeps them
+                    offer=_custom_state(fid),
+                    offer_price_cents=next(
+                        (p for k, _params, _t, p in SHOWN[fid] if k == "custom_plan" and p), None
+                    ),
                 )
             )
         s.flush()

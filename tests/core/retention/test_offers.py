@@ -585,6 +585,36 @@ def test_a_paused_subscription_can_be_cancelled_and_ends_when_the_pause_would(db
     assert sub_state(db, alice.account_id)["status"] == "cancellation_scheduled"
 
 
+def test_a_cancellation_made_during_a_pause_and_taken_back_leaves_the_pause_running(db, shop):
+    """Resuming the cancellation (or support undoing it) goes back to the pause, not to a free
+    active account: the pause ends on its day, and then the lifecycle bills again."""
+    from core.jobs import lifecycle
+    from core.retention import way_back
+
+    alice, users = shop
+    first = flow_to_offers(db, users["alice"], "not_using")
+    offers.accept(db, users["alice"], first, "pause2", now=NOW)
+    lifecycle.run(db, PERIOD_END, now=dt.datetime.combine(PERIOD_END, dt.time(6), dt.UTC))
+    assert sub_state(db, alice.account_id)["status"] == "paused"
+    later = dt.datetime(2026, 12, 20, 9, 0, tzinfo=dt.UTC)
+    flow_id = flow_to_offers(db, users["alice"], "too_expensive", now=later)
+    cancellation.go_on(db, users["alice"], flow_id, now=later)
+    cancellation.confirm(db, users["alice"], flow_id, ALL_CONSENTS, now=later)
+    assert sub_state(db, alice.account_id)["status"] == "cancellation_scheduled"
+
+    back = way_back.resume(db, users["alice"], now=later + dt.timedelta(days=1))
+    assert back.changed and back.renews_on == dt.date(2027, 2, 10)
+    state = sub_state(db, alice.account_id)
+    assert (state["status"], state["paused_until"]) == ("paused", dt.date(2027, 2, 10))
+    assert not way_back.resume(db, users["alice"], now=later + dt.timedelta(days=2)).changed
+    before = invoices(db, alice.account_id)
+    resume_day = dt.datetime(2027, 2, 10, 6, 0, tzinfo=dt.UTC)
+    lifecycle.run(db, resume_day.date(), now=resume_day)
+    assert sub_state(db, alice.account_id)["status"] == "active"
+    new = [i[1:3] for i in invoices(db, alice.account_id) if i not in before]
+    assert new == [(dt.date(2027, 2, 10), dt.date(2027, 3, 10))]  # billed again from its day
+
+
 def test_terms_are_pure_and_match_the_stored_ones():
     offer = Offer("p", "pause", cycles=3)
     terms = offers.terms_for(

@@ -134,7 +134,7 @@ def _language_switcher(ctx: PageContext) -> str:
 _STYLE = Path(__file__).with_name("portal.css")
 # Runs in the page (st.html with JavaScript): the page's language, a label on the sidebar's
 # toggle (on a phone the navigation is behind it), focusable scrolling regions (the PDF
-# preview), and the focus moved to the page's heading when a page or a step has replaced the
+# preview, a wide table on a phone), and the focus moved to the page's heading when a page or a step has replaced the
 # element that had it (otherwise it drops to <body>). Only the fixed values of `_a11y_script`
 # go in: the language code and catalog texts, never text from a user.
 _A11Y_JS = """
@@ -161,17 +161,21 @@ _A11Y_JS = """
     });
     const nav = doc.querySelector('[data-testid="stSidebarNav"]');
     if (nav && nav.getAttribute('aria-label') !== c.nav) nav.setAttribute('aria-label', c.nav);
+    const scrolling = (el) => {
+      if (el.hasAttribute('tabindex')) return;
+      const over = el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1;
+      if (!over) return;
+      const style = getComputedStyle(el);
+      if (!/(auto|scroll)/.test(style.overflowY + style.overflowX)) return;
+      el.setAttribute('tabindex', '0');
+      el.setAttribute('role', 'region');
+      el.setAttribute('aria-label', c.scroll);
+    };
     doc.querySelectorAll('[data-testid="stBidiComponentIsolated"]').forEach((host) => {
-      const root = host.shadowRoot || host;
-      root.querySelectorAll('div').forEach((el) => {
-        if (el.hasAttribute('tabindex') || el.scrollHeight <= el.clientHeight + 1) return;
-        const style = getComputedStyle(el);
-        if (!/(auto|scroll)/.test(style.overflowY + style.overflowX)) return;
-        el.setAttribute('tabindex', '0');
-        el.setAttribute('role', 'region');
-        el.setAttribute('aria-label', c.scroll);
-      });
+      (host.shadowRoot || host).querySelectorAll('div').forEach(scrolling);
     });
+    // a wide table on a phone scrolls sideways: reachable with the keyboard too
+    doc.querySelectorAll('[data-testid="stTable"], [data-testid="stTable"] div').forEach(scrolling);
     const main = doc.querySelector('[data-testid="stMain"]');
     const h1 = main && main.querySelector('h1');
     if (!h1) return;

@@ -41,7 +41,7 @@ AXE_JS = ROOT / "tests" / "e2e" / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BLOCKING = ("critical", "serious")
 # the sections of the admin pages, in their order (pages/insights.py, support.py)
-INSIGHTS_SECTIONS = ("reasons", "funnel", "custom-plan", "segments", "comments")
+INSIGHTS_SECTIONS = ("reasons", "funnel", "custom-plan", "offers", "segments", "comments")
 SUPPORT_SECTIONS = ("scheduled", "undo", "custom-plan", "ended", "audit")
 PLAYBOOK_SECTIONS = ("versions", "edit", "preview", "experiments")
 

@@ -134,9 +134,9 @@ def _language_switcher(ctx: PageContext) -> str:
 _STYLE = Path(__file__).with_name("portal.css")
 # Runs in the page (st.html with JavaScript): the page's language, a label on the sidebar's
 # toggle (on a phone the navigation is behind it), focusable scrolling regions (the PDF
-# preview, a wide table on a phone), and the focus moved to the page's heading when a page or a step has replaced the
-# element that had it (otherwise it drops to <body>). Only the fixed values of `_a11y_script`
-# go in: the language code and catalog texts, never text from a user.
+# preview, a wide table on a phone), and the focus moved to the page's heading when a page or
+# a step has replaced the element that had it (otherwise it drops to <body>). Only the fixed
+# values of `_a11y_script` go in: the language code and catalog texts, never text from a user.
 _A11Y_JS = """
 (() => {
   window.__portalA11yConfig = CONFIG;

@@ -337,8 +337,8 @@ def bench_insights(url: str, repeat: int) -> list[Row]:
 
 
 def _verified_rows(v: dict | None) -> list[Row]:
-    """The Offers section's figures: verified saves (one GROUP BY over the saved flows, by the
-    index on outcome and finished_at) and the offers by kind."""
+    """The Offers section's figures: verified saves and the offers by kind (both read the
+    running totals of migration 0007, insight_saves and insight_offers)."""
     if not v:
         return [Row("Churn insights: verified saves", "", "not measured")]
     ours, ref = seconds(v["times"]), seconds(v["ref_times"])

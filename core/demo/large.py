@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from core.identity.passwords import hash_password
 from core.platform.db import Database
+from core.platform.insight_tables import OFFER_BITS
 from core.platform.models import (
     Account,
     Influencer,
@@ -29,9 +30,12 @@ from core.platform.models import (
     User,
 )
 from core.rules import billing
+from core.rules.offers import Offer, discounted_cents
 from core.rules.pricing import PlanConfig, price_custom_plan
 from core.rules.vocabulary import (
     OFFER_KIND_CUSTOM_PLAN,
+    OFFER_KIND_DISCOUNT,
+    OFFER_KIND_DOWNGRADE,
     OFFER_KIND_PAUSE,
     OUTCOME_COMPLETED,
     OUTCOME_SAVED_KEPT,
@@ -77,6 +81,7 @@ _FLOW_COLUMNS = (
     "outcome", "confirmation_number", "effective_on", "plan_code", "country", "tenure_band",
     "monthly_revenue_cents", "survey", "reason", "satisfaction", "stages", "offer",
     "offer_price_cents", "playbook_version", "variant", "offer_kind", "paid_cycles_after",
+    "offers_shown",
 )  # fmt: skip
 _ANSWER_COLUMNS = (
     "flow_id", "answered_at", "skipped", "reason", "follow_up", "comment", "satisfaction",
@@ -289,6 +294,15 @@ class _AnonymousFlows:
         )
         return json.dumps(asdict(config), sort_keys=True), price_custom_plan(config)
 
+    def _taken_price(self, offer: Offer, revenue_cents: int) -> int | None:
+        """The monthly price of a flow saved by a pause, discount or downgrade from then on."""
+        if offer.kind == OFFER_KIND_DISCOUNT:
+            return discounted_cents(revenue_cents, offer.percent)
+        if offer.kind == OFFER_KIND_DOWNGRADE:
+            plan = self.plans.get(offer.plan_code)
+            return plan.monthly_price_cents if plan else None
+        return 0  # a pause
+
     def flow(self) -> tuple[_Tuple, _Tuple, list[_Tuple], list[_Tuple]]:
         """One flow: its row, its survey answer, its steps and the offers it was shown."""
         py, stamp_of = self.py, self.stamp
@@ -360,9 +374,15 @@ class _AnonymousFlows:
             custom,
         )
         kind = "kept" if outcome == OUTCOME_SAVED_KEPT else taken.kind if taken else None
+        revenue = self.plans[code].monthly_price_cents
+        if taken and taken.kind != OFFER_KIND_CUSTOM_PLAN:
+            # what migration 0007's trigger on the offers would write: written here, the
+            # trigger finds nothing to change (a million flows are not written twice)
+            facts["offer_price_cents"] = self._taken_price(taken, revenue)
         flow = (
             flow_id, None, None, None, started, stamp_of(at), outcome, None, None, code, country,
-            band, self.plans[code].monthly_price_cents, *facts.values(), version, variant,
+            band, revenue, *facts.values(), version, variant,
             taken.kind if taken else None, self._paid_since(kind, taken, at),
+            sum({OFFER_BITS[o.kind] for o in shown}),
         )  # fmt: skip
         return flow, answer, steps, offers

@@ -10,8 +10,10 @@ of purged accounts are included: they keep plan, country and tenure band after t
 Each flow carries the facts the figures need (survey state, reason, satisfaction, the funnel
 stages it reached, the offer's state and requested price: see `CancellationFlow`), written by
 the same transaction that writes the answer, offer or step, and the database adds them up as it
-goes (`insight_totals`, `insight_prices`): the page never reads the flows one by one. The same
-SQLAlchemy Core statements run on SQLite and PostgreSQL.
+goes (`insight_totals`, `insight_prices`; for the retention playbook's figures `insight_saves`,
+`insight_offers`, from the kinds of offer a flow was shown and the price it pays once saved by
+one, which the database itself copies onto the flow): the page never reads the flows one by
+one. The same SQLAlchemy Core statements run on SQLite and PostgreSQL.
 
 Its modules, from the bottom up:
 

@@ -11,50 +11,40 @@ the experiment's variant the flow saw (None: no experiment ran).
 
 Both figures obey the same filter as the rest of the insights (`Filters`: plans, countries,
 tenure bands and a date range of UTC days); the date range is the day the flow was saved for
-the verified saves (they are read by `finished_at`, through the index on outcome and
-finished_at), the day it started for the offers (as every other figure). The database does the
-counting: one GROUP BY for the verified saves, two for the offers (and the running totals for
-the custom plan's, as on the custom plan's section).
+the verified saves, the day it started for the offers (as every other figure). The database
+counts: both read running totals its triggers keep (migration 0007: `insight_saves` by the day
+of the save, `insight_offers` by the day of the start, per plan, country and band), added up
+like the rest of the page's (`totals`): whole months from month rows, the rest from weeks and
+days. A save is due k cycles later by the day it was made alone, so the saves due for k are
+the rows of the days up to k months before today.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, cast, func, literal_column, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.types import Date
 
 from core.identity.auth import CurrentUser, require_admin
 from core.insights import totals as running
-from core.insights.buckets import utc_midnight
+from core.insights.buckets import cells, utc_midnight
 from core.insights.filters import Filters, check
 from core.platform import clock
 from core.platform.db import Database
-from core.platform.models import CancellationFlow, Plan, RetentionOffer
+from core.platform.insight_tables import OFFER_COUNTS, SAVE_COUNTS, InsightOffer, InsightSave
+from core.platform.models import ALL_COUNTRIES
 from core.rules import billing
-from core.rules.offers import discounted_cents, plan_price
-from core.rules.vocabulary import (
-    OFFER_KIND_CUSTOM_PLAN,
-    OFFER_KIND_DISCOUNT,
-    OFFER_KIND_DOWNGRADE,
-    OFFER_KIND_PAUSE,
-    OFFER_KINDS,
-    OUTCOME_SAVED_KEPT,
-    OUTCOME_SAVED_OFFER,
-    SAVED_OUTCOMES,
-)
+from core.rules.vocabulary import OFFER_KIND_CUSTOM_PLAN, OFFER_KINDS
 
 KEPT = "kept"  # the "kind" of a save by "Keep my subscription"
 SAVE_KINDS = (KEPT, *OFFER_KINDS)  # in the order the page lists them
 CYCLES = (1, 2, 3)  # verified 1, 2 and 3 cycles after the save
 
-F = CancellationFlow
-R = RetentionOffer
+S = InsightSave
+OFFER = InsightOffer
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -130,45 +120,27 @@ def by_variant(rows: Iterable[VerifiedSaves]) -> dict[str | None, SaveCounts]:
     return {v: add_up(r for r in rows if r.variant == v) for v in order}
 
 
-def _month(s: Session, column: Any) -> ColumnElement[Any]:
-    """The first day (UTC) of the month of a timestamp column, as the database computes it."""
-    if s.get_bind().dialect.name == "postgresql":
-        return cast(func.date_trunc("month", func.timezone("UTC", column)), Date)
-    return func.date(column, "start of month")  # SQLite keeps UTC text 'YYYY-MM-DD HH:MM:SS'
-
-
-def _as_date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
-
-
-def _segment_where(filters: Filters) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if filters.plans:
-        where.append(F.plan_code.in_(filters.plans))
-    if filters.countries:
-        where.append(F.country.in_(filters.countries))
-    if filters.tenures:
-        where.append(F.tenure_band.in_(filters.tenures))
-    return where
-
-
-def _day_range(column: Any, filters: Filters) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if filters.start:
-        where.append(column >= utc_midnight(filters.start))
-    if filters.end:
-        where.append(column < utc_midnight(filters.end + dt.timedelta(days=1)))
-    return where
-
-
 def due_before(today: dt.date, k: int) -> dt.datetime:
     """A save counts k cycles later when it was made before this moment: by the end of the
     day k months before today (`billing.add_months`)."""
     return utc_midnight(billing.add_months(today, -k) + dt.timedelta(days=1))
+
+
+def last_due_day(today: dt.date, k: int) -> dt.date:
+    """The last day a save may have been made on to count k cycles later (see `due_before`)."""
+    return billing.add_months(today, -k)
+
+
+def _days_on_record(s: Session, filters: Filters) -> tuple[dt.date, dt.date] | None:
+    """The filter's days, within the first and the last day a save was made on (an open end is
+    taken to them); None when there is nothing to count."""
+    days = select(S.period).where(S.grain == "d", S.country == ALL_COUNTRIES)
+    low = s.scalar(days.order_by(S.period).limit(1))
+    high = s.scalar(days.order_by(S.period.desc()).limit(1))
+    if low is None or high is None:
+        return None
+    first, last = max(filters.start or low, low), min(filters.end or high, high)
+    return (first, last) if first <= last else None
 
 
 def verified_saves(
@@ -181,39 +153,51 @@ def verified_saves(
     """The saves made in the date range (by the day they were made) of the filtered plans,
     countries and tenure bands, per month, kind and variant, with how many are due and verified
     1, 2 and 3 cycles later; by month, then kind (SAVE_KINDS order), then variant (None last).
-    One GROUP BY over the saved flows, by the index on (outcome, finished_at)."""
+
+    Read from `insight_saves`: the periods (months, weeks, days) that make up the range give
+    the saves; those that make up the range cut at k months before today give the saves due for
+    k and, of them, the verified. One GROUP BY over the rows of all those periods."""
     require_admin(actor)
     filters = check(filters)
     today = today or clock.today()
-    kind = case(
-        (F.outcome == OUTCOME_SAVED_KEPT, literal_column(f"'{KEPT}'")),
-        else_=func.coalesce(F.offer_kind, literal_column(f"'{OFFER_KIND_CUSTOM_PLAN}'")),
-    )
     with db.transaction() as s:
-        month = _month(s, F.finished_at)
-        sums = []
+        span = _days_on_record(s, filters)
+        if span is None:
+            return ()
+        first, last = span
+        # period -> month, for the saves (0) and the saves due for k
+        ranges = {0: cells(first, last, "month")}
         for k in CYCLES:
-            due = F.finished_at < due_before(today, k)
-            sums.append(func.sum(case((due, 1), else_=0)))
-            sums.append(func.sum(case((and_(due, F.paid_cycles_after >= k), 1), else_=0)))
-        statement = (
-            select(month, kind, F.variant, func.count(), *sums)
-            .where(
-                F.outcome.in_(SAVED_OUTCOMES),
-                F.finished_at.is_not(None),
-                *_day_range(F.finished_at, filters),
-                *_segment_where(filters),
+            cut = min(last, last_due_day(today, k))
+            ranges[k] = cells(first, cut, "month") if first <= cut else {}
+        every = {cell: month for part in ranges.values() for cell, month in part.items()}
+        groups = (S.grain, S.period, S.kind, S.variant)
+        counts = [func.sum(getattr(S, name)) for name in SAVE_COUNTS[:4]]
+        rows = (
+            s.connection()
+            .execute(
+                select(*groups, *counts)
+                .where(*running.Scope(every, filters).where(S))
+                .group_by(*groups)
             )
-            # by position: the same expressions twice would be two sets of parameters
-            .group_by(*(literal_column(str(i)) for i in (1, 2, 3)))
+            .all()
         )
-        rows = s.connection().execute(statement).all()
+    table: dict[tuple[dt.date, str, str | None], dict[str, int]] = {}
+    for grain, period, kind, variant, saves, *verified in rows:
+        cell = (grain, period)
+        key = (every[cell], str(kind), variant or None)
+        row = table.setdefault(key, ZERO.counts())
+        if cell in ranges[0]:
+            row["saves"] += int(saves or 0)
+        for k in CYCLES:
+            if cell in ranges[k]:
+                row[f"due_{k}"] += int(saves or 0)
+                row[f"verified_{k}"] += int(verified[k - 1] or 0)
     order = {k: i for i, k in enumerate(SAVE_KINDS)}
     out = [
-        VerifiedSaves(
-            *(int(n or 0) for n in counts), month=_as_date(m), kind=str(kd), variant=variant
-        )
-        for m, kd, variant, *counts in rows
+        VerifiedSaves(**counts, month=month, kind=kind, variant=variant)
+        for (month, kind, variant), counts in table.items()
+        if counts["saves"]
     ]
     out.sort(
         key=lambda r: (r.month, order.get(r.kind, len(order)), r.kind, r.variant is None,
@@ -227,12 +211,9 @@ def verified_saves(
 
 @dataclass(frozen=True)
 class PriceSpread:
-    """Monthly prices in cents: the median (the mean of the two middle ones for an even count,
-    rounded to the cent), the lowest and the highest, and how many."""
+    """Monthly prices in cents: their average (rounded to the cent, half up) and how many."""
 
-    median_cents: int
-    low_cents: int
-    high_cents: int
+    average_cents: int
     count: int
 
 
@@ -253,124 +234,52 @@ class OfferKindFigures:
         return _ratio(self.accepted, self.shown)
 
 
-def spread(prices: Mapping[int, int]) -> PriceSpread | None:
-    """The spread of prices given as {price: how many}; None when there are none."""
-    values = sorted((p, n) for p, n in prices.items() if n > 0)
-    count = sum(n for _p, n in values)
-    if not count:
+def spread(total_cents: int, count: int) -> PriceSpread | None:
+    """The average of `count` prices adding up to `total_cents`; None when there are none."""
+    if count <= 0:
         return None
-
-    def nth(i: int) -> int:  # the i-th price (from 0) in order
-        for price, n in values:
-            if i < n:
-                return price
-            i -= n
-        raise IndexError(i)  # pragma: no cover
-
-    middle = count // 2
-    median = nth(middle) if count % 2 else (nth(middle - 1) + nth(middle) + 1) // 2
-    return PriceSpread(median, values[0][0], values[-1][0], count)
-
-
-def _params(text: str | None) -> dict[str, Any]:
-    try:
-        value = json.loads(text or "")
-    except (TypeError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _accepted_price(
-    kind: str, params: dict[str, Any], revenue_cents: int, plans: Mapping[str, int]
-) -> int | None:
-    """What an accepted offer's customer pays a month from the next cycle (None: not known)."""
-    if kind == OFFER_KIND_PAUSE:
-        return 0
-    if kind == OFFER_KIND_DISCOUNT:
-        percent = params.get("percent")
-        return discounted_cents(revenue_cents, int(percent)) if percent else None
-    if kind == OFFER_KIND_DOWNGRADE:
-        code = str(params.get("plan_code") or "")
-        return plans.get(code, plan_price(code))
-    return None
+    return PriceSpread((2 * total_cents + count) // (2 * count), count)
 
 
 def offer_kinds(
     db: Database, actor: CurrentUser | None, filters: Filters
 ) -> tuple[OfferKindFigures, ...]:
     """Every offer kind (OFFER_KINDS order, zeros too) for the flows started in the date range
-    of the filtered plans, countries and tenure bands: flows shown it, flows it saved, their
-    monthly revenue, and the prices asked (custom plan) or taken (the other kinds).
-
-    The flows shown the custom plan are the running totals' (`insight_totals.offer_shown`: the
-    flow's offer facts are the custom plan's), the same figure as the custom plan's section;
-    the other kinds are one GROUP BY over their offers, each looking up its flow; the saved
-    flows another, found by their outcome and what they took."""
+    of the filtered plans, countries and tenure bands: flows shown it (the custom plan: the
+    flows' offer fact, the same figure as the custom plan's section), flows it saved, their
+    monthly revenue, and the average monthly price asked (custom plan) or taken (the other
+    kinds). One sum over the rows of `insight_offers` of the periods that make up the range."""
     require_admin(actor)
     filters = check(filters)
-    segment = _segment_where(filters)
+    sums = dict.fromkeys(OFFER_COUNTS, 0)
     with db.transaction() as s:
-        conn = s.connection()
-        custom_shown = running.read(s, filters, "month").sums["offer_shown"]
-        in_scope = select(literal_column("1")).where(
-            F.id == R.flow_id, *_day_range(F.started_at, filters), *segment
+        scope = running.scope(s, filters)
+        if scope is not None:
+            row = (
+                s.connection()
+                .execute(
+                    select(*(func.sum(getattr(OFFER, name)) for name in OFFER_COUNTS)).where(
+                        *scope.where(OFFER)
+                    )
+                )
+                .one()
+            )
+            sums = {name: int(n or 0) for name, n in zip(OFFER_COUNTS, row, strict=True)}
+    out = []
+    for kind in OFFER_KINDS:
+        prices = spread(sums[f"price_sum_{kind}"], sums[f"price_count_{kind}"])
+        custom = kind == OFFER_KIND_CUSTOM_PLAN
+        out.append(
+            OfferKindFigures(
+                kind=kind,
+                shown=sums[f"shown_{kind}"],
+                accepted=sums[f"accepted_{kind}"],
+                revenue_kept_cents=sums[f"revenue_kept_{kind}"],
+                requested_prices=prices if custom else None,
+                accepted_prices=None if custom else prices,
+            )
         )
-        shown = dict(
-            conn.execute(
-                select(R.kind, func.count(func.distinct(R.flow_id)))
-                .where(R.kind != OFFER_KIND_CUSTOM_PLAN, in_scope.exists())
-                .group_by(R.kind)
-            ).all()
-        )
-        shown[OFFER_KIND_CUSTOM_PLAN] = custom_shown
-        taken = and_(
-            R.flow_id == F.id,
-            # a flow saved by a custom plan before playbooks may not name its kind
-            R.kind == func.coalesce(F.offer_kind, literal_column(f"'{OFFER_KIND_CUSTOM_PLAN}'")),
-            (R.accepted_at.is_not(None)) | (R.requested_at.is_not(None)),
-        )
-        # the saved flows by their outcome and end (a flow ends after it starts), not by the
-        # start: a few thousand saves, not every flow of the range
-        started = func.coalesce(F.started_at, F.started_at)
-        ended = [F.finished_at >= utc_midnight(filters.start)] if filters.start else []
-        saves = conn.execute(
-            select(F.offer_kind, R.params, R.monthly_price_cents, F.monthly_revenue_cents,
-                   func.count())
-            .outerjoin(R, taken)
-            .where(F.outcome == OUTCOME_SAVED_OFFER, *ended, *_day_range(started, filters),
-                   *segment)
-            .group_by(F.offer_kind, R.params, R.monthly_price_cents, F.monthly_revenue_cents)
-        ).all()  # fmt: skip
-        plans = dict(s.execute(select(Plan.code, Plan.monthly_price_cents)).all())
-    accepted: dict[str, int] = {}
-    revenue: dict[str, int] = {}
-    requested: dict[str, dict[int, int]] = {}
-    taken_prices: dict[str, dict[int, int]] = {}
-    for kind, params, asked, monthly, n in saves:
-        kind = kind or OFFER_KIND_CUSTOM_PLAN
-        n, monthly = int(n), int(monthly or 0)
-        accepted[kind] = accepted.get(kind, 0) + n
-        revenue[kind] = revenue.get(kind, 0) + n * monthly
-        if kind == OFFER_KIND_CUSTOM_PLAN:
-            if asked is not None:
-                bucket = requested.setdefault(kind, {})
-                bucket[int(asked)] = bucket.get(int(asked), 0) + n
-            continue
-        price = _accepted_price(kind, _params(params), monthly, plans)
-        if price is not None:
-            bucket = taken_prices.setdefault(kind, {})
-            bucket[price] = bucket.get(price, 0) + n
-    return tuple(
-        OfferKindFigures(
-            kind=kind,
-            shown=int(shown.get(kind, 0)),
-            accepted=accepted.get(kind, 0),
-            revenue_kept_cents=revenue.get(kind, 0),
-            requested_prices=spread(requested.get(kind, {})),
-            accepted_prices=spread(taken_prices.get(kind, {})),
-        )
-        for kind in OFFER_KINDS
-    )
+    return tuple(out)
 
 
 __all__ = [
@@ -385,6 +294,7 @@ __all__ = [
     "by_kind",
     "by_variant",
     "due_before",
+    "last_due_day",
     "offer_kinds",
     "spread",
     "verified_saves",

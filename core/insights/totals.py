@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from core.insights.buckets import bucket_end, bucket_of, cells
 from core.insights.filters import Filters
+from core.platform.insight_tables import InsightOffer, InsightSave
 from core.platform.models import ALL_COUNTRIES, INSIGHT_COUNTS, InsightPrice, InsightTotal
 
 T = InsightTotal
@@ -35,12 +36,14 @@ REASON_COUNTS = tuple(
 @dataclass(frozen=True)
 class Scope:
     """The periods that make up the date range (see `buckets.cells`: (grain, period) -> bucket)
-    and the plans, countries and bands in scope, as conditions on InsightTotal or InsightPrice."""
+    and the plans, countries and bands in scope, as conditions on a table of running totals."""
 
     cells: dict[tuple[str, dt.date], dt.date]
     filters: Filters
 
-    def where(self, table: type[InsightTotal] | type[InsightPrice]) -> list[ColumnElement[bool]]:
+    def where(
+        self, table: type[InsightTotal | InsightPrice | InsightSave | InsightOffer]
+    ) -> list[ColumnElement[bool]]:
         by_grain: dict[str, list[dt.date]] = {}
         for grain, period in self.cells:
             by_grain.setdefault(grain, []).append(period)
@@ -98,6 +101,12 @@ def _scope(s: Session, filters: Filters, granularity: str) -> Scope | None:
     """What the filters select, or None when there is nothing on record."""
     span = _range(s, filters, granularity)
     return None if span is None else Scope(cells(*span, granularity), filters)
+
+
+def scope(s: Session, filters: Filters, granularity: str = "month") -> Scope | None:
+    """The periods and segment the filters select (by the flows' start), or None when there is
+    nothing on record."""
+    return _scope(s, filters, granularity)
 
 
 def read(s: Session, filters: Filters, granularity: str) -> Totals:

@@ -392,6 +392,10 @@ class CancellationFlow(Base):
     variant: Mapped[str | None] = mapped_column(String(40))
     offer_kind: Mapped[str | None] = mapped_column(String(20))
     paid_cycles_after: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The offer kinds shown (core.platform.insight_tables.OFFER_BITS) and, once saved by a
+    # pause, discount or downgrade, offer_price_cents (the monthly price from then on): written
+    # by the database (migration 0007's trigger on retention_offers), whoever writes the offers.
+    offers_shown: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 # The churn insights' running totals: see migration 0004, whose triggers keep them.

@@ -37,17 +37,9 @@ def _rate(ctx: PageContext, value: float | None) -> str:
     return "–" if value is None else fmt_percent(value, ctx.lang)
 
 
-def _prices(ctx: PageContext, prices: PriceSpread | None) -> tuple[str, str]:
-    """The median and the range of monthly prices, to the cent ("–" when there are none)."""
-    if prices is None:
-        return "–", "–"
-
-    def money(cents: int) -> str:
-        return fmt_money(cents, "USD", ctx.lang)
-
-    low, high = money(prices.low_cents), money(prices.high_cents)
-    spread = low if prices.low_cents == prices.high_cents else f"{low} – {high}"
-    return money(prices.median_cents), spread
+def _price(ctx: PageContext, prices: PriceSpread | None) -> str:
+    """The average monthly price, to the cent ("–" when there is none)."""
+    return "–" if prices is None else fmt_money(prices.average_cents, "USD", ctx.lang)
 
 
 def figures(ctx: PageContext, filters: Filters, today: dt.date):
@@ -75,7 +67,6 @@ def offers_frame(ctx: PageContext, rows: tuple[OfferKindFigures, ...]) -> pd.Dat
     data = []
     for r in rows:
         prices = r.requested_prices if r.kind == "custom_plan" else r.accepted_prices
-        median, spread = _prices(ctx, prices)
         data.append(
             [
                 kind_name(ctx, r.kind),
@@ -83,11 +74,10 @@ def offers_frame(ctx: PageContext, rows: tuple[OfferKindFigures, ...]) -> pd.Dat
                 fmt_number(r.accepted, ctx.lang),
                 _rate(ctx, r.save_rate),
                 plots.dollars(ctx, r.revenue_kept_cents),
-                median,
-                spread,
+                _price(ctx, prices),
             ]
         )
-    columns = ("kind", "shown", "taken", "save_rate", "revenue_kept", "median_price", "prices")
+    columns = ("kind", "shown", "taken", "save_rate", "revenue_kept", "average_price")
     return pd.DataFrame(data, columns=[ctx.t(f"{c}.{name}") for name in columns])
 
 

@@ -1,6 +1,7 @@
 """The insight facts a cancellation flow carries (`survey`, `reason`, `satisfaction`, `stages`,
-`offer`, `offer_price_cents`) must say what its survey answer, retention offer and steps say,
-and the running totals the database keeps of them (`insight_totals`, by triggers) must add up
+`offer`, `offer_price_cents`, `offers_shown`) must say what its survey answer, retention offers
+and steps say, and the running totals the database keeps of them (`insight_totals`,
+`insight_prices`, `insight_saves`, `insight_offers`, by triggers) must add up
 the flows and answers on record: the churn insights count nothing else. Every writer is
 exercised here (the real cancellation flow, support's undo, the lifecycle job's sweep and purge,
 the demo generator, the bulk seed, the migrations and plain SQL), then the facts and the totals
@@ -38,6 +39,7 @@ from core.rules.pricing import PlanConfig
 from core.rules.vocabulary import FUNNEL, REASONS
 from tests.support import factories
 from tests.support.env import NOW, head
+from tests.support.retention_totals import assert_retention_totals_hold, offer_facts
 
 FACTS = ("survey", "reason", "satisfaction", "stages", "offer", "offer_price_cents")
 
@@ -72,6 +74,10 @@ def from_base_tables(db: Database) -> dict[str, dict]:
             state = "requested" if offer.requested_at else "opened" if offer.opened_at else "shown"
             price = offer.monthly_price_cents if offer.requested_at else None
             expected[offer.flow_id].update(offer=state, offer_price_cents=price)
+    # a flow saved by a pause, a discount or a downgrade: the price it pays from then on
+    for fid, facts in offer_facts(db).items():
+        if "offer_price_cents" in facts:
+            expected[fid]["offer_price_cents"] = facts["offer_price_cents"]
     return expected
 
 
@@ -193,6 +199,7 @@ def assert_totals_hold(db: Database) -> None:
     }
     assert not wrong, wrong  # (grain, country, period, plan, band): (stored, from the flows)
     assert set(stored) == set(expected)
+    assert_retention_totals_hold(db)  # and the retention playbook's (insight_saves, _offers)
 
 
 def test_the_real_flow_support_and_the_lifecycle_keep_the_facts(db: Database) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import core.platform.insight_tables  # noqa: F401  (the offers' running totals, on the same Base)
 from core.platform.models import Base
 
 config = context.config

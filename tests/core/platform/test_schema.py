@@ -8,8 +8,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from core.platform.db import Database
 from core.platform import insight_tables  # noqa: F401  (its tables on the same Base)
+from core.platform.db import Database
 from core.platform.models import Base
 
 # The running totals' count columns are NOT NULL in migration 0004 and nullable in the models

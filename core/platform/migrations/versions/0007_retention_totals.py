@@ -140,7 +140,7 @@ OFFER_TRIGGER = "retention_offers_flow_facts"
 OFFER_TRIGGER_COLUMNS = ("flow_id", "kind", "params", "accepted_at")
 
 
-def _bit(kind: str) -> str:
+def _bit_of(kind: str) -> str:
     whens = " ".join(f"WHEN '{k}' THEN {b}" for k, b in OFFER_BITS.items())
     return f"(CASE {kind} {whens} ELSE 0 END)"
 
@@ -175,7 +175,7 @@ def _distinct(dialect: str) -> str:
 def _offer_added(dialect: str, row: str) -> str:
     """The flow of an offer `row` (NEW) records its kind, and its price once taken. Only a change
     writes the flow (a bulk seed that writes the facts itself writes nothing twice)."""
-    bit = _bit(f"{row}.kind")
+    bit = _bit_of(f"{row}.kind")
     taken = f"({row}.accepted_at IS NOT NULL AND {row}.kind <> 'custom_plan')"
     price = _price(dialect, row, "cancellation_flows.monthly_revenue_cents")
     return (
@@ -188,7 +188,7 @@ def _offer_added(dialect: str, row: str) -> str:
 
 def _shown_of(flow: str) -> str:
     return (
-        f"COALESCE((SELECT SUM(DISTINCT {_bit('o.kind')}) FROM retention_offers AS o "
+        f"COALESCE((SELECT SUM(DISTINCT {_bit_of('o.kind')}) FROM retention_offers AS o "
         f"WHERE o.flow_id = {flow}), 0)"
     )
 

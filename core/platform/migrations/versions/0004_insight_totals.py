@@ -219,11 +219,18 @@ def _upsert(dialect: str, tally: Tally, row: str, sign: str) -> str:
     )
 
 
-def _triggers(dialect: str) -> list[str]:
+def _triggers(
+    dialect: str, groups: Sequence[tuple[str, str, Sequence[str], Sequence[Tally]]] = ()
+) -> list[str]:
+    """The triggers that keep the totals: one per (name, table, the columns it fires on, the
+    tallies it keeps); by default this revision's, one per table of TRIGGER_COLUMNS (migration
+    0007 passes its own)."""
+    groups = groups or [
+        (f"{table}_insight_totals", table, columns, [t for t in TALLIES if t.source == table])
+        for table, columns in TRIGGER_COLUMNS.items()
+    ]
     ddl = []
-    for table, columns in TRIGGER_COLUMNS.items():
-        name = f"{table}_insight_totals"
-        tallies = [tally for tally in TALLIES if tally.source == table]
+    for name, table, columns, tallies in groups:
         take_old = "\n".join(_upsert(dialect, tally, "OLD", "-") for tally in tallies)
         add_new = "\n".join(_upsert(dialect, tally, "NEW", "") for tally in tallies)
         if dialect == "postgresql":
@@ -272,10 +279,10 @@ def _triggers(dialect: str) -> list[str]:
     return ddl
 
 
-def _fill(dialect: str) -> list[str]:
+def _fill(dialect: str, tallies: Sequence[Tally] = TALLIES) -> list[str]:
     """Add up the rows already there: per tally, grain and country level, one statement."""
     out = []
-    for tally in TALLIES:
+    for tally in tallies:
         names = [name for name, _ in tally.counts]
         sums = [f"SUM({expr.format(r='x')})" for _, expr in tally.counts]
         updates = ", ".join(f"{n} = {tally.target}.{n} + excluded.{n}" for n in names)

@@ -236,75 +236,19 @@ def _offer_trigger(dialect: str) -> list[str]:
 
 
 def _tally_triggers(dialect: str) -> list[str]:
-    """One trigger per tally on cancellation_flows, on its own columns (0004's UPSERTs)."""
-    ddl = []
-    for tally in TALLIES:
-        name = f"cancellation_flows_{tally.target}"
-        columns = ", ".join(TRIGGER_COLUMNS[tally.target])
-        take_old = _m4._upsert(dialect, tally, "OLD", "-")
-        add_new = _m4._upsert(dialect, tally, "NEW", "")
-        if dialect == "postgresql":
-
-            def only(row: str, sign: str, tally: Tally = tally) -> str:
-                return (
-                    f"IF {row}.{tally.date} IS NOT NULL AND {tally.counted.format(r=row)} THEN\n"
-                    f"{_m4._upsert(dialect, tally, row, sign)}\nEND IF;"
-                )
-
-            ddl.append(
-                f"""
-                CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    PERFORM pg_advisory_xact_lock({_m4.TOTALS_LOCK});
-                    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-                        {only("OLD", "-")}
-                    END IF;
-                    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-                        {only("NEW", "")}
-                    END IF;
-                    RETURN NULL;
-                END $$
-                """
-            )
-            ddl.append(
-                f"CREATE TRIGGER {name} AFTER INSERT OR DELETE OR UPDATE OF {columns} "
-                f"ON cancellation_flows FOR EACH ROW EXECUTE FUNCTION {name}()"
-            )
-            continue
-        for suffix, event, body in (
-            ("insert", "INSERT", add_new),
-            ("update", f"UPDATE OF {columns}", take_old + "\n" + add_new),
-            ("delete", "DELETE", take_old),
-        ):
-            ddl.append(
-                f"CREATE TRIGGER {name}_{suffix} AFTER {event} ON cancellation_flows "
-                f"FOR EACH ROW BEGIN {body} END"
-            )
-    return ddl
+    """One trigger per tally on cancellation_flows, on its own columns (0004's builder)."""
+    return _m4._triggers(
+        dialect,
+        [
+            (f"cancellation_flows_{t.target}", "cancellation_flows", TRIGGER_COLUMNS[t.target], [t])
+            for t in TALLIES
+        ],
+    )
 
 
 def _fill(dialect: str) -> list[str]:
-    """Add up the rows already there: per tally, grain and country level, one statement."""
-    out = []
-    for tally in TALLIES:
-        names = [name for name, _ in tally.counts]
-        sums = [f"SUM({expr.format(r='x')})" for _, expr in tally.counts]
-        updates = ", ".join(f"{n} = {tally.target}.{n} + excluded.{n}" for n in names)
-        for grain in ("d", "w", "m"):
-            for country in ("x.country", f"'{_m4.ALL_COUNTRIES}'"):
-                keys = _m4._keys(tally, "x", grain, country, dialect)
-                groups = [expr for name, expr in keys.items() if name not in ("grain", "country")]
-                if country == "x.country":
-                    groups.append(country)
-                out.append(
-                    f"INSERT INTO {tally.target} ({', '.join(keys)}, {', '.join(names)}) "
-                    f"SELECT {', '.join(keys.values())}, {', '.join(sums)} "
-                    f"FROM {tally.source} AS x "
-                    f"WHERE x.{tally.date} IS NOT NULL AND {tally.counted.format(r='x')} "
-                    f"GROUP BY {', '.join(groups)} "
-                    f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
-                )
-    return out
+    """Add up the rows already there (0004's statements, for this revision's tallies)."""
+    return _m4._fill(dialect, TALLIES)
 
 
 def _facts(dialect: str) -> list[str]:

@@ -19,31 +19,12 @@ from core.retention import experiments, playbook
 from core.retention.experiments import Variant
 from core.retention.playbook import PlaybookInvalid, VersionFrozen
 from core.rules import offers
-from core.rules.offers import DEFAULT_PLAYBOOK, Offer, Playbook, Rule
+from core.rules.offers import DEFAULT_PLAYBOOK, Playbook, Rule
 from core.rules.vocabulary import ACTION_PLAYBOOK_PUBLISHED, ACTION_PLAYBOOK_SAVED
 from tests.support import factories
 from tests.support.env import NOW
+from tests.support.playbooks import DISCOUNT, DOWN, PAUSE
 
-PAUSE = Offer(
-    key="pause_2",
-    kind="pause",
-    cycles=2,
-    title={"en": "Take a break", "it": "Sospendi l'abbonamento"},
-    body={"en": "Two cycles without an invoice.", "it": "Due cicli senza fattura."},
-)
-DISCOUNT = Offer(
-    key="half_off",
-    kind="discount",
-    cycles=3,
-    percent=50,
-    title={"en": "50% off", "it": "Sconto del 50%"},
-)
-DOWN = Offer(
-    key="to_starter",
-    kind="downgrade",
-    plan_code="starter",
-    title={"en": "Move to Starter", "it": "Passa a Starter"},
-)
 BOOK = Playbook(
     offers=(PAUSE, DISCOUNT, DOWN),
     rules=(

@@ -13,27 +13,8 @@ from core.platform import i18n
 from core.retention.playbook import problem_text
 from core.rules import offers
 from core.rules.offers import DEFAULT_PLAYBOOK, Offer, Playbook, Rule
+from tests.support.playbooks import DISCOUNT, DOWN, PAUSE
 
-PAUSE = Offer(
-    key="pause_2",
-    kind="pause",
-    cycles=2,
-    title={"en": "Take a break", "it": "Sospendi l'abbonamento"},
-    body={"en": "Two cycles without an invoice.", "it": "Due cicli senza fattura."},
-)
-DISCOUNT = Offer(
-    key="half_off",
-    kind="discount",
-    cycles=3,
-    percent=50,
-    title={"en": "50% off", "it": "Sconto del 50%"},
-)
-DOWN = Offer(
-    key="to_starter",
-    kind="downgrade",
-    plan_code="starter",
-    title={"en": "Move to Starter", "it": "Passa a Starter"},
-)
 CUSTOM = Offer(
     key="custom",
     kind="custom_plan",

@@ -534,6 +534,7 @@ NO_ACTOR = {
     "report_data.collect_in": "inside a transaction whose caller has checked the actor",
     "audit.record": "inside the transaction of a use case that has checked its actor",
     "offers.record_offers": "inside the flow's transaction (answer_survey, go_on): actor checked",
+    "totals.scope": "inside the transaction of a use case that has checked its actor",
     "totals.read": "inside the transaction of a use case that has checked its actor",
     "totals.commented": "inside the transaction of a use case that has checked its actor",
     "playbook.live_version": "what customers are offered: no account data, nothing written",

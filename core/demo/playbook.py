@@ -32,8 +32,8 @@ CUSTOM_PLAN = Offer(
     kind=OFFER_KIND_CUSTOM_PLAN,
     title={"en": "Customise your plan", "it": "Personalizza il tuo piano"},
     body={
-        "en": "Pay only for what you use, from $98/month.",
-        "it": "Paga solo quello che usi, a partire da 98 dollari al mese.",
+        "en": "Pay only for what you use.",
+        "it": "Paga solo quello che usi.",
     },
 )
 DISCOUNT = Offer(
@@ -41,7 +41,7 @@ DISCOUNT = Offer(
     kind=OFFER_KIND_DISCOUNT,
     cycles=3,
     percent=30,
-    title={"en": "30% off your next 3 invoices", "it": "Il 30% di sconto sulle prossime 3 fatture"},
+    title={"en": "A lower price for a while", "it": "Un prezzo più basso per un po'"},
     body={
         "en": "Stay on your plan and pay less while you sort out your budget.",
         "it": "Resta sul tuo piano e paga meno mentre sistemi il budget.",
@@ -52,8 +52,8 @@ PAUSE = Offer(
     kind=OFFER_KIND_PAUSE,
     cycles=2,
     title={
-        "en": "Pause your subscription for 2 billing cycles",
-        "it": "Sospendi l'abbonamento per 2 cicli di fatturazione",
+        "en": "Take a break",
+        "it": "Sospendi l'abbonamento",
     },
     body={
         "en": "No invoices while paused: your lists, campaigns and reports wait for you.",

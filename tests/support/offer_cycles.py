@@ -5,16 +5,19 @@ tests check the database against, worked out from the spec alone (not from the j
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
 from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from core.platform.db import Database
+from core.jobs import lifecycle
+from core.platform.db import Database, connect
 from core.platform.models import AuditEntry, CancellationFlow, Invoice, Plan, Subscription
 from core.rules import billing, offers
 from core.rules.vocabulary import STATUS_ACTIVE, STATUS_PAUSED
+from tests.support.env import NOW
 
 CURRENT_PLAN = ("growth", 24900)  # what the customers pay for
 CHEAPER_PLAN = ("starter", 9800)  # what a downgrade moves them to
@@ -199,3 +202,29 @@ def everything(db: Database) -> tuple:
         [tuple(r) for r in flows],
         [tuple(r) for r in entries],
     )
+
+
+def four_at_once(url: str, as_of: dt.date) -> list[lifecycle.LifecycleRun]:
+    """Four runners released together, each with its own engine on the same database."""
+    barrier = threading.Barrier(4)
+    reports: list[lifecycle.LifecycleRun] = []
+    errors: list[BaseException] = []
+
+    def runner() -> None:
+        mine = connect(url)
+        try:
+            barrier.wait()
+            reports.append(lifecycle.run(mine, as_of, now=NOW))
+        except BaseException as exc:  # asserted on below
+            errors.append(exc)
+        finally:
+            mine.engine.dispose()
+
+    threads = [threading.Thread(target=runner) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    assert len(reports) == 4
+    return reports

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 
 import pytest
 from sqlalchemy import select, update
@@ -15,7 +14,6 @@ from sqlalchemy import select, update
 from core.identity import auth
 from core.jobs import lifecycle, pauses
 from core.platform.config import Settings
-from core.platform.db import connect
 from core.platform.errors import NotAuthorized
 from core.platform.models import AuditEntry, Subscription
 from core.rules.vocabulary import (
@@ -34,6 +32,7 @@ from tests.support.offer_cycles import (
     audits,
     everything,
     expected,
+    four_at_once,
     invoices,
     paid_cycles,
     saved_flow,
@@ -206,26 +205,7 @@ def test_four_runners_at_once_each_with_its_own_engine_do_every_transition_once(
     url = db.engine.url.render_as_string(hide_password=False)
     billed_before = paused_before = 0
     for as_of in (D(2026, 12, 10), D(2027, 6, 1), D(2029, 4, 1)):
-        barrier = threading.Barrier(4)
-        reports: list[lifecycle.LifecycleRun] = []
-        errors: list[BaseException] = []
-
-        def runner(as_of=as_of, barrier=barrier, reports=reports, errors=errors):
-            mine = connect(url)
-            try:
-                barrier.wait()
-                reports.append(lifecycle.run(mine, as_of, now=NOW))
-            except BaseException as exc:  # asserted on below
-                errors.append(exc)
-            finally:
-                mine.engine.dispose()
-
-        threads = [threading.Thread(target=runner) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
-        assert not errors, errors
+        reports = four_at_once(url, as_of)
         for account, start in starts.items():
             want = expected(start, taken[account], as_of)
             assert invoices(db, account) == want.invoices, (account, as_of)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import threading
 import uuid
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.jobs import lifecycle
-from core.platform.db import connect, open_database
+from core.platform.db import open_database
 from core.rules.vocabulary import (
     ACTION_DISCOUNT_ENDED,
     ACTION_PLAN_DOWNGRADED,
@@ -37,6 +36,7 @@ from tests.support.offer_cycles import (
     audits,
     everything,
     expected,
+    four_at_once,
     invoices,
     paid_cycles,
     saved_flow,
@@ -160,32 +160,6 @@ def test_any_offers_and_any_run_days_bill_exactly_what_the_spec_says(
         assert paid_cycles(db, lost) == 0  # a cancelled flow is no save
     finally:
         db.engine.dispose()
-
-
-def four_at_once(url: str, as_of: D) -> list[lifecycle.LifecycleRun]:
-    """Four runners released together, each with its own engine on the same database."""
-    barrier = threading.Barrier(4)
-    reports: list[lifecycle.LifecycleRun] = []
-    errors: list[BaseException] = []
-
-    def runner() -> None:
-        mine = connect(url)
-        try:
-            barrier.wait()
-            reports.append(lifecycle.run(mine, as_of, now=NOW))
-        except BaseException as exc:  # asserted on below
-            errors.append(exc)
-        finally:
-            mine.engine.dispose()
-
-    threads = [threading.Thread(target=runner) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    assert len(reports) == 4
-    return reports
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

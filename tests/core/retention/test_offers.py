@@ -505,8 +505,9 @@ def test_resume_now_drops_a_pause_still_to_come(db, shop):
     assert len(audit_actions(db, alice.account_id)) == 2
 
 
-def test_resume_now_ends_a_running_pause_with_a_new_cycle_and_its_invoice(db, shop):
-    alice, users = shop
+def paused_after_a_pause(db, alice, users, **values) -> str:
+    """Alice took the two-cycle pause, and the lifecycle has started it (`values`: more of
+    the subscription's columns). Returns the flow that took it."""
     flow_id = flow_to_offers(db, users["alice"], "not_using")
     offers.accept(db, users["alice"], flow_id, "pause2", now=NOW)
     set_sub(
@@ -515,9 +516,14 @@ def test_resume_now_ends_a_running_pause_with_a_new_cycle_and_its_invoice(db, sh
         status="paused",
         current_period_start=PERIOD_END,
         current_period_end=dt.date(2027, 2, 10),
-        discount_percent=50,
-        discount_cycles_left=1,
+        **values,
     )
+    return flow_id
+
+
+def test_resume_now_ends_a_running_pause_with_a_new_cycle_and_its_invoice(db, shop):
+    alice, users = shop
+    flow_id = paused_after_a_pause(db, alice, users, discount_percent=50, discount_cycles_left=1)
     today = dt.datetime(2027, 1, 5, 9, 0, tzinfo=dt.UTC)
     offers.resume_now(db, users["alice"], now=today)
     state = sub_state(db, alice.account_id)
@@ -566,15 +572,7 @@ def test_a_cancellation_while_a_pause_is_pending_drops_the_pause(db, shop):
 
 def test_a_paused_subscription_can_be_cancelled_and_ends_when_the_pause_would(db, shop):
     alice, users = shop
-    first = flow_to_offers(db, users["alice"], "not_using")
-    offers.accept(db, users["alice"], first, "pause2", now=NOW)
-    set_sub(
-        db,
-        alice.account_id,
-        status="paused",
-        current_period_start=PERIOD_END,
-        current_period_end=dt.date(2027, 2, 10),
-    )
+    paused_after_a_pause(db, alice, users)
     later = dt.datetime(2026, 12, 20, 9, 0, tzinfo=dt.UTC)
     flow_id = flow_to_offers(db, users["alice"], "too_expensive", now=later)
     assert "pause" not in [r[0] for r in rows(db, flow_id)]

@@ -251,6 +251,19 @@ def without_offer(playbook: rules.Playbook, key: str) -> rules.Playbook:
     )
 
 
+def segment(column, label: str, options, chosen, label_of, everyone: str, key: str) -> list:
+    """A rule's segment (plans, tenure bands or countries): none chosen means everyone; a
+    stored value no longer among the options is left out."""
+    return column.multiselect(
+        label,
+        options,
+        default=[o for o in chosen if o in options],
+        format_func=label_of,
+        placeholder=everyone,
+        key=key,
+    )
+
+
 def rule_form(ctx: PageContext, info: playbooks.VersionInfo) -> None:
     playbook = info.playbook
     n = len(playbook.rules)
@@ -292,30 +305,28 @@ def rule_form(ctx: PageContext, info: playbooks.VersionInfo) -> None:
             key=f"{k}_position",
         )
         c1, c2, c3 = st.columns(3)
-        plans = c1.multiselect(
+        plans = segment(
+            c1,
             ctx.t("playbook_page.rule.plans"),
             PLAN_CODES,
-            default=[p for p in (rule.plans if rule else ()) if p in PLAN_CODES],
-            format_func=plan_label,
-            placeholder=everyone_text,
-            key=f"{k}_plans",
+            rule.plans if rule else (),
+            plan_label,
+            everyone_text,
+            f"{k}_plans",
         )
-        bands = c2.multiselect(
+        bands = segment(
+            c2,
             ctx.t("playbook_page.rule.tenure"),
             TENURE_BANDS,
-            default=[b for b in (rule.tenure_bands if rule else ()) if b in TENURE_BANDS],
-            format_func=lambda b: tenure_label(ctx, b),
-            placeholder=everyone_text,
-            key=f"{k}_tenure",
+            rule.tenure_bands if rule else (),
+            lambda b: tenure_label(ctx, b),
+            everyone_text,
+            f"{k}_tenure",
         )
-        places = c3.multiselect(
-            ctx.t("playbook_page.rule.countries"),
-            codes,
-            default=[c for c in (rule.countries if rule else ()) if c in codes],
-            format_func=lambda c: country_label(ctx, c),
-            placeholder=everyone_text,
-            key=f"{k}_countries",
-        )
+        places = segment(
+            c3, ctx.t("playbook_page.rule.countries"), codes, rule.countries if rule else (),
+            lambda c: country_label(ctx, c), everyone_text, f"{k}_countries",
+        )  # fmt: skip
         chosen = st.multiselect(
             ctx.t("playbook_page.rule.offers"),
             keys,

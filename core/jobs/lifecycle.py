@@ -22,12 +22,13 @@ from sqlalchemy.orm import Session
 from core.customers import renewals
 from core.identity.auth import (
     CurrentUser,
+    export_last_day,
     purge_expired_sessions,
     remember_erased,
     require_admin,
 )
 from core.jobs import pauses
-from core.platform import audit, clock
+from core.platform import audit, clock, outbox
 from core.platform.config import Settings, load_settings
 from core.platform.db import Database
 from core.platform.errors import InvalidInput, NotAuthorized
@@ -48,10 +49,14 @@ from core.platform.models import (
     SurveyAnswer,
     User,
 )
+from core.platform.outbox_tables import OutboxDelivery, OutboxEvent
 from core.rules import billing
 from core.rules.vocabulary import (
     ACTION_ACCOUNT_PURGED,
     ACTION_SUBSCRIPTION_ENDED,
+    DELIVERY_PENDING,
+    EVENT_ACCOUNT_ERASED,
+    EVENT_SUBSCRIPTION_ENDED,
     OUTCOME_ABANDONED,
     OUTCOME_OPEN,
     STATUS_ACTIVE,
@@ -109,7 +114,9 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _end(db: Database, sub_id: int, as_of: dt.date, now: dt.datetime) -> int | None:
+def _end(
+    db: Database, sub_id: int, as_of: dt.date, now: dt.datetime, settings: Settings
+) -> int | None:
     """A scheduled cancellation whose cycle is over: the subscription ends, data kept."""
     with db.transaction(write=True) as s:
         sub = s.get(Subscription, sub_id)
@@ -140,6 +147,23 @@ def _end(db: Database, sub_id: int, as_of: dt.date, now: dt.datetime) -> int | N
             before={"status": STATUS_SCHEDULED},
             after={"status": STATUS_ENDED, "ended_on": period_end},
             at=now,
+        )
+        outbox.emit(
+            s,
+            EVENT_SUBSCRIPTION_ENDED,
+            account_id=sub.account_id,
+            at=now,
+            data={
+                **outbox.account_facts(s, sub.account_id),
+                "ended_on": period_end,
+                "export_until": export_last_day(period_end, settings),
+                "reactivate_until": billing.last_reactivation_day(
+                    period_end, settings.reactivation_months
+                ),
+                "data_deleted_on": billing.data_deletion_date(
+                    period_end, settings.reactivation_months
+                ),
+            },
         )
         return sub.account_id
 
@@ -232,6 +256,14 @@ def purge_account(s: Session, account_id: int) -> None:
     s.execute(update(AuditEntry).where(AuditEntry.account_id == account_id).values(account_id=None))
     s.execute(delete(SignInThrottle).where(SignInThrottle.email.in_([u.email for u in users])))
     s.execute(delete(User).where(User.account_id == account_id))
+    # what was told of the account (its e-mails' addresses, its company in the events): gone
+    # once delivered; an event still being sent (the erasure's own e-mail) stays until then
+    pending = select(OutboxDelivery.event_id).where(OutboxDelivery.status == DELIVERY_PENDING)
+    s.execute(
+        delete(OutboxEvent).where(
+            OutboxEvent.account_id == account_id, OutboxEvent.id.not_in(pending)
+        )
+    )
     account.company = ""  # the row stays (country and age feed the charts), the name goes
 
 
@@ -253,6 +285,15 @@ def _purge(
         if changed != 1:
             return None
         remember_erased(s, sub.account_id, as_of)  # sign-in can then explain (after the password)
+        # the customer's confirmation goes to their address, which the purge then deletes
+        # (the worker forgets it once the e-mail is sent)
+        outbox.emit(
+            s,
+            EVENT_ACCOUNT_ERASED,
+            account_id=sub.account_id,
+            at=now,
+            data={"account_id": sub.account_id, "erased_on": as_of, "ended_on": ended},
+        )
         purge_account(s, sub.account_id)
         # the log keeps that it happened, and nothing personal: the account's number only
         audit.record(
@@ -329,7 +370,7 @@ def _advance(
     for _ in range(MAX_TRANSITIONS):
         _, status, period_end, pause_cycles, paused_until = state
         if status == STATUS_SCHEDULED and period_end <= as_of:
-            if not (account_id := _end(db, sub_id, as_of, now)):
+            if not (account_id := _end(db, sub_id, as_of, now, settings)):
                 return
             done.ended.append(account_id)
         elif status == STATUS_ACTIVE and period_end <= as_of and pause_cycles is not None:

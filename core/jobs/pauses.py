@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select, update
 
 from core.identity.auth import CurrentUser, require_admin
-from core.platform import audit
+from core.platform import audit, outbox
 from core.platform.config import Settings, load_settings
 from core.platform.db import Database
 from core.platform.errors import NotAuthorized
@@ -22,6 +22,8 @@ from core.rules import offers
 from core.rules.vocabulary import (
     ACTION_SUBSCRIPTION_PAUSED,
     ACTION_SUBSCRIPTION_UNPAUSED,
+    EVENT_SUBSCRIPTION_PAUSED,
+    EVENT_SUBSCRIPTION_RESUMED,
     STATUS_ACTIVE,
     STATUS_PAUSED,
 )
@@ -67,6 +69,14 @@ def start(db: Database, sub_id: int, as_of: dt.date, now: dt.datetime) -> int | 
             after={"status": STATUS_PAUSED, "paused_from": old_end, "paused_until": until},
             at=now,
         )
+        outbox.emit(
+            s,
+            EVENT_SUBSCRIPTION_PAUSED,
+            account_id=sub.account_id,
+            at=now,
+            data={**outbox.account_facts(s, sub.account_id), "paused_from": old_end,
+                  "paused_until": until},
+        )  # fmt: skip
         return sub.account_id
 
 
@@ -100,6 +110,14 @@ def end(db: Database, sub_id: int, as_of: dt.date, now: dt.datetime) -> int | No
             after={"status": STATUS_ACTIVE, "period_start": until},  # the new cycle's
             at=now,
         )
+        outbox.emit(
+            s,
+            EVENT_SUBSCRIPTION_RESUMED,
+            account_id=sub.account_id,
+            at=now,
+            data={**outbox.account_facts(s, sub.account_id), "resumed_on": until,
+                  "by": "lifecycle"},
+        )  # fmt: skip
         return sub.account_id
 
 

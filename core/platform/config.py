@@ -32,6 +32,16 @@ class Settings:
     # An account that took a retention offer of a kind within this many months is not offered
     # that kind again.
     offer_cooldown_months: int = 12
+    # Events out (core.outbox). E-mail goes through this SMTP server ("smtp://host:port",
+    # "smtp://user:password@host:587?starttls=1", "smtps://..."); empty (the demo's default):
+    # e-mails are kept and shown on the support desk, not sent.
+    smtp_url: str = ""
+    mail_from: str = "Influencer Portal <no-reply@portal.invalid>"
+    # The address people reach the portal at: the links inside e-mails start with it.
+    public_url: str = "http://localhost:8501"
+    # Webhook URLs on private, loopback or link-local addresses are refused unless this is on
+    # (the demo and the tests send to a receiver on loopback).
+    webhooks_allow_private: bool = False
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -44,6 +54,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         session_days=int(env.get("PORTAL_SESSION_DAYS", "14")),
         export_days_after_end=_whole(env.get("PORTAL_EXPORT_DAYS_AFTER_END"), 30),
         offer_cooldown_months=_whole(env.get("PORTAL_OFFER_COOLDOWN_MONTHS"), 12),
+        smtp_url=env.get("PORTAL_SMTP_URL", "").strip(),
+        mail_from=env.get("PORTAL_MAIL_FROM", "").strip() or Settings.mail_from,
+        public_url=(env.get("PORTAL_PUBLIC_URL", "").strip() or Settings.public_url).rstrip("/"),
+        # on by default in demo mode (a receiver on this machine), off otherwise
+        webhooks_allow_private=_flag(
+            env.get("PORTAL_WEBHOOKS_ALLOW_PRIVATE"), _flag(env.get("PORTAL_DEMO_MODE"), True)
+        ),
     )
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from core.customers.messages import clean_message
 from core.identity.auth import CurrentUser, require_customer
-from core.platform import audit, clock
+from core.platform import audit, clock, outbox
 from core.platform.config import Settings, load_settings
 from core.platform.db import Database
 from core.platform.errors import InvalidInput, NotAuthorized, PortalError
@@ -48,6 +48,8 @@ from core.retention.records import (
 from core.rules import billing, numbers
 from core.rules.vocabulary import (
     ACTION_CANCELLATION_SCHEDULED,
+    EVENT_CANCELLATION_SAVED,
+    EVENT_CANCELLATION_SCHEDULED,
     OFFER_KIND_CUSTOM_PLAN,
     OFFER_NONE,
     OUTCOME_ABANDONED,
@@ -376,6 +378,16 @@ def keep(
         flow.outcome = OUTCOME_SAVED_KEPT
         flow.finished_at = now
         _step(s, flow, "kept", now)
+        # other systems hear of it; the customer, who changed nothing, gets no e-mail
+        outbox.emit(
+            s,
+            EVENT_CANCELLATION_SAVED,
+            account_id=actor.account_id,
+            at=now,
+            data={**outbox.account_facts(s, actor.account_id), "flow_id": flow.id,
+                  "saved_by": "kept", "offer": None},
+            mail=False,
+        )  # fmt: skip
 
 
 def go_on(
@@ -465,6 +477,7 @@ def confirm(
                 if flow.outcome != OUTCOME_OPEN:
                     raise FlowClosed()
                 done = _schedule(s, actor, flow, sub, now)
+                _emit_scheduled(s, done, sub, dates_for(sub.current_period_end, settings), now)
             account = s.get(Account, actor.account_id)
             assert account is not None
             dates = dates_for(done.effective_on or sub.current_period_end, settings)
@@ -479,6 +492,28 @@ def confirm(
             )
     except IntegrityError as exc:  # another transaction scheduled one first
         raise CancellationAlreadyScheduled() from exc
+
+
+def _emit_scheduled(
+    s: Session, flow: CancellationFlow, sub: Subscription, dates: Dates, now: dt.datetime
+) -> None:
+    """The event (and the customer's e-mail, with the receipt) of a cancellation scheduled."""
+    outbox.emit(
+        s,
+        EVENT_CANCELLATION_SCHEDULED,
+        account_id=sub.account_id,
+        at=now,
+        data={
+            **outbox.account_facts(s, sub.account_id),
+            "flow_id": flow.id,
+            "confirmation_number": flow.confirmation_number,
+            "requested_at": now,
+            "effective_on": dates.effective_on,
+            "data_deleted_on": dates.data_deleted_on,
+            "reactivate_until": dates.reactivate_until,
+            "resume_until": dates.resume_until,
+        },
+    )
 
 
 def _schedule(

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from core.customers import accounts
 from core.customers.customer_desk import PlanRequest, parse
 from core.identity.auth import CurrentUser, require_customer
-from core.platform import audit, clock
+from core.platform import audit, clock, outbox
 from core.platform.db import Database
 from core.platform.errors import InvalidInput, NotAuthorized
 from core.platform.models import CancellationFlow, RetentionOffer, SupportRequest, User
@@ -35,6 +35,7 @@ from core.rules.pricing import (
 )
 from core.rules.vocabulary import (
     ACTION_CUSTOM_PLAN_REQUESTED,
+    EVENT_CANCELLATION_SAVED,
     OFFER_KIND_CUSTOM_PLAN,
     OUTCOME_OPEN,
     OUTCOME_SAVED_OFFER,
@@ -164,6 +165,23 @@ def ask_for_plan(
         )
         s.add(request)
         s.flush()
+        outbox.support_request(s, request, now)
+        if flow is not None:  # saved by the custom plan (the request's e-mail tells the customer)
+            outbox.emit(
+                s,
+                EVENT_CANCELLATION_SAVED,
+                account_id=actor.account_id,
+                at=now,
+                data={
+                    **outbox.account_facts(s, actor.account_id),
+                    "flow_id": flow.id,
+                    "saved_by": "offer",
+                    "offer": {"kind": OFFER_KIND_CUSTOM_PLAN, "monthly_price_cents": price,
+                              "configuration": values},
+                    "request_id": request.id,
+                },
+                mail=False,
+            )  # fmt: skip
         audit.record(
             s,
             action=ACTION_CUSTOM_PLAN_REQUESTED,

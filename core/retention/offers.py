@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from core.customers import renewals
 from core.identity.auth import CurrentUser, require_customer
-from core.platform import audit, clock
+from core.platform import audit, clock, outbox
 from core.platform.config import Settings, load_settings
 from core.platform.db import Database
 from core.platform.errors import InvalidInput, NotAuthorized, PortalError
@@ -53,6 +53,8 @@ from core.rules.offers import (
 from core.rules.vocabulary import (
     ACTION_OFFER_ACCEPTED,
     ACTION_SUBSCRIPTION_UNPAUSED,
+    EVENT_CANCELLATION_SAVED,
+    EVENT_SUBSCRIPTION_RESUMED,
     OFFER_KIND_CUSTOM_PLAN,
     OFFER_KIND_DISCOUNT,
     OFFER_KIND_DOWNGRADE,
@@ -410,7 +412,23 @@ def accept(
             actor_name=actor.email,
         )
         s.flush()
-        return _accepted(s, flow, row)
+        taken = _accepted(s, flow, row)
+        outbox.emit(
+            s,
+            EVENT_CANCELLATION_SAVED,
+            account_id=actor.account_id,
+            at=now,
+            data={
+                **outbox.account_facts(s, actor.account_id),
+                "flow_id": flow.id,
+                "saved_by": "offer",
+                "offer": {"key": offer.key, "kind": offer.kind, "terms": terms.as_json()},
+                "confirmation_number": flow.confirmation_number,
+                "accepted_at": now,
+                "plan_name_before": taken.plan_name,
+            },
+        )
+        return taken
 
 
 def accepted(db: Database, actor: CurrentUser | None, flow_id: str) -> Accepted | None:
@@ -440,7 +458,8 @@ def resume_now(db: Database, actor: CurrentUser | None, *, now: dt.datetime | No
     with db.transaction(write=True) as s:
         sub = _subscription(s, actor.account_id, lock=True)
         before = _carried(sub)
-        if sub.status == STATUS_PAUSED:
+        was_paused = sub.status == STATUS_PAUSED
+        if was_paused:
             renewal = renewals.plan(s, sub, now.date(), now.date())
             for name, value in {
                 **renewal.values(),
@@ -466,3 +485,12 @@ def resume_now(db: Database, actor: CurrentUser | None, *, now: dt.datetime | No
             actor_user_id=actor.id,
             actor_name=actor.email,
         )
+        if was_paused:  # a pause still to come, dropped, was never announced as started
+            outbox.emit(
+                s,
+                EVENT_SUBSCRIPTION_RESUMED,
+                account_id=actor.account_id,
+                at=now,
+                data={**outbox.account_facts(s, actor.account_id), "resumed_on": now.date(),
+                      "period_end": sub.current_period_end, "by": "customer"},
+            )  # fmt: skip

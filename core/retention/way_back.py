@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from core.customers.accounts import add_invoice
 from core.customers.messages import clean_message
 from core.identity.auth import CurrentUser, require_admin, require_customer
-from core.platform import audit, clock
+from core.platform import audit, clock, outbox
 from core.platform.config import Settings
 from core.platform.db import Database
 from core.platform.errors import InvalidInput, PortalError
@@ -26,6 +26,8 @@ from core.rules.vocabulary import (
     ACTION_CANCELLATION_RESUMED,
     ACTION_CANCELLATION_UNDONE,
     ACTION_SUBSCRIPTION_REACTIVATED,
+    EVENT_ACCOUNT_REACTIVATED,
+    EVENT_CANCELLATION_UNDONE,
     MESSAGE_KINDS,
     OUTCOME_COMPLETED,
     OUTCOME_UNDONE,
@@ -87,6 +89,7 @@ def contact_support(
         )
         s.add(request)
         s.flush()
+        outbox.support_request(s, request, now)
         return request.id
 
 
@@ -157,9 +160,22 @@ def resume(db: Database, actor: CurrentUser | None, *, now: dt.datetime | None =
             actor_user_id=actor.id,
             actor_name=actor.email,
         )
+        _undone_event(s, actor.account_id, effective, "customer", now)
         return Resumed(
             changed=True, renews_on=sub.current_period_end, requests_closed=len(undo_requests)
         )
+
+
+def _undone_event(
+    s: Session, account_id: int, effective: dt.date, by: str, now: dt.datetime
+) -> None:
+    outbox.emit(
+        s,
+        EVENT_CANCELLATION_UNDONE,
+        account_id=account_id,
+        at=now,
+        data={**outbox.account_facts(s, account_id), "by": by, "was_effective_on": effective},
+    )
 
 
 # --- support actions (admins) ----------------------------------------------------------------
@@ -178,8 +194,10 @@ def undo_in(s: Session, actor: CurrentUser, account_id: int, now: dt.datetime) -
         flow.open_subscription_id = None
         flow.outcome = OUTCOME_UNDONE
         _step(s, flow, "undone", now)
+    effective = (flow.effective_on if flow else None) or sub.current_period_end
     sub.status = status_after_cancellation(sub)
     sub.cancel_requested_at = None
+    _undone_event(s, account_id, effective, "support", now)
     audit.record(
         s,
         action=ACTION_CANCELLATION_UNDONE,
@@ -212,6 +230,13 @@ def reactivate_in(
     sub.ended_on = None
     sub.cancel_requested_at = None
     add_invoice(s, sub, start, end)
+    outbox.emit(
+        s,
+        EVENT_ACCOUNT_REACTIVATED,
+        account_id=account_id,
+        at=now,
+        data={**outbox.account_facts(s, account_id), "period_start": start, "period_end": end},
+    )
     audit.record(
         s,
         action=ACTION_SUBSCRIPTION_REACTIVATED,

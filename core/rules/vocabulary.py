@@ -131,6 +131,10 @@ ACTION_PLAYBOOK_SAVED = "playbook_draft_saved"
 ACTION_PLAYBOOK_PUBLISHED = "playbook_published"
 ACTION_EXPERIMENT_STARTED = "experiment_started"
 ACTION_EXPERIMENT_STOPPED = "experiment_stopped"
+ACTION_DELIVERY_RETRIED = "outbox_delivery_retried"  # "send again" on the support desk
+ACTION_WEBHOOK_SAVED = "webhook_endpoint_saved"  # added or changed by an admin
+ACTION_WEBHOOK_DELETED = "webhook_endpoint_deleted"
+ACTION_PASSWORD_RESET = "password_reset"  # a reset link used; every other session signed out
 # The actions that change a subscription's status, in the order they can happen.
 STATE_ACTIONS = (
     ACTION_CANCELLATION_SCHEDULED,
@@ -139,6 +143,40 @@ STATE_ACTIONS = (
     ACTION_SUBSCRIPTION_ENDED,
     ACTION_SUBSCRIPTION_REACTIVATED,
 )
+
+# --- events out (core.outbox) ---------------------------------------------------------------
+
+# What happened, as the outbox records it and webhooks receive it (`type` of the body).
+EVENT_CANCELLATION_SCHEDULED = "cancellation.scheduled"
+EVENT_CANCELLATION_SAVED = "cancellation.saved"  # kept, or an offer taken (data.saved_by)
+EVENT_CANCELLATION_UNDONE = "cancellation.undone"  # resumed by the customer or undone by support
+EVENT_ACCOUNT_REACTIVATED = "account.reactivated"
+EVENT_SUBSCRIPTION_PAUSED = "subscription.paused"  # a pause starts (the lifecycle)
+EVENT_SUBSCRIPTION_RESUMED = "subscription.resumed"  # a pause is over (by itself or resumed now)
+EVENT_SUBSCRIPTION_ENDED = "subscription.ended"
+EVENT_ACCOUNT_ERASED = "account.erased"  # the purge deleted the account's data
+EVENT_SUPPORT_REQUEST = "support_request.received"
+EVENT_PASSWORD_RESET = "password.reset_requested"  # an e-mail only: never sent to webhooks
+WEBHOOK_EVENTS = (
+    EVENT_CANCELLATION_SCHEDULED,
+    EVENT_CANCELLATION_SAVED,
+    EVENT_CANCELLATION_UNDONE,
+    EVENT_ACCOUNT_REACTIVATED,
+    EVENT_SUBSCRIPTION_PAUSED,
+    EVENT_SUBSCRIPTION_RESUMED,
+    EVENT_SUBSCRIPTION_ENDED,
+    EVENT_ACCOUNT_ERASED,
+    EVENT_SUPPORT_REQUEST,
+)
+EVENT_TYPES = (*WEBHOOK_EVENTS, EVENT_PASSWORD_RESET)
+CHANNEL_EMAIL, CHANNEL_WEBHOOK = "email", "webhook"
+# A delivery: waiting (or between retries), sent, kept (an e-mail with no SMTP server set: shown
+# on the support desk, not sent), failed (retried for a day without success; shown to admins).
+DELIVERY_PENDING = "pending"
+DELIVERY_SENT = "sent"
+DELIVERY_KEPT = "kept"
+DELIVERY_FAILED = "failed"
+DELIVERY_STATUSES = (DELIVERY_PENDING, DELIVERY_SENT, DELIVERY_KEPT, DELIVERY_FAILED)
 
 # --- tenure ----------------------------------------------------------------------------------
 

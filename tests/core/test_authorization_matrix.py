@@ -516,6 +516,10 @@ HELPERS = {
 
 # Public functions that read or write account data with no actor, and why they need none.
 NO_ACTOR = {
+    "outbox.emit": "inside the caller's transaction: the use case has checked its actor",
+    "outbox.account_facts": "part of an event written inside a checked use case (outbox.emit)",
+    "outbox.customer_contact": "part of an event written inside a checked use case",
+    "outbox.support_request": "inside contact_support's or ask_for_plan's transaction",
     "renewals.plan": "inside the renewal's or the resume's transaction (lifecycle, offers)",
     "renewals.bill": "inside the renewal's or the resume's transaction (lifecycle, offers)",
     "renewals.count_paid_cycle": "part of billing a new cycle (renewals.bill)",

@@ -87,6 +87,7 @@ LAYERS = (
     "documents",
     "exports",
     "jobs",
+    "outbox",
     "insights",
     "support_desk",
     "demo",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-import core.platform.insight_tables  # noqa: F401  (the offers' running totals, on the same Base)
+import core.platform.insight_tables
+import core.platform.outbox_tables  # noqa: F401  (the outbox and its deliveries, same Base)
 from core.platform.models import Base
 
 config = context.config

@@ -8,7 +8,10 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from core.platform import insight_tables  # noqa: F401  (its tables on the same Base)
+from core.platform import (
+    insight_tables,  # noqa: F401  (its tables on the same Base)
+    outbox_tables,  # noqa: F401  (the outbox, on the same Base)
+)
 from core.platform.db import Database
 from core.platform.models import Base
 

@@ -114,9 +114,9 @@ def delivery_mail(
     db: Database, actor: CurrentUser | None, delivery_id: int, *, settings: Settings | None = None
 ) -> Mail:
     """The e-mail of a delivery as the customer gets it (in their language)."""
+    require_admin(actor)
     from core.outbox import mail
 
-    require_admin(actor)
     with db.transaction() as s:
         d, e = OutboxDelivery, OutboxEvent
         found = s.execute(

@@ -37,6 +37,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
+from core.outbox import webhooks
 from core.platform import clock
 from core.platform.config import Settings, load_settings
 from core.platform.db import Database
@@ -189,8 +190,6 @@ def _send_webhook(
         return _Outcome(DELIVERY_PENDING, "the endpoint was deleted", final=True)
     if not endpoint.enabled:
         return _Outcome(DELIVERY_PENDING, "the endpoint is disabled", final=True)
-    from core.outbox import webhooks
-
     body = webhooks.body(claim.event_id, claim.event_type, claim.event_created, claim.data)
     webhooks.send(endpoint.url, endpoint.secret, body, settings, now=now, timeout=timeout)
     return _Outcome(DELIVERY_SENT)

@@ -282,12 +282,13 @@ def run_once(
     limit: int = 100,
     lease_seconds: float = 300,
     timeout: float | None = None,
+    stop: threading.Event | None = None,
 ) -> RunResult:
     """Claim, send and record up to `limit` due deliveries; what was done.
 
     `timeout`: seconds one send may take (default: 30 for an e-mail, 10 for a webhook); the
-    lease must be longer. A claim that could not be sent before the lease runs out is given
-    back for the next run."""
+    lease must be longer. A claim that could not be sent before the lease runs out, or after
+    `stop` was set, is given back for the next run."""
     if lease_seconds <= (timeout or max(SMTP_TIMEOUT, WEBHOOK_TIMEOUT)):
         raise ValueError("the lease must be longer than one send's timeout")
     settings = settings or load_settings()
@@ -298,8 +299,8 @@ def run_once(
     counts = {DELIVERY_SENT: 0, DELIVERY_KEPT: 0, DELIVERY_PENDING: 0, DELIVERY_FAILED: 0}
     for i, claim in enumerate(claims):
         took = _timeout(claim, timeout)
-        if time.monotonic() - started + took >= lease_seconds:
-            _release(db, claims[i:])  # another run sends them: this lease would run out
+        if time.monotonic() - started + took >= lease_seconds or (stop and stop.is_set()):
+            _release(db, claims[i:])  # another run sends them (the lease would run out)
             break
         outcome = _attempt(db, claim, settings, clock.now(fixed_now), took)
         at = clock.now(fixed_now)  # the real time after the send (or the caller's fixed time)
@@ -332,7 +333,9 @@ def run_loop(
     while not stop.is_set():
         result = RunResult()
         try:
-            result = run_once(db, settings=settings, limit=limit, lease_seconds=lease_seconds)
+            result = run_once(
+                db, settings=settings, limit=limit, lease_seconds=lease_seconds, stop=stop
+            )
         except DatabaseUnavailable:
             log.warning("outbox worker: the database is unavailable; trying again shortly")
         except Exception:

@@ -304,3 +304,18 @@ def test_the_demo_runs_the_worker_in_the_app_unless_told_not_to(sqlite_db):
     assert thread.daemon and not thread.is_alive()
     assert [d.channel for d in deliveries(sqlite_db)] == [CHANNEL_EMAIL]
     assert deliveries(sqlite_db)[0].status == DELIVERY_KEPT
+
+
+def test_a_worker_asked_to_stop_gives_back_what_it_has_not_sent(db):
+    """SIGTERM to `--loop` sets the stop: the deliveries claimed but not yet sent go back at
+    once (no lease to wait for), untried."""
+    users = customers(db, 2, now=NOW)
+    for user in users:
+        cancel(db, user, now=NOW)
+    stop = threading.Event()
+    stop.set()
+    assert worker.run_once(db, now=NOW, settings=KEPT, stop=stop) == RunResult()
+    assert {(d.status, d.attempts, d.locked_until) for d in deliveries(db)} == {
+        (DELIVERY_PENDING, 0, None)
+    }
+    assert worker.run_once(db, now=NOW, settings=KEPT) == RunResult(kept=2)

@@ -59,3 +59,30 @@ def test_a_worker_killed_mid_send_leaves_the_call_to_the_next_run_after_its_leas
         assert hook.calls[0].body == hook.calls[1].body
     sent = deliveries(db, CHANNEL_WEBHOOK)[0]
     assert (sent.status, sent.attempts, sent.sent_at) == (DELIVERY_SENT, 2, after)
+
+
+def test_the_loop_sends_as_events_come_and_stops_cleanly_on_sigterm(sqlite_db):
+    """What systemd does: start `outbox run --loop`, stop it with SIGTERM; exit status 0."""
+    url = sqlite_db.engine.url.render_as_string(hide_password=False)
+    [alice] = customers(sqlite_db, 1, now=dt.datetime.now(dt.UTC))
+    env = {**os.environ, "PORTAL_SMTP_URL": "", "PORTAL_DEMO_MODE": "0"}
+    command = [sys.executable, "-m", "core", "--database-url", url]
+    proc = subprocess.Popen(
+        [*command, "outbox", "run", "--loop", "--poll", "0.1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert "Outbox worker started" in proc.stdout.readline()
+        cancel(sqlite_db, alice, now=dt.datetime.now(dt.UTC))
+        assert "0 sent, 1 kept (no SMTP server)" in proc.stdout.readline()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert "Outbox worker stopped." in out
+    assert deliveries(sqlite_db)[0].status == "kept"

@@ -2,11 +2,11 @@
 
 One run (`run_once`) does three things, each in its own short step:
 
-1. **Claim** up to `limit` due deliveries (pending, due, not held by another worker) in one
-   short transaction: on PostgreSQL `SELECT ... FOR UPDATE SKIP LOCKED`, so several workers on
-   several machines each take different rows; on SQLite the write transaction holds the
-   database's one write lock. A claim sets `locked_until` (now + the lease), adds one to
-   `attempts` and sets `last_attempt_at`.
+1. **Claim** up to `limit` due deliveries (pending, never tried or due again, not held by
+   another worker) in one short transaction: on PostgreSQL `SELECT ... FOR UPDATE SKIP
+   LOCKED`, so several workers on several machines each take different rows; on SQLite the
+   write transaction holds the database's one write lock. A claim sets `locked_until` (now +
+   the lease), adds one to `attempts` and sets `last_attempt_at`.
 2. **Send** each one outside any transaction: an e-mail through `core.outbox.mail` (with no
    SMTP server configured it is "kept", not sent: the support desk shows it), a webhook
    through `core.outbox.webhooks` with the endpoint's current URL and secret.
@@ -129,7 +129,8 @@ def _claim(db: Database, now: dt.datetime, limit: int, lease: dt.timedelta) -> l
             select(OutboxDelivery)
             .where(
                 OutboxDelivery.status == DELIVERY_PENDING,
-                OutboxDelivery.next_attempt_at <= now,
+                # never tried: due at once, even when dated ahead (the demo clock's events)
+                or_(OutboxDelivery.attempts == 0, OutboxDelivery.next_attempt_at <= now),
                 or_(OutboxDelivery.locked_until.is_(None), OutboxDelivery.locked_until <= now),
             )
             .order_by(OutboxDelivery.next_attempt_at, OutboxDelivery.id)

@@ -319,3 +319,13 @@ def test_a_worker_asked_to_stop_gives_back_what_it_has_not_sent(db):
         (DELIVERY_PENDING, 0, None)
     }
     assert worker.run_once(db, now=NOW, settings=KEPT) == RunResult(kept=2)
+
+
+def test_an_event_dated_ahead_by_the_demo_clock_is_sent_at_once(db):
+    """The demo clock applies the lifecycle as of a later day, dating its events then: the
+    Outgoing tab should not wait for that day to show the customer's e-mail."""
+    [alice] = customers(db, 1, now=NOW)
+    ahead = NOW + dt.timedelta(days=40)
+    with db.transaction(write=True) as s:
+        outbox.emit(s, EVENT_CANCELLATION_SCHEDULED, at=ahead, data={}, account_id=alice.account_id)
+    assert worker.run_once(db, now=NOW, settings=KEPT) == RunResult(kept=1)

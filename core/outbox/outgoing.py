@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, update
 
 from core.identity.auth import CurrentUser, require_admin
+from core.outbox import mail
 from core.platform import audit, clock
 from core.platform.config import Settings, load_settings
 from core.platform.db import Database
@@ -27,9 +27,6 @@ from core.rules.vocabulary import (
     DELIVERY_PENDING,
     DELIVERY_STATUSES,
 )
-
-if TYPE_CHECKING:
-    from core.outbox.mail import Mail
 
 
 @dataclass(frozen=True)
@@ -112,11 +109,9 @@ def deliveries(
 
 def delivery_mail(
     db: Database, actor: CurrentUser | None, delivery_id: int, *, settings: Settings | None = None
-) -> Mail:
+) -> mail.Mail:
     """The e-mail of a delivery as the customer gets it (in their language)."""
     require_admin(actor)
-    from core.outbox import mail
-
     with db.transaction() as s:
         d, e = OutboxDelivery, OutboxEvent
         found = s.execute(

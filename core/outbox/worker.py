@@ -37,7 +37,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
-from core.outbox import webhooks
+from core.outbox import mail, webhooks
 from core.platform import clock
 from core.platform.config import Settings, load_settings
 from core.platform.db import Database
@@ -174,8 +174,6 @@ def _claim(db: Database, now: dt.datetime, limit: int, lease: dt.timedelta) -> l
 def _send_email(claim: _Claim, settings: Settings, timeout: float) -> _Outcome:
     if not settings.smtp_url:
         return _Outcome(DELIVERY_KEPT)
-    from core.outbox import mail
-
     rendered = mail.render(claim.event_type, claim.data, claim.language, settings)
     msg = mail.message(rendered, to=claim.recipient, event_id=claim.event_id, settings=settings)
     mail.send(msg, settings, timeout=timeout)

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import update
 
 from core.__main__ import main
+from core.jobs import lifecycle
 from core.outbox import worker
 from core.outbox.worker import RunResult
 from core.platform import outbox
@@ -118,6 +119,30 @@ def test_the_erasure_emails_address_is_forgotten_once_sent_and_kept_until_then(d
     assert msg["To"] == "gone@example.com"
     [mail] = deliveries(db)
     assert (mail.status, mail.recipient) == (DELIVERY_SENT, "")
+
+
+def test_the_erasure_email_reaches_the_last_address_then_nothing_personal_is_left(db):
+    """The purge runs while the "ended" e-mail (made in the same run) is still to be sent: both
+    go out, to the address the purge has just deleted, and then the outbox keeps nothing of
+    the account but the erasure event (its number and dates)."""
+    [alice] = customers(db, 1, now=NOW)
+    cancel(db, alice, now=NOW)
+    with smtp_receiver() as smtp:
+        settings = Settings(smtp_url=smtp.url)
+        assert worker.run_once(db, now=NOW, settings=settings) == RunResult(sent=1)
+        assert lifecycle.run(db, dt.date(2027, 6, 1), now=NOW).purged == [alice.account_id]
+        assert worker.run_once(db, now=NOW, settings=settings) == RunResult(sent=2)
+        received = smtp.wait_for(3)
+    assert [m["To"] for m in received] == [alice.email] * 3
+    [erased] = events(db)
+    assert erased.type == EVENT_ACCOUNT_ERASED
+    assert set(json.loads(erased.data)) == {"account_id", "erased_on", "ended_on"}
+    [delivery] = deliveries(db)
+    assert (delivery.event_id, delivery.status, delivery.recipient) == (
+        erased.id,
+        DELIVERY_SENT,
+        "",
+    )
 
 
 def test_a_reset_link_leaves_the_database_once_its_email_is_sent(db):

@@ -331,6 +331,38 @@ def test_the_demo_runs_the_worker_in_the_app_unless_told_not_to(sqlite_db):
     assert deliveries(sqlite_db)[0].status == DELIVERY_KEPT
 
 
+def test_the_app_servers_start_up_runs_the_demos_worker_until_the_server_stops(
+    sqlite_db, monkeypatch
+):
+    """`app.py`'s lifespan: in demo mode without SMTP the worker runs beside the server (the
+    Outgoing tab fills by itself) and stops with it; with PORTAL_OUTBOX_IN_APP=0 it does not."""
+    import asyncio
+
+    [alice] = customers(sqlite_db, 1, now=NOW)
+    cancel(sqlite_db, alice, now=dt.datetime.now(dt.UTC))
+    url = sqlite_db.engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("PORTAL_DATABASE_URL", url)
+    monkeypatch.setenv("PORTAL_DEMO_MODE", "1")
+    monkeypatch.delenv("PORTAL_SMTP_URL", raising=False)
+
+    async def serve(seconds: float) -> set[str]:
+        async with startup.lifespan(None):
+            deadline = time.monotonic() + seconds
+            while deliveries(sqlite_db)[0].status == DELIVERY_PENDING:
+                if time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.05)
+        return {t.name for t in threading.enumerate()}
+
+    monkeypatch.setenv("PORTAL_OUTBOX_IN_APP", "0")
+    asyncio.run(serve(1.0))
+    assert deliveries(sqlite_db)[0].status == DELIVERY_PENDING  # nobody sent it
+    monkeypatch.delenv("PORTAL_OUTBOX_IN_APP")
+    threads_after = asyncio.run(serve(10))
+    assert deliveries(sqlite_db)[0].status == DELIVERY_KEPT
+    assert "outbox-worker" not in threads_after  # stopped with the server
+
+
 def test_a_worker_asked_to_stop_gives_back_what_it_has_not_sent(db):
     """SIGTERM to `--loop` sets the stop: the deliveries claimed but not yet sent go back at
     once (no lease to wait for), untried."""

@@ -53,6 +53,14 @@ class OutgoingPage:
     total: int  # how many match the filter, over every page
 
 
+def _check_id(delivery_id: object) -> None:
+    """A delivery's id is a whole number the database can hold; anything else is not found."""
+    if isinstance(delivery_id, bool) or not isinstance(delivery_id, int):
+        raise NotFound("outbox.error.not_found")
+    if not 0 < delivery_id < 2**31:
+        raise NotFound("outbox.error.not_found")
+
+
 def deliveries(
     db: Database,
     actor: CurrentUser | None,
@@ -112,6 +120,7 @@ def delivery_mail(
 ) -> mail.Mail:
     """The e-mail of a delivery as the customer gets it (in their language)."""
     require_admin(actor)
+    _check_id(delivery_id)
     with db.transaction() as s:
         d, e = OutboxDelivery, OutboxEvent
         found = s.execute(
@@ -140,6 +149,7 @@ def send_again(
     worker, due at once; audited. The worker tries it once more: if that fails too, it is
     failed again, with the new reason."""
     actor = require_admin(actor)
+    _check_id(delivery_id)
     now = clock.now(now)
     settings = settings or load_settings()
     with db.transaction(write=True) as s:

@@ -27,7 +27,7 @@ from core.rules.vocabulary import (
     DELIVERY_SENT,
     EVENT_CANCELLATION_SCHEDULED,
 )
-from tests.support import factories
+from tests.support import factories, hostile
 from tests.support.env import NOW
 from tests.support.outbox_shop import KEPT, cancel, customers, deliveries, endpoint, events
 from tests.support.receivers import http_receiver, smtp_receiver
@@ -170,3 +170,21 @@ def test_a_webhook_call_has_no_email_to_show(db):
     with pytest.raises(InvalidInput) as bad:
         outgoing.delivery_mail(db, boss, call.id, settings=KEPT)
     assert bad.value.key == "outbox.error.not_an_email"
+
+
+def test_hostile_filters_and_ids_get_a_clear_message_and_change_nothing(db):
+    [alice] = customers(db, 1, now=NOW)
+    cancel(db, alice, now=NOW)
+    boss = _admin(db)
+    for entry in hostile.sample():
+        for filters in ({"status": entry.text}, {"channel": entry.text}):
+            with pytest.raises(InvalidInput) as bad:
+                outgoing.deliveries(db, boss, **filters)
+            assert t(bad.value.key, "en") and t(bad.value.key, "it")
+    for wrong in ("1", "1 OR 1=1", -1, 0, 2**63, 1.5, None, True):
+        with pytest.raises(NotFound):
+            outgoing.send_again(db, boss, wrong, now=NOW, settings=KEPT)
+        with pytest.raises(NotFound):
+            outgoing.delivery_mail(db, boss, wrong, settings=KEPT)
+    assert [(d.status, d.attempts) for d in deliveries(db)] == [(DELIVERY_PENDING, 0)]
+    assert _audit(db) == []

@@ -246,6 +246,33 @@ def test_retries_wait_30_s_doubling_to_an_hour_and_stop_as_failed_after_a_day(db
     assert delivery.attempts == len(tries)
 
 
+def test_a_slow_receiver_holds_no_lock_the_app_or_another_worker_needs(db):
+    """The worker sends outside any transaction: while a receiver keeps it waiting, customers
+    go on cancelling and a second worker sends what the first did not claim."""
+    with http_receiver() as hook:
+        alice, bob = customers(db, 2, now=NOW)
+        endpoint(db, hook.url, now=NOW, types=(EVENT_CANCELLATION_SCHEDULED,))
+        cancel(db, alice, now=NOW)
+        hook.hold()
+        first = threading.Thread(
+            target=worker.run_once, args=(db,), kwargs={"now": NOW, "settings": KEPT}
+        )
+        first.start()
+        try:
+            assert hook.arrived.wait(10)
+            started = time.monotonic()
+            cancel(db, bob, now=NOW)
+            other = worker.run_once(db, now=NOW, settings=KEPT, timeout=1, lease_seconds=60)
+            assert time.monotonic() - started < 3
+            assert other == RunResult(kept=1, retried=1)  # Bob's e-mail; his call times out
+        finally:
+            hook.release()
+            first.join(10)
+    statuses = {(d.recipient, d.status) for d in deliveries(db)}
+    assert (alice.email, DELIVERY_KEPT) in statuses and (bob.email, DELIVERY_KEPT) in statuses
+    assert (hook.url, DELIVERY_SENT) in statuses  # Alice's call, answered once released
+
+
 def test_a_deleted_or_disabled_endpoint_fails_the_call_at_once_saying_why(db):
     with http_receiver() as hook:
         [alice] = customers(db, 1, now=NOW)

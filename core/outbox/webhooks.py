@@ -77,7 +77,10 @@ def endpoints(db: Database, actor: CurrentUser | None) -> list[Endpoint]:
     """Every endpoint, oldest first."""
     require_admin(actor)
     with db.transaction() as s:
-        return [_endpoint(row) for row in s.scalars(select(WebhookEndpoint).order_by("id"))]
+        return [
+            _endpoint(row)
+            for row in s.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id))
+        ]
 
 
 def save_endpoint(

@@ -43,6 +43,7 @@ from core.exports.request import ExportRequest
 from core.identity import auth
 from core.insights import analytics
 from core.jobs import lifecycle, pauses
+from core.outbox import webhooks
 from core.platform.config import Settings
 from core.platform.db import Database, open_database
 from core.platform.errors import NotAuthorized, PortalError
@@ -162,6 +163,17 @@ def invoiced(shop: Shop) -> None:
     with shop.db.transaction() as s:
         sub = s.scalar(select(Subscription).where(Subscription.account_id == shop.alice_account))
         accounts.add_invoice(s, sub, INVOICE_START, NOW.date())
+
+
+HOOK_URL = "https://93.184.215.14/hooks"  # a public address: no look-up, allowed everywhere
+
+
+def with_endpoint(shop: Shop) -> None:
+    """A webhook endpoint, added by the admin."""
+    endpoint, _secret = webhooks.save_endpoint(
+        shop.db, shop.users["boss"], url=HOOK_URL, event_types=["cancellation.scheduled"], now=NOW
+    )
+    shop.extra["endpoint"] = endpoint.id
 
 
 def _invoice_pdf(shop: Shop, actor: Any) -> Any:
@@ -500,6 +512,25 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
     "experiments.results": (
         running_experiment,
         lambda s, u: experiments.results(s.db, u, s.extra["experiment"], now=NOW),
+        ADMIN_ONLY,
+    ),
+    # webhook endpoints (the support desk's Outgoing tab)
+    "webhooks.endpoints": (with_endpoint, lambda s, u: webhooks.endpoints(s.db, u), ADMIN_ONLY),
+    "webhooks.save_endpoint": (
+        with_endpoint,
+        lambda s, u: webhooks.save_endpoint(
+            s.db, u, url=HOOK_URL, event_types=["account.erased"], now=NOW
+        ),
+        ADMIN_ONLY,
+    ),
+    "webhooks.rotate_secret": (
+        with_endpoint,
+        lambda s, u: webhooks.rotate_secret(s.db, u, s.extra["endpoint"], now=NOW),
+        ADMIN_ONLY,
+    ),
+    "webhooks.delete_endpoint": (
+        with_endpoint,
+        lambda s, u: webhooks.delete_endpoint(s.db, u, s.extra["endpoint"], now=NOW),
         ADMIN_ONLY,
     ),
 }

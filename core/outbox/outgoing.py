@@ -17,7 +17,7 @@ from core.platform.config import Settings, load_settings
 from core.platform.db import Database
 from core.platform.errors import InvalidInput, NotFound
 from core.platform.models import Account
-from core.platform.outbox_tables import OutboxDelivery, OutboxEvent
+from core.platform.outbox_tables import OutboxDelivery, OutboxEvent, WebhookEndpoint
 from core.rules.vocabulary import (
     ACTION_DELIVERY_RETRIED,
     CHANNEL_EMAIL,
@@ -168,6 +168,14 @@ def send_again(
             raise InvalidInput("outbox.error.still_pending")
         if delivery.status not in (DELIVERY_FAILED, DELIVERY_KEPT):
             raise InvalidInput("outbox.error.already_sent")
+        if delivery.channel == CHANNEL_WEBHOOK:
+            endpoint = (
+                s.get(WebhookEndpoint, delivery.endpoint_id) if delivery.endpoint_id else None
+            )
+            if endpoint is None:
+                raise InvalidInput("outbox.error.endpoint_deleted")
+            if not endpoint.enabled:
+                raise InvalidInput("outbox.error.endpoint_disabled")
         before = {
             "delivery": delivery.id,
             "event": delivery.event_id,

@@ -16,7 +16,7 @@ from core.platform.config import Settings
 from core.platform.errors import InvalidInput, NotFound
 from core.platform.i18n import t
 from core.platform.models import AuditEntry, User
-from core.platform.outbox_tables import OutboxDelivery
+from core.platform.outbox_tables import OutboxDelivery, WebhookEndpoint
 from core.rules.vocabulary import (
     ACTION_DELIVERY_RETRIED,
     CHANNEL_EMAIL,
@@ -188,3 +188,27 @@ def test_hostile_filters_and_ids_get_a_clear_message_and_change_nothing(db):
             outgoing.delivery_mail(db, boss, wrong, settings=KEPT)
     assert [(d.status, d.attempts) for d in deliveries(db)] == [(DELIVERY_PENDING, 0)]
     assert _audit(db) == []
+
+
+def test_a_call_to_a_deleted_or_disabled_endpoint_is_not_sent_again_until_it_can_arrive(db):
+    with http_receiver() as hook:
+        [alice] = customers(db, 1, now=NOW)
+        gone = endpoint(db, hook.url, now=NOW)
+        off = endpoint(db, hook.url, now=NOW)
+        cancel(db, alice, now=NOW)
+        with db.transaction() as s:
+            s.delete(s.get(WebhookEndpoint, gone))
+            s.get(WebhookEndpoint, off).enabled = False
+        assert worker.run_once(db, now=NOW, settings=KEPT).failed == 2
+        boss = _admin(db)
+        calls = {d.endpoint_id: d.id for d in deliveries(db, CHANNEL_WEBHOOK)}
+        for endpoint_id, key in ((None, "endpoint_deleted"), (off, "endpoint_disabled")):
+            with pytest.raises(InvalidInput) as refused:
+                outgoing.send_again(db, boss, calls[endpoint_id], now=NOW, settings=KEPT)
+            assert refused.value.key == f"outbox.error.{key}"
+        assert _audit(db) == []
+        with db.transaction() as s:
+            s.get(WebhookEndpoint, off).enabled = True  # the admin enables it again
+        outgoing.send_again(db, boss, calls[off], now=NOW, settings=KEPT)
+        assert worker.run_once(db, now=NOW, settings=KEPT) == RunResult(sent=1)
+        assert len(hook.calls) == 1

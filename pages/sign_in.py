@@ -8,10 +8,15 @@ from core.identity import auth, passwords, resets
 from core.platform.errors import PortalError
 from pages.shell.context import PageContext
 
+VIEW = "signin_view"  # session state: "forgot" shows the request for a reset link
+NOTICE = "signin_password_changed"  # session state: say so once, on the sign-in form
+
 
 def sign_in_form(ctx: PageContext) -> None:
     st.title(ctx.t("signin.title"))
     st.caption(ctx.t("signin.subtitle"))
+    if st.session_state.pop(NOTICE, False):  # just changed with a reset link
+        st.success(ctx.t("resets.done"), icon=":material/check_circle:")
     with st.form("sign_in", border=True):
         email = st.text_input(ctx.t("signin.email"), max_chars=254, autocomplete="email")
         password = st.text_input(
@@ -49,10 +54,6 @@ def demo_sign_ins(ctx: PageContext) -> None:
                 st.caption(ctx.t("signin.password"))
                 st.code(secret, language=None)
         st.caption(ctx.t("signin.demo_copy"))
-
-
-VIEW = "signin_view"  # session state: "forgot" shows the request for a reset link
-NOTICE = "signin_password_changed"  # session state: say so once, above the sign-in form
 
 
 def _show(view: str | None) -> None:
@@ -126,8 +127,6 @@ def render(ctx: PageContext) -> None:
         if st.session_state.get(VIEW) == "forgot":
             forgot_form(ctx)
             return
-        if st.session_state.pop(NOTICE, False):  # just changed with a reset link
-            st.success(ctx.t("resets.done"), icon=":material/check_circle:")
         sign_in_form(ctx)
         st.button(ctx.t("resets.forgot"), on_click=_show, args=("forgot",), type="tertiary")
         if ctx.settings.demo_mode:

@@ -170,3 +170,36 @@ def test_a_signed_in_customer_who_opens_the_link_is_signed_out_by_using_it(site)
     assert at.title[0].value == i18n.t("signin.title", "en")
     assert i18n.t("resets.done", "en") in visible_text(at)
     assert "session_id" not in at.session_state
+
+
+def test_hostile_text_in_both_forms_is_answered_clearly(site):
+    """A sample of the hostile corpus (every family) in the address and the new password:
+    the page answers with its own words, never a traceback or a raw key."""
+    from tests.support.hostile import sample
+
+    resets.request_reset(_db(), "alice@example.com")
+    token = token_sent_to("alice@example.com")
+    words = {i18n.t("resets.sent", "en", minutes=30)} | {
+        i18n.t(key, "en", min=MIN_NEW_PASSWORD, max=1024, minutes=15)
+        for key in i18n.catalog("en")
+        if key.startswith(("resets.error.", "signin.error."))
+        and "{date" not in i18n.catalog("en")[key]
+        and "{tries" not in i18n.catalog("en")[key]
+    }
+    forgot = fresh("en")
+    button(forgot, "resets.forgot", "en").click().run()
+    choose = fresh("en", reset=token)
+    for entry in sample(1):
+        if entry.has_surrogate:  # a browser cannot send one (the core test has them)
+            continue
+        text = entry.text[:5000]
+        forgot.text_input[0].set_value(text)
+        button(forgot, "resets.send", "en").click().run()
+        choose.text_input[0].set_value(text)
+        choose.text_input[1].set_value(text + "?")
+        button(choose, "resets.submit", "en").click().run()
+        for at in (forgot, choose):
+            assert not at.exception, (entry.name, at.exception)
+            said = [e.value for e in at.error] + [s.value for s in at.success]
+            assert said and set(said) <= words, (entry.name, said)
+    assert resets.reset_valid(_db(), token)  # never typed the same twice: still unused

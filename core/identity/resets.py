@@ -33,6 +33,7 @@ from core.platform import audit, clock, outbox, secret_key
 from core.platform.config import Settings, load_settings
 from core.platform.db import Database
 from core.platform.errors import InvalidInput
+from core.platform.i18n import normalise_language
 from core.platform.models import SignInThrottle, User, UserSession
 from core.platform.outbox_tables import PasswordReset
 from core.rules.vocabulary import ACTION_PASSWORD_RESET, EVENT_PASSWORD_RESET
@@ -123,7 +124,7 @@ def request_reset(
                         "reset_url": f"{settings.public_url}/?reset={token}",
                         "expires_at": expires_at,
                     },
-                    mail_to=(user.email, user.language or lang),
+                    mail_to=(user.email, normalise_language(user.language or lang)),
                 )
             return
         except IntegrityError:

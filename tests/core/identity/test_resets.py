@@ -27,6 +27,7 @@ from core.rules.vocabulary import (
     EVENT_PASSWORD_RESET,
     EVENT_SUBSCRIPTION_ENDED,
 )
+from core.support_desk import audit_trail
 from tests.support import factories
 from tests.support.env import NOW
 from tests.support.hostile import CORPUS
@@ -72,7 +73,7 @@ def counts(db) -> dict[str, int]:
 
 def test_a_known_address_gets_a_link_that_only_its_hash_is_stored_for(db, people):
     alice, _ = people
-    resets.request_reset(db, " Alice@Example.com ", lang="it", now=NOW, settings=SETTINGS)
+    resets.request_reset(db, " Alice@Example.com ", lang="it-IT", now=NOW, settings=SETTINGS)
     token, data, deliveries = link_of(db, "alice@example.com")
     assert data["reset_url"] == f"https://portal.example/?reset={token}"
     assert len(token) >= 43
@@ -169,6 +170,12 @@ def test_the_link_sets_the_password_once_and_signs_out_every_session(db, people)
     assert json.loads(entry.after) == {"sessions_signed_out": 2, "links_spent": 2}
     logged = entry.before + entry.after
     assert NEW not in logged and first not in logged and second not in logged
+    # the support desk's audit log says it in words
+    row = audit_trail.audit_log(
+        db, auth.sign_in(db, "boss@example.com", factories.PASSWORD, now=when).user
+    ).rows[0]
+    assert audit_trail.action_name(row.action, "it") == "Password reimpostata con il link via email"
+    assert audit_trail.describe(row, "en") == "Sessions signed out: 2; Reset links used up: 2"
 
 
 def test_an_expired_or_made_up_link_is_refused_with_one_message_and_changes_nothing(db, people):

@@ -102,3 +102,7 @@ def test_a_reset_link_sets_a_new_password_and_signs_out_the_old_session(own_serv
     old.reload()
     expect(old.get_by_role("heading", name="Sign in to your account")).to_be_visible()
     expect(old.get_by_role("heading", name=company)).to_have_count(0)
+
+    # neither the link's token nor the new password reached the server's log
+    log = server.log.read_text()
+    assert token not in log and NEW not in log and "Traceback" not in log

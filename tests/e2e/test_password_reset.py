@@ -28,9 +28,13 @@ def no_serious_axe_violation(page, where: str) -> None:
     walk, which test_accessibility checks, does not pass through these states)."""
     if gallery.axe_missing():
         return
-    gallery.settle(page)
-    blocking = [v for v in gallery.axe_run(page) if v["impact"] in gallery.BLOCKING]
-    assert not blocking, "\n".join(gallery.describe(blocking, where))
+    size = page.viewport_size
+    for width in gallery.WIDTHS:
+        page.set_viewport_size({"width": width, "height": size["height"]})
+        gallery.settle(page)
+        blocking = [v for v in gallery.axe_run(page) if v["impact"] in gallery.BLOCKING]
+        assert not blocking, "\n".join(gallery.describe(blocking, f"{where}-{width}"))
+    page.set_viewport_size(size)
 
 
 def reset_link_sent_to(database_url: str, email: str) -> str:
@@ -63,6 +67,8 @@ def test_a_reset_link_sets_a_new_password_and_signs_out_the_old_session(own_serv
 
     page = page_for("en-US")
     page.goto(server.url)
+    expect(page.get_by_role("button", name="Forgot your password?")).to_be_visible()
+    no_serious_axe_violation(page, "sign-in")
     page.get_by_role("button", name="Forgot your password?").click()
     expect(page.get_by_role("heading", name="Reset your password")).to_be_visible()
     page.get_by_role("textbox", name="Email", exact=True).fill(email)

@@ -71,7 +71,9 @@ def test_a_reset_link_sets_a_new_password_and_signs_out_the_old_session(own_serv
     no_serious_axe_violation(page, "sign-in")
     page.get_by_role("button", name="Forgot your password?").click()
     expect(page.get_by_role("heading", name="Reset your password")).to_be_visible()
-    page.get_by_role("textbox", name="Email", exact=True).fill(email)
+    field = page.get_by_role("textbox", name="Email", exact=True)
+    field.fill(email)
+    expect(field).to_have_value(email)
     page.get_by_role("button", name="Send me a link").click()
     expect(
         page.get_by_text("If an account uses this address, we have sent a link to it.")
@@ -84,8 +86,10 @@ def test_a_reset_link_sets_a_new_password_and_signs_out_the_old_session(own_serv
     page.goto(f"{server.url}/?reset={token}")  # the e-mail's link, on this test's server
     expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
     no_serious_axe_violation(page, "choose-password")
-    page.get_by_role("textbox", name="New password", exact=True).fill(NEW)
-    page.get_by_role("textbox", name="New password again", exact=True).fill(NEW)
+    for name in ("New password", "New password again"):
+        field = page.get_by_role("textbox", name=name, exact=True)
+        field.fill(NEW)
+        expect(field).to_have_value(NEW)
     page.get_by_role("button", name="Change password").click()
     expect(page.get_by_text("Your password is changed: sign in with it.")).to_be_visible()
     expect(page.get_by_role("heading", name="Sign in to your account")).to_be_visible()

@@ -1,5 +1,5 @@
 """Support desk (admins): scheduled cancellations, requests, the reactivation window, the
-audit log."""
+audit log, and what went out (e-mails, webhook calls, endpoints: pages/components/outgoing.py)."""
 
 import datetime as dt
 
@@ -16,10 +16,11 @@ from core.platform.i18n import fmt_datetime, fmt_money, fmt_number, locale_of
 from core.rules.vocabulary import STATUS_SCHEDULED
 from core.support_desk import AuditQuery, Request
 from pages.components.confirm import FLASH, act, confirm_button, pending_keys, show_flash
+from pages.components.outgoing import outgoing_section
 from pages.components.text import md
 from pages.shell.context import PageContext
 
-SECTIONS = ("scheduled", "undo", "custom_plan", "ended", "audit")
+SECTIONS = ("scheduled", "undo", "custom_plan", "ended", "audit", "outgoing")
 
 
 def when(ctx: PageContext, value: dt.datetime | None) -> str:
@@ -469,6 +470,8 @@ def render(ctx: PageContext) -> None:
         requests_section(ctx, "custom_plan", "plan_requests")
     elif section == "ended":
         ended_section(ctx)
+    elif section == "outgoing":
+        outgoing_section(ctx)
     else:
         audit_section(ctx)
 

@@ -1,0 +1,226 @@
+"""The webhook endpoints, from the admin's side (the end of the support desk's "Outgoing"
+section): each endpoint a row with its facts and actions (edit, enable or disable, a new
+secret, delete), a form to add one, and a new secret shown once, until the admin says it is
+copied. Every change is one `core.outbox.webhooks` call (admins only, audited there)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from core.outbox import webhooks
+from core.outbox.webhooks import Endpoint
+from core.platform.errors import PortalError
+from core.rules.vocabulary import WEBHOOK_EVENTS
+from pages.components.confirm import FLASH, act, confirm_button, pending_keys
+from pages.components.text import md
+from pages.shell.context import PageContext
+
+SECRET = "webhook_secret_once"  # session state: (url, secret) until the admin has copied it
+EDITING = "webhook_editing"  # session state: the id of the endpoint whose form is open
+
+
+def type_name(ctx: PageContext, event_type: str) -> str:
+    return webhooks.event_type_label(event_type, ctx.lang)
+
+
+def show_secret(ctx: PageContext) -> None:
+    """A secret just made: shown once, in a box with a copy button, until dismissed."""
+    kept = st.session_state.get(SECRET)
+    if not kept:
+        return
+    url, secret = kept
+    with st.container(border=True, key="webhook_secret"):
+        st.warning(ctx.t("outgoing.webhooks.secret_once", url=md(url)), icon=":material/key:")
+        st.code(secret, language=None, wrap_lines=True)
+        if st.button(ctx.t("outgoing.webhooks.secret_done"), key="webhook_secret_done"):
+            st.session_state.pop(SECRET, None)
+            st.rerun()
+
+
+def run(ctx: PageContext, action: Callable[[], Any], success: str) -> Any:
+    """One `core` call from a form: its refusal in words under the form (nothing changed, the
+    form keeps what was typed), or the success line after a rerun."""
+    try:
+        result = action()
+    except PortalError as exc:
+        st.error(ctx.t(exc.key, **exc.params), icon=":material/error:")
+        return None
+    st.session_state[FLASH] = ("success", success)
+    return result
+
+
+def endpoint_form(ctx: PageContext, endpoint: Endpoint | None) -> None:
+    """Add an endpoint (None) or edit one."""
+    k = f"webhook_form_{endpoint.id if endpoint else 'new'}"
+    with st.form(k, enter_to_submit=False, border=endpoint is None):
+        url = st.text_input(
+            ctx.t("outgoing.webhooks.url"),
+            value=endpoint.url if endpoint else "",
+            placeholder="https://",
+            help=ctx.t("outgoing.webhooks.url_help"),
+            key=f"{k}_url",
+        )
+        types = st.pills(
+            ctx.t("outgoing.webhooks.event_types"),
+            list(WEBHOOK_EVENTS),
+            selection_mode="multi",
+            default=list(endpoint.event_types if endpoint else WEBHOOK_EVENTS),
+            format_func=lambda e: type_name(ctx, e),
+            key=f"{k}_types",
+        )
+        description = st.text_input(
+            ctx.t("outgoing.webhooks.description"),
+            value=endpoint.description if endpoint else "",
+            max_chars=200,
+            key=f"{k}_description",
+        )
+        enabled = st.checkbox(
+            ctx.t("outgoing.webhooks.enabled_label"),
+            value=endpoint.enabled if endpoint else True,
+            key=f"{k}_enabled",
+        )
+        saved = st.form_submit_button(
+            ctx.t("outgoing.webhooks.save"), type="primary", key=f"{k}_save"
+        )
+    if not saved:
+        return
+    result = run(
+        ctx,
+        lambda: webhooks.save_endpoint(
+            ctx.db,
+            ctx.user,
+            url=url,
+            event_types=list(types or ()),
+            enabled=enabled,
+            description=description,
+            endpoint_id=endpoint.id if endpoint else None,
+            settings=ctx.settings,
+        ),
+        ctx.t("outgoing.webhooks.saved", url=md(url.strip())),
+    )
+    if result is None:
+        return
+    made, secret = result
+    if secret:
+        st.session_state[SECRET] = (made.url, secret)
+    st.session_state.pop(EDITING, None)
+    st.rerun()
+
+
+def toggle(ctx: PageContext, endpoint: Endpoint) -> None:
+    done = "outgoing.webhooks.now_disabled" if endpoint.enabled else "outgoing.webhooks.now_enabled"
+    act(
+        ctx,
+        lambda: webhooks.save_endpoint(
+            ctx.db,
+            ctx.user,
+            url=endpoint.url,
+            event_types=list(endpoint.event_types),
+            enabled=not endpoint.enabled,
+            description=endpoint.description,
+            endpoint_id=endpoint.id,
+            settings=ctx.settings,
+        ),
+        ctx.t(done, url=md(endpoint.url)),
+    )
+
+
+def confirmed(ctx: PageContext, target: tuple) -> None:
+    what, endpoint_id, url = target
+    if what == "delete":
+        act(
+            ctx,
+            lambda: webhooks.delete_endpoint(ctx.db, ctx.user, endpoint_id),
+            ctx.t("outgoing.webhooks.deleted", url=md(url)),
+        )
+    elif what == "rotate":
+        try:
+            secret = webhooks.rotate_secret(ctx.db, ctx.user, endpoint_id)
+        except PortalError as exc:
+            st.session_state[FLASH] = ("error", ctx.t(exc.key, **exc.params))
+        else:
+            st.session_state[SECRET] = (url, secret)
+        st.rerun()
+
+
+def endpoint_row(ctx: PageContext, endpoint: Endpoint, shown: set[str]) -> None:
+    box = st.container(border=True, key=f"webhook_{endpoint.id}")
+    state = "outgoing.webhooks.enabled" if endpoint.enabled else "outgoing.webhooks.disabled"
+    box.markdown(f"**{md(endpoint.url)}**")
+    facts = [
+        md(endpoint.description),
+        ctx.t(state),
+        ctx.t("outgoing.webhooks.secret_hint", hint=md(endpoint.secret_hint)),
+        ctx.t("outgoing.webhooks.added", date=endpoint.created_at.date()),
+    ]
+    box.caption(" · ".join(f for f in facts if f))
+    box.caption(
+        ctx.t(
+            "outgoing.webhooks.events",
+            types=", ".join(type_name(ctx, e) for e in endpoint.event_types),
+        )
+    )
+    k = f"webhook_{endpoint.id}"
+    with box.container(horizontal=True, gap="small"):
+        editing = st.session_state.get(EDITING) == endpoint.id
+        if st.button(
+            ctx.t("outgoing.webhooks.close" if editing else "outgoing.webhooks.edit"),
+            icon=":material/edit:",
+            key=f"{k}_edit",
+        ):
+            if editing:
+                st.session_state.pop(EDITING, None)
+            else:
+                st.session_state[EDITING] = endpoint.id
+            st.rerun()
+        if st.button(
+            ctx.t("outgoing.webhooks.disable" if endpoint.enabled else "outgoing.webhooks.enable"),
+            icon=":material/pause_circle:" if endpoint.enabled else ":material/play_circle:",
+            key=f"{k}_toggle",
+        ):
+            toggle(ctx, endpoint)
+    for what, label, prompt, icon in (
+        ("rotate", "outgoing.webhooks.rotate", "outgoing.webhooks.confirm_rotate", "key"),
+        ("delete", "outgoing.webhooks.delete", "outgoing.webhooks.confirm_delete", "delete"),
+    ):
+        key = f"{k}_{what}"
+        shown.add(key)
+        with box:
+            chosen = confirm_button(
+                ctx,
+                key,
+                ctx.t(label),
+                ctx.t(prompt, url=md(endpoint.url)),
+                (what, endpoint.id, endpoint.url),
+                icon=f":material/{icon}:",
+            )
+        if chosen is not None:
+            confirmed(ctx, chosen)
+    if st.session_state.get(EDITING) == endpoint.id:
+        with box:
+            endpoint_form(ctx, endpoint)
+
+
+def endpoints_section(ctx: PageContext) -> None:
+    st.subheader(ctx.t("outgoing.webhooks.title"))
+    st.caption(ctx.t("outgoing.webhooks.help"))
+    show_secret(ctx)
+    listed = webhooks.endpoints(ctx.db, ctx.user)
+    if not listed:
+        st.info(ctx.t("outgoing.webhooks.none"), icon=":material/webhook:")
+    shown: set[str] = set()
+    for endpoint in listed:
+        endpoint_row(ctx, endpoint, shown)
+    # a question asked on an endpoint another admin deleted meanwhile: answered with the reason
+    for key in pending_keys(r"webhook_\d+_(rotate|delete)"):
+        if key not in shown:
+            chosen = confirm_button(ctx, key, "", "", None)
+            if chosen is not None:
+                confirmed(ctx, chosen)
+    # no length limit here: a pasted address cut short would be saved as another one; core
+    # refuses one that is too long, in words
+    with st.expander(ctx.t("outgoing.webhooks.add"), icon=":material/add:", key="webhook_add"):
+        endpoint_form(ctx, None)

@@ -107,6 +107,8 @@ def endpoint_form(ctx: PageContext, endpoint: Endpoint | None) -> None:
     if secret:
         st.session_state[SECRET] = (made.url, secret)
     st.session_state.pop(EDITING, None)
+    for field in ("url", "types", "description", "enabled"):  # the next one starts afresh
+        st.session_state.pop(f"{k}_{field}", None)
     st.rerun()
 
 
@@ -164,7 +166,12 @@ def endpoint_row(ctx: PageContext, endpoint: Endpoint, shown: set[str]) -> None:
         )
     )
     k = f"webhook_{endpoint.id}"
-    with box.container(horizontal=True, gap="small"):
+    questions = (
+        ("rotate", "outgoing.webhooks.rotate", "outgoing.webhooks.confirm_rotate", "key"),
+        ("delete", "outgoing.webhooks.delete", "outgoing.webhooks.confirm_delete", "delete"),
+    )
+    asked = [q for q in questions if st.session_state.get(f"pending_{k}_{q[0]}")]
+    with box.container(horizontal=True, gap="small"):  # one row of buttons, wrapping on a phone
         editing = st.session_state.get(EDITING) == endpoint.id
         if st.button(
             ctx.t("outgoing.webhooks.close" if editing else "outgoing.webhooks.edit"),
@@ -182,26 +189,32 @@ def endpoint_row(ctx: PageContext, endpoint: Endpoint, shown: set[str]) -> None:
             key=f"{k}_toggle",
         ):
             toggle(ctx, endpoint)
-    for what, label, prompt, icon in (
-        ("rotate", "outgoing.webhooks.rotate", "outgoing.webhooks.confirm_rotate", "key"),
-        ("delete", "outgoing.webhooks.delete", "outgoing.webhooks.confirm_delete", "delete"),
-    ):
-        key = f"{k}_{what}"
-        shown.add(key)
+        for question in questions:
+            if question not in asked:
+                ask(ctx, k, endpoint, question, shown)
+    for question in asked:  # the question under the row of buttons, not squeezed into it
         with box:
-            chosen = confirm_button(
-                ctx,
-                key,
-                ctx.t(label),
-                ctx.t(prompt, url=md(endpoint.url)),
-                (what, endpoint.id, endpoint.url),
-                icon=f":material/{icon}:",
-            )
-        if chosen is not None:
-            confirmed(ctx, chosen)
+            ask(ctx, k, endpoint, question, shown)
     if st.session_state.get(EDITING) == endpoint.id:
         with box:
             endpoint_form(ctx, endpoint)
+
+
+def ask(ctx: PageContext, k: str, endpoint: Endpoint, question: tuple, shown: set[str]) -> None:
+    """A new secret or a deletion: asked first, with the endpoint's URL in the question."""
+    what, label, prompt, icon = question
+    key = f"{k}_{what}"
+    shown.add(key)
+    chosen = confirm_button(
+        ctx,
+        key,
+        ctx.t(label),
+        ctx.t(prompt, url=md(endpoint.url)),
+        (what, endpoint.id, endpoint.url),
+        icon=f":material/{icon}:",
+    )
+    if chosen is not None:
+        confirmed(ctx, chosen)
 
 
 def endpoints_section(ctx: PageContext) -> None:

@@ -152,6 +152,44 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_outbox_run(args: argparse.Namespace) -> int:
+    """Send what is due once (for cron), or keep sending until stopped (--loop)."""
+    import signal
+    import threading
+
+    from core.outbox import worker
+
+    db = _db(args)
+    settings = load_settings()
+    if not args.loop:
+        print(f"Outbox: {worker.run_once(db, settings=settings).line()}.")
+        return 0
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):  # systemd stops it with SIGTERM
+        signal.signal(signum, lambda *_: stop.set())
+    where = "kept, not sent (no PORTAL_SMTP_URL)" if not settings.smtp_url else "sent over SMTP"
+    print(f"Outbox worker started: a run every {args.poll:g} s; e-mails are {where}.", flush=True)
+
+    def report(result: worker.RunResult) -> None:
+        if result.total:
+            at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+            print(f"{at} UTC: {result.line()}.", flush=True)
+
+    worker.run_loop(db, settings=settings, poll_seconds=args.poll, stop=stop, on_result=report)
+    print("Outbox worker stopped.")
+    return 0
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1
+    if not 0.1 <= seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds from 0.1 to 3600")
+    return seconds
+
+
 def _seed_arguments(seed: argparse.ArgumentParser) -> None:
     """`demo seed` (and its older name `seed`): the demo data, or the benchmarks' agency."""
     seed.add_argument("--seed", type=int, default=demo.DEFAULT_SEED, help="random seed (42)")
@@ -241,6 +279,18 @@ def parser() -> argparse.ArgumentParser:
         help="influencers: all, or only those in lists or campaigns",
     )
     export.set_defaults(func=cmd_export)
+
+    outbox = sub.add_parser("outbox", help="e-mails and webhooks out").add_subparsers(
+        dest="outbox_command", required=True
+    )
+    send = outbox.add_parser(
+        "run", help="send the e-mails and webhook calls that are due (safe on several machines)"
+    )
+    send.add_argument("--loop", action="store_true", help="keep running until stopped")
+    send.add_argument(
+        "--poll", type=_seconds, default=5.0, help="--loop: seconds between two runs (5)"
+    )
+    send.set_defaults(func=cmd_outbox_run)
 
     db = sub.add_parser("db", help="the database schema").add_subparsers(
         dest="db_command", required=True

@@ -43,10 +43,12 @@ from core.exports.request import ExportRequest
 from core.identity import auth
 from core.insights import analytics
 from core.jobs import lifecycle, pauses
+from core.outbox import outgoing
 from core.platform.config import Settings
 from core.platform.db import Database, open_database
 from core.platform.errors import NotAuthorized, PortalError
 from core.platform.models import CancellationFlow, Subscription, SupportRequest, SurveyAnswer
+from core.platform.outbox_tables import OutboxDelivery
 from core.retention import cancellation, custom_plan, experiments, offers, playbook, way_back
 from core.retention.cancellation import ALL_CONSENTS, Survey
 from core.rules import billing
@@ -162,6 +164,22 @@ def invoiced(shop: Shop) -> None:
     with shop.db.transaction() as s:
         sub = s.scalar(select(Subscription).where(Subscription.account_id == shop.alice_account))
         accounts.add_invoice(s, sub, INVOICE_START, NOW.date())
+
+
+def failed_email(shop: Shop) -> None:
+    """Alice's cancellation e-mail could not be sent for a day: failed."""
+    scheduled(shop)
+    with shop.db.transaction() as s:
+        s.execute(
+            update(OutboxDelivery)
+            .where(OutboxDelivery.id == _first_email(shop))
+            .values(status="failed", last_error="HTTP 500")
+        )
+
+
+def _first_email(shop: Shop) -> int:
+    with shop.db.transaction() as s:
+        return s.scalar(select(OutboxDelivery.id).order_by(OutboxDelivery.id).limit(1))
 
 
 def _invoice_pdf(shop: Shop, actor: Any) -> Any:
@@ -462,6 +480,23 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
         lambda s, u: pauses.upcoming(s.db, u, settings=DEMO),
         ADMIN_ONLY,
     ),
+    # the support desk's Outgoing tab: e-mails and webhook calls
+    "outgoing.deliveries": (scheduled, lambda s, u: outgoing.deliveries(s.db, u), ADMIN_ONLY),
+    "outgoing.status_counts": (
+        scheduled,
+        lambda s, u: outgoing.status_counts(s.db, u),
+        ADMIN_ONLY,
+    ),
+    "outgoing.delivery_mail": (
+        scheduled,
+        lambda s, u: outgoing.delivery_mail(s.db, u, _first_email(s), settings=DEMO),
+        ADMIN_ONLY,
+    ),
+    "outgoing.send_again": (
+        failed_email,
+        lambda s, u: outgoing.send_again(s.db, u, _first_email(s), now=NOW, settings=DEMO),
+        ADMIN_ONLY,
+    ),
     # the retention playbook and its experiments
     "playbook.versions": (with_draft, lambda s, u: playbook.versions(s.db, u), ADMIN_ONLY),
     "playbook.version": (with_draft, lambda s, u: playbook.version(s.db, u, 1), ADMIN_ONLY),
@@ -516,6 +551,8 @@ HELPERS = {
 
 # Public functions that read or write account data with no actor, and why they need none.
 NO_ACTOR = {
+    "worker.run_once": "the delivery worker (cron, --loop or the demo's thread), not a person",
+    "worker.run_loop": "the delivery worker (--loop or the demo's thread), not a person",
     "outbox.emit": "inside the caller's transaction: the use case has checked its actor",
     "outbox.account_facts": "part of an event written inside a checked use case (outbox.emit)",
     "outbox.customer_contact": "part of an event written inside a checked use case",

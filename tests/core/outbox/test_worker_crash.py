@@ -1,0 +1,88 @@
+"""No event is lost when the worker dies in the middle of a send: `python -m core outbox run`
+is killed (SIGKILL) while the receiver holds its request; the delivery stays claimed until the
+lease runs out, then the next run sends it again with the same event id."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+
+from core.outbox import worker
+from core.outbox.worker import RunResult
+from core.rules.vocabulary import CHANNEL_WEBHOOK, DELIVERY_PENDING, DELIVERY_SENT
+from tests.support.env import ROOT
+from tests.support.outbox_shop import KEPT, cancel, customers, deliveries, endpoint, events
+from tests.support.receivers import http_receiver
+
+LEASE = dt.timedelta(seconds=300)  # the command's lease (run_once's default)
+
+
+def test_a_worker_killed_mid_send_leaves_the_call_to_the_next_run_after_its_lease(db):
+    now = dt.datetime.now(dt.UTC)  # the command runs on the real clock
+    url = db.engine.url.render_as_string(hide_password=False)
+    with http_receiver() as hook:
+        [alice] = customers(db, 1, now=now)
+        endpoint(db, hook.url, now=now)
+        cancel(db, alice, now=now)
+        [event] = events(db)
+        hook.hold()  # the request arrives and waits for an answer that never comes
+        env = {
+            **os.environ,
+            "PORTAL_SMTP_URL": "",
+            "PORTAL_WEBHOOKS_ALLOW_PRIVATE": "1",
+            "PORTAL_DEMO_MODE": "0",
+        }
+        command = [sys.executable, "-m", "core", "--database-url", url, "outbox", "run"]
+        proc = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        try:
+            assert hook.arrived.wait(30), proc.stderr.read().decode() if proc.poll() else ""
+            os.kill(proc.pid, signal.SIGKILL)
+        finally:
+            proc.wait(10)
+        assert proc.returncode == -signal.SIGKILL
+        claimed = deliveries(db, CHANNEL_WEBHOOK)[0]
+        assert (claimed.status, claimed.attempts) == (DELIVERY_PENDING, 1)
+        assert claimed.locked_until >= now + LEASE
+        hook.release()
+
+        # within the lease nobody takes it: the killed worker might still have been sending
+        within = claimed.locked_until - dt.timedelta(seconds=1)
+        assert worker.run_once(db, now=within, settings=KEPT) == RunResult()
+        after = claimed.locked_until + dt.timedelta(seconds=1)
+        assert worker.run_once(db, now=after, settings=KEPT) == RunResult(sent=1)
+        assert hook.event_ids() == [event.id, event.id]
+        assert hook.calls[0].body == hook.calls[1].body
+    sent = deliveries(db, CHANNEL_WEBHOOK)[0]
+    assert (sent.status, sent.attempts, sent.sent_at) == (DELIVERY_SENT, 2, after)
+
+
+def test_the_loop_sends_as_events_come_and_stops_cleanly_on_sigterm(sqlite_db):
+    """What systemd does: start `outbox run --loop`, stop it with SIGTERM; exit status 0."""
+    url = sqlite_db.engine.url.render_as_string(hide_password=False)
+    [alice] = customers(sqlite_db, 1, now=dt.datetime.now(dt.UTC))
+    env = {**os.environ, "PORTAL_SMTP_URL": "", "PORTAL_DEMO_MODE": "0"}
+    command = [sys.executable, "-m", "core", "--database-url", url]
+    proc = subprocess.Popen(
+        [*command, "outbox", "run", "--loop", "--poll", "0.1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert "Outbox worker started" in proc.stdout.readline()
+        cancel(sqlite_db, alice, now=dt.datetime.now(dt.UTC))
+        assert "0 sent, 1 kept (no SMTP server)" in proc.stdout.readline()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert "Outbox worker stopped." in out
+    assert deliveries(sqlite_db)[0].status == "kept"

@@ -52,6 +52,7 @@ from core.rules.vocabulary import (
 MAX_URL = 2048  # the column's size
 MAX_DESCRIPTION = 200
 SECRET_PREFIX = "whsec_"
+URL_SAFE = "/:@!$&'()*+,;=?%[]~"  # kept as they are in a path or query (RFC 3986)
 LOOKUP_SECONDS = 10.0  # a name's look-up when an admin saves a URL
 USER_AGENT = "InfluencerPortal-Webhooks/1.0"
 SIGNATURE_HEADER = "Portal-Signature"
@@ -76,7 +77,10 @@ def endpoints(db: Database, actor: CurrentUser | None) -> list[Endpoint]:
     """Every endpoint, oldest first."""
     require_admin(actor)
     with db.transaction() as s:
-        return [_endpoint(row) for row in s.scalars(select(WebhookEndpoint).order_by("id"))]
+        return [
+            _endpoint(row)
+            for row in s.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id))
+        ]
 
 
 def save_endpoint(
@@ -301,7 +305,9 @@ def _ascii_host(host: str) -> str:
 
 
 def _ascii(part: str) -> str:
-    return "".join(ch if ord(ch) < 128 else quote(ch, safe="") for ch in part)
+    """A path or query with every character a URL may not hold as it is percent-encoded (not
+    ASCII, quotes, angle brackets ...); what is already encoded stays as it is."""
+    return quote(part, safe=URL_SAFE)
 
 
 def _port(parts: SplitResult) -> int:

@@ -43,7 +43,7 @@ from core.exports.request import ExportRequest
 from core.identity import auth
 from core.insights import analytics
 from core.jobs import lifecycle, pauses
-from core.outbox import outgoing
+from core.outbox import outgoing, webhooks
 from core.platform.config import Settings
 from core.platform.db import Database, open_database
 from core.platform.errors import NotAuthorized, PortalError
@@ -180,6 +180,17 @@ def failed_email(shop: Shop) -> None:
 def _first_email(shop: Shop) -> int:
     with shop.db.transaction() as s:
         return s.scalar(select(OutboxDelivery.id).order_by(OutboxDelivery.id).limit(1))
+
+
+HOOK_URL = "https://93.184.215.14/hooks"  # a public address: no look-up, allowed everywhere
+
+
+def with_endpoint(shop: Shop) -> None:
+    """A webhook endpoint, added by the admin."""
+    endpoint, _secret = webhooks.save_endpoint(
+        shop.db, shop.users["boss"], url=HOOK_URL, event_types=["cancellation.scheduled"], now=NOW
+    )
+    shop.extra["endpoint"] = endpoint.id
 
 
 def _invoice_pdf(shop: Shop, actor: Any) -> Any:
@@ -535,6 +546,25 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
     "experiments.results": (
         running_experiment,
         lambda s, u: experiments.results(s.db, u, s.extra["experiment"], now=NOW),
+        ADMIN_ONLY,
+    ),
+    # webhook endpoints (the support desk's Outgoing tab)
+    "webhooks.endpoints": (with_endpoint, lambda s, u: webhooks.endpoints(s.db, u), ADMIN_ONLY),
+    "webhooks.save_endpoint": (
+        with_endpoint,
+        lambda s, u: webhooks.save_endpoint(
+            s.db, u, url=HOOK_URL, event_types=["account.erased"], now=NOW
+        ),
+        ADMIN_ONLY,
+    ),
+    "webhooks.rotate_secret": (
+        with_endpoint,
+        lambda s, u: webhooks.rotate_secret(s.db, u, s.extra["endpoint"], now=NOW),
+        ADMIN_ONLY,
+    ),
+    "webhooks.delete_endpoint": (
+        with_endpoint,
+        lambda s, u: webhooks.delete_endpoint(s.db, u, s.extra["endpoint"], now=NOW),
         ADMIN_ONLY,
     ),
 }

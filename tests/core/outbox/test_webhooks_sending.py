@@ -6,6 +6,8 @@ with a short reason, and a redirect is not followed."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import json
 import socket
 import time
@@ -59,10 +61,9 @@ def test_the_signature_is_stripes_scheme_and_verify_checks_it():
     body = payload()
     header = webhooks.signature(SECRET, body, 1795687200)
     assert header == (
-        "t=1795687200,v1=" + __import__("hmac").new(
-            SECRET.encode(), b"1795687200." + body, "sha256"
-        ).hexdigest()
-    )  # fmt: skip
+        "t=1795687200,v1="
+        + hmac.new(SECRET.encode(), b"1795687200." + body, hashlib.sha256).hexdigest()
+    )
     assert webhooks.verify(SECRET, body, header, now=1795687200 + 299)
     assert not webhooks.verify(SECRET, body, header, now=1795687200 + 301)  # too old: a replay
     assert not webhooks.verify("whsec_other", body, header, now=1795687200)
@@ -234,3 +235,26 @@ def test_https_checks_the_certificate_against_the_name(tmp_path, monkeypatch):
         assert webhooks.send(url, SECRET, payload(), LOOPBACK, now=now()) == 200
         assert receiver.wait(1)[0].verified
     assert "localhost" in receiver.server_names
+
+
+# The receiver's check as the README shows it (standard library only), word for word.
+def readme_verified(secret: str, body: bytes, header: str, tolerance: int = 300) -> bool:
+    fields = [item.strip().partition("=")[::2] for item in header.split(",")]
+    t = next((value for name, value in fields if name == "t"), "")
+    if not t.isdigit() or abs(time.time() - int(t)) > tolerance:
+        return False  # no time, or too old: a replay
+    signed = t.encode() + b"." + body  # the raw body, before any JSON parsing
+    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return any(n == "v1" and hmac.compare_digest(v.encode(), expected.encode()) for n, v in fields)
+
+
+def test_the_readme_receiver_code_accepts_a_real_send_and_nothing_else():
+    with Receiver(SECRET) as receiver:
+        webhooks.send(receiver.url, SECRET, payload(), LOOPBACK, now=now())
+        (got,) = receiver.wait(1)
+    header = got.headers[webhooks.SIGNATURE_HEADER]
+    assert readme_verified(SECRET, got.body, header)
+    assert not readme_verified("whsec_other", got.body, header)
+    assert not readme_verified(SECRET, got.body.replace(b"7", b"8"), header)
+    old = webhooks.signature(SECRET, got.body, int(time.time()) - 301)
+    assert not readme_verified(SECRET, got.body, old)

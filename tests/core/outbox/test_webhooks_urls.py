@@ -39,6 +39,9 @@ def test_a_public_address_is_accepted_and_cleaned():
     assert webhooks.check_url("http://93.184.215.14/crème?a=ü#top", STRICT) == (
         "http://93.184.215.14/cr%C3%A8me?a=%C3%BC"
     )
+    assert webhooks.check_url('http://93.184.215.14/a"b<c>{d}?q=%20&r=1', STRICT) == (
+        "http://93.184.215.14/a%22b%3Cc%3E%7Bd%7D?q=%20&r=1"
+    )
 
 
 @pytest.mark.parametrize(

@@ -331,7 +331,12 @@ def _reset(data: dict[str, Any], lang: str, settings: Settings) -> Letter:
     url = _text(data, "reset_url")
     if url:  # blanked once sent: only the hash of the token is kept
         blocks.append(("link", (t("mail.reset.link", lang), url)))
-    blocks.append(("p", t("mail.reset.valid", lang, until=_time(data, "expires_at"))))
+    until = _time(data, "expires_at")
+    minutes = data.get("valid_minutes")  # the use case may say how long, in minutes
+    if isinstance(minutes, int) and minutes > 0:
+        blocks.append(("p", t("mail.reset.valid_for", lang, minutes=minutes, until=until)))
+    else:
+        blocks.append(("p", t("mail.reset.valid", lang, until=until)))
     blocks.append(("p", t("mail.reset.ignore", lang)))
     return Letter(subject, subject, tuple(blocks))
 

@@ -70,6 +70,8 @@ EVENTS = {
         "flow_id": "f1"}),
     "reset": ("password.reset_requested", {"reset_url": f"{PUBLIC}/?reset=tok123",
         "expires_at": "2026-11-26T10:30:00Z"}),
+    "reset_minutes": ("password.reset_requested", {"reset_url": f"{PUBLIC}/?reset=tok456",
+        "expires_at": "2026-12-01T10:30:00Z", "valid_minutes": 30}),
 }  # fmt: skip
 
 # (name, lang): the subject, what the text says, the PDF's file name start (if attached)
@@ -151,6 +153,12 @@ EXPECTED = {
     ("reset", "it"): ("Scegli una nuova password", (
         f"{PUBLIC}/?reset=tok123", "si può usare una sola volta ed è valido fino al 26 "
         "novembre 2026 alle 10:30 (UTC)", "Se non l'hai chiesto tu, ignora questa email")),
+    ("reset_minutes", "en"): ("Choose a new password", (
+        f"{PUBLIC}/?reset=tok456", "can be used once and is valid for 30 minutes, until "
+        "December 1, 2026 at 10:30")),
+    ("reset_minutes", "it"): ("Scegli una nuova password", (
+        f"{PUBLIC}/?reset=tok456", "è valido per 30 minuti, fino all'1 dicembre 2026 alle 10:30 "
+        "(UTC)")),
 }  # fmt: skip
 PDF_NUMBERS = {"scheduled": "CN-12345", "offer": "CN-555"}
 

@@ -166,7 +166,11 @@ def test_send_again_asks_first_queues_the_call_and_is_audited(outgoing_site):
     at.segmented_control(key="support_section").set_value("audit").run()
     audit = next(d.value for d in at.dataframe if "What" in d.value.columns)
     first = audit.iloc[0]
-    assert (first["Who"], first["What"]) == ("boss@example.com", "Sent again")
+    assert (first["Who"], first["What"]) == (
+        "boss@example.com",
+        i18n.t("support.audit.action.outbox_delivery_retried", "en"),
+    )
+    assert "Status: Failed → Waiting" in first["What changed"]  # words, not codes
 
 
 def test_a_send_again_refused_when_another_admin_was_quicker(outgoing_site):

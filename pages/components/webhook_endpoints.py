@@ -5,7 +5,6 @@ copied. Every change is one `core.outbox.webhooks` call (admins only, audited th
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -40,76 +39,89 @@ def show_secret(ctx: PageContext) -> None:
             st.rerun()
 
 
-def run(ctx: PageContext, action: Callable[[], Any], success: str) -> Any:
-    """One `core` call from a form: its refusal in words under the form (nothing changed, the
-    form keeps what was typed), or the success line after a rerun."""
+FIELDS = ("url", "types", "description", "enabled")
+
+
+def starting_values(endpoint: Endpoint | None) -> dict[str, Any]:
+    """What a form shows when it opens: the endpoint's values, or a new one's."""
+    if endpoint is None:
+        return {"url": "", "types": list(WEBHOOK_EVENTS), "description": "", "enabled": True}
+    return {
+        "url": endpoint.url,
+        "types": list(endpoint.event_types),
+        "description": endpoint.description,
+        "enabled": endpoint.enabled,
+    }
+
+
+def save(ctx: PageContext, endpoint: Endpoint | None, k: str) -> None:
+    """The form's button (a callback, run before the page): one `core` call. Refused: the
+    reason under the form, which keeps what was typed. Saved: the success line, the new
+    secret if one was made, and the form closed (an edit) or empty again (a new one)."""
+    state = st.session_state
+    url = state[f"{k}_url"]
     try:
-        result = action()
+        made, secret = webhooks.save_endpoint(
+            ctx.db,
+            ctx.user,
+            url=url,
+            event_types=list(state[f"{k}_types"] or ()),
+            enabled=state[f"{k}_enabled"],
+            description=state[f"{k}_description"],
+            endpoint_id=endpoint.id if endpoint else None,
+            settings=ctx.settings,
+        )
     except PortalError as exc:
-        st.error(ctx.t(exc.key, **exc.params), icon=":material/error:")
-        return None
-    st.session_state[FLASH] = ("success", success)
-    return result
+        state[f"{k}_error"] = ctx.t(exc.key, **exc.params)
+        return
+    state[FLASH] = ("success", ctx.t("outgoing.webhooks.saved", url=md(made.url)))
+    if secret:
+        state[SECRET] = (made.url, secret)
+    if endpoint is None:
+        for field, value in starting_values(None).items():
+            state[f"{k}_{field}"] = value
+    else:
+        close_form(endpoint.id)
+
+
+def close_form(endpoint_id: int) -> None:
+    """An edit form closes; opened again, it starts from the endpoint as stored then."""
+    st.session_state.pop(EDITING, None)
+    for field in FIELDS:
+        st.session_state.pop(f"webhook_form_{endpoint_id}_{field}", None)
 
 
 def endpoint_form(ctx: PageContext, endpoint: Endpoint | None) -> None:
     """Add an endpoint (None) or edit one."""
     k = f"webhook_form_{endpoint.id if endpoint else 'new'}"
+    for field, value in starting_values(endpoint).items():
+        st.session_state.setdefault(f"{k}_{field}", value)
     with st.form(k, enter_to_submit=False, border=endpoint is None):
-        url = st.text_input(
+        st.text_input(
             ctx.t("outgoing.webhooks.url"),
-            value=endpoint.url if endpoint else "",
             placeholder="https://",
             help=ctx.t("outgoing.webhooks.url_help"),
             key=f"{k}_url",
         )
-        types = st.pills(
+        st.pills(
             ctx.t("outgoing.webhooks.event_types"),
             list(WEBHOOK_EVENTS),
             selection_mode="multi",
-            default=list(endpoint.event_types if endpoint else WEBHOOK_EVENTS),
             format_func=lambda e: type_name(ctx, e),
             key=f"{k}_types",
         )
-        description = st.text_input(
-            ctx.t("outgoing.webhooks.description"),
-            value=endpoint.description if endpoint else "",
-            max_chars=200,
-            key=f"{k}_description",
+        st.text_input(ctx.t("outgoing.webhooks.description"), max_chars=200, key=f"{k}_description")
+        st.checkbox(ctx.t("outgoing.webhooks.enabled_label"), key=f"{k}_enabled")
+        st.form_submit_button(
+            ctx.t("outgoing.webhooks.save"),
+            type="primary",
+            key=f"{k}_save",
+            on_click=save,
+            args=(ctx, endpoint, k),
         )
-        enabled = st.checkbox(
-            ctx.t("outgoing.webhooks.enabled_label"),
-            value=endpoint.enabled if endpoint else True,
-            key=f"{k}_enabled",
-        )
-        saved = st.form_submit_button(
-            ctx.t("outgoing.webhooks.save"), type="primary", key=f"{k}_save"
-        )
-    if not saved:
-        return
-    result = run(
-        ctx,
-        lambda: webhooks.save_endpoint(
-            ctx.db,
-            ctx.user,
-            url=url,
-            event_types=list(types or ()),
-            enabled=enabled,
-            description=description,
-            endpoint_id=endpoint.id if endpoint else None,
-            settings=ctx.settings,
-        ),
-        ctx.t("outgoing.webhooks.saved", url=md(url.strip())),
-    )
-    if result is None:
-        return
-    made, secret = result
-    if secret:
-        st.session_state[SECRET] = (made.url, secret)
-    st.session_state.pop(EDITING, None)
-    for field in ("url", "types", "description", "enabled"):  # the next one starts afresh
-        st.session_state.pop(f"{k}_{field}", None)
-    st.rerun()
+    error = st.session_state.pop(f"{k}_error", None)
+    if error:
+        st.error(error, icon=":material/error:")
 
 
 def toggle(ctx: PageContext, endpoint: Endpoint) -> None:
@@ -179,7 +191,7 @@ def endpoint_row(ctx: PageContext, endpoint: Endpoint, shown: set[str]) -> None:
             key=f"{k}_edit",
         ):
             if editing:
-                st.session_state.pop(EDITING, None)
+                close_form(endpoint.id)
             else:
                 st.session_state[EDITING] = endpoint.id
             st.rerun()

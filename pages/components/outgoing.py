@@ -62,13 +62,13 @@ def kept_note(ctx: PageContext) -> None:
 
 
 def status_cards(ctx: PageContext, counts: dict[str, int]) -> None:
-    with st.container(key="outgoing_counts", horizontal=True, gap="small"):
+    # a grid (portal.css): four in a row on a desktop, two per row on a phone
+    with st.container(key="outgoing_counts"):
         for status in DELIVERY_STATUSES:
             st.metric(
                 ctx.t(f"outgoing.statuses.{status}"),
                 fmt_number(counts.get(status, 0), ctx.lang),
                 border=True,
-                width="stretch",
             )
     failed = counts.get(DELIVERY_FAILED, 0)
     if failed:
@@ -160,33 +160,32 @@ def paged_rows(ctx: PageContext, status: str | None, channel: str | None) -> tup
         st.info(ctx.t(none), icon=":material/inbox:")
         return ()
     rows_table(ctx, page.rows)
-    line, newer, older = st.columns([2, 1, 1], vertical_alignment="center")
-    line.caption(
-        ctx.t(
-            "outgoing.count",
-            first=fmt_number(offset + 1, ctx.lang),
-            last=fmt_number(offset + len(page.rows), ctx.lang),
-            total=fmt_number(page.total, ctx.lang),
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        st.caption(
+            ctx.t(
+                "outgoing.count",
+                first=fmt_number(offset + 1, ctx.lang),
+                last=fmt_number(offset + len(page.rows), ctx.lang),
+                total=fmt_number(page.total, ctx.lang),
+            ),
+            width="stretch",
         )
-    )
-    newer.button(
-        ctx.t("outgoing.newer"),
-        icon=":material/chevron_left:",
-        disabled=offset == 0,
-        on_click=move,
-        args=(status, channel, offset - PAGE_SIZE),
-        key="outgoing_newer",
-        width="stretch",
-    )
-    older.button(
-        ctx.t("outgoing.older"),
-        icon=":material/chevron_right:",
-        disabled=offset + len(page.rows) >= page.total,
-        on_click=move,
-        args=(status, channel, offset + PAGE_SIZE),
-        key="outgoing_older",
-        width="stretch",
-    )
+        st.button(
+            ctx.t("outgoing.newer"),
+            icon=":material/chevron_left:",
+            disabled=offset == 0,
+            on_click=move,
+            args=(status, channel, offset - PAGE_SIZE),
+            key="outgoing_newer",
+        )
+        st.button(
+            ctx.t("outgoing.older"),
+            icon=":material/chevron_right:",
+            disabled=offset + len(page.rows) >= page.total,
+            on_click=move,
+            args=(status, channel, offset + PAGE_SIZE),
+            key="outgoing_older",
+        )
     return page.rows
 
 

@@ -22,6 +22,7 @@ from core.platform.config import load_settings
 from core.platform.outbox_tables import OutboxDelivery, OutboxEvent
 from core.retention import cancellation
 from core.retention.cancellation import ALL_CONSENTS
+from pages.components.text import md
 from tests.support import factories
 from tests.support.pages import NOW, SUPPORT, assert_no_raw_keys, open_as, visible_text
 
@@ -227,3 +228,22 @@ def test_a_long_list_is_shown_a_page_at_a_time(shop_site):
     assert "26–" in texts(at)
     at.button(key="outgoing_newer").click().run()
     assert list(table(at)["No."]) == list(first["No."])
+
+
+def test_a_hostile_company_name_shows_as_typed_in_the_email_and_its_facts(shop_site):
+    db, _made = shop_site
+    name = "**Evil** [x](http://127.0.0.1:9/) <b>bold</b> :red[r] $x$"
+    factories.customer(db, "erin@example.com", 1, now=NOW, company=name)
+    user = auth.sign_in(db, "erin@example.com", factories.PASSWORD).user
+    flow = cancellation.start(db, user)
+    cancellation.go_on(db, user, flow.flow_id)
+    cancellation.confirm(db, user, flow.flow_id, ALL_CONSENTS)
+    mine = delivery(db, recipient="erin@example.com")
+    at = show_outgoing(open_as("boss", "en", SUPPORT))
+    assert name in set(table(at)["Account"])  # a table cell: exactly as typed
+    at.selectbox(key="outgoing_pick").set_value(mine.id).run()
+    assert not at.exception, at.exception
+    [text] = [t.value for t in at.text]  # plain text, nothing rendered
+    assert name in text
+    assert md(name) in texts(at)  # the facts line: escaped Markdown
+    assert name not in visible_text(at)  # never unescaped into Markdown

@@ -8,15 +8,13 @@ Every figure and row comes from `core.outbox.outgoing`; this module only lays th
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
 from core.outbox import outgoing
 from core.outbox.outgoing import OutgoingRow
 from core.platform.errors import PortalError
-from core.platform.i18n import fmt_datetime, fmt_number
+from core.platform.i18n import fmt_number
 from core.rules.vocabulary import (
     CHANNEL_EMAIL,
     CHANNEL_WEBHOOK,
@@ -26,17 +24,13 @@ from core.rules.vocabulary import (
 )
 from pages.components import webhook_endpoints
 from pages.components.confirm import act, confirm_button, pending_keys
+from pages.components.desk_words import counted, when
 from pages.components.text import md
 from pages.components.webhook_endpoints import type_name
 from pages.shell.context import PageContext
 
 PAGE_SIZE = 25
 PAGE = "outgoing_page"  # session state: (status, channel, offset)
-
-
-def when(ctx: PageContext, value: dt.datetime | None) -> str:
-    """Date and time with seconds, in UTC (the columns say so), in the admin's locale."""
-    return fmt_datetime(value, ctx.lang, "medium") if value else ""
 
 
 def recipient(ctx: PageContext, row: OutgoingRow) -> str:
@@ -72,11 +66,7 @@ def status_cards(ctx: PageContext, counts: dict[str, int]) -> None:
             )
     failed = counts.get(DELIVERY_FAILED, 0)
     if failed:
-        form = "one" if failed == 1 else "other"
-        st.error(
-            ctx.t(f"outgoing.failed.{form}", n=fmt_number(failed, ctx.lang)),
-            icon=":material/error:",
-        )
+        st.error(counted(ctx, "outgoing.failed", failed), icon=":material/error:")
 
 
 def filters(ctx: PageContext) -> tuple[str | None, str | None]:

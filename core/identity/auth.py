@@ -21,7 +21,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.identity.passwords import DUMMY_HASH, verify_password
+from core.identity.passwords import DUMMY_HASH, MAX_PASSWORD, verify_password
 from core.platform import clock, secret_key
 from core.platform.config import Settings, load_settings
 from core.platform.db import Database
@@ -44,7 +44,6 @@ from core.rules import billing
 from core.rules.vocabulary import ROLE_ADMIN, ROLE_CUSTOMER, STATUS_ENDED, STATUS_PURGED
 
 MAX_EMAIL = 254
-MAX_PASSWORD = 1024
 CODE_SECONDS = 60
 EMAIL_RE = re.compile(r"^[^@\s`<>]+@[^@\s`<>]+\.[^@\s`<>]+$")
 # From this many tries left before the lockout, a failed sign-in says how many are left

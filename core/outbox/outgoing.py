@@ -7,17 +7,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, update
 
 from core.identity.auth import CurrentUser, require_admin
+from core.outbox import mail
 from core.platform import audit, clock
 from core.platform.config import Settings, load_settings
 from core.platform.db import Database
 from core.platform.errors import InvalidInput, NotFound
 from core.platform.models import Account
-from core.platform.outbox_tables import OutboxDelivery, OutboxEvent
+from core.platform.outbox_tables import OutboxDelivery, OutboxEvent, WebhookEndpoint
 from core.rules.vocabulary import (
     ACTION_DELIVERY_RETRIED,
     CHANNEL_EMAIL,
@@ -27,9 +27,6 @@ from core.rules.vocabulary import (
     DELIVERY_PENDING,
     DELIVERY_STATUSES,
 )
-
-if TYPE_CHECKING:
-    from core.outbox.mail import Mail
 
 
 @dataclass(frozen=True)
@@ -54,6 +51,14 @@ class OutgoingRow:
 class OutgoingPage:
     rows: tuple[OutgoingRow, ...]
     total: int  # how many match the filter, over every page
+
+
+def _check_id(delivery_id: object) -> None:
+    """A delivery's id is a whole number the database can hold; anything else is not found."""
+    if isinstance(delivery_id, bool) or not isinstance(delivery_id, int):
+        raise NotFound("outbox.error.not_found")
+    if not 0 < delivery_id < 2**31:
+        raise NotFound("outbox.error.not_found")
 
 
 def deliveries(
@@ -112,11 +117,10 @@ def deliveries(
 
 def delivery_mail(
     db: Database, actor: CurrentUser | None, delivery_id: int, *, settings: Settings | None = None
-) -> Mail:
+) -> mail.Mail:
     """The e-mail of a delivery as the customer gets it (in their language)."""
     require_admin(actor)
-    from core.outbox import mail
-
+    _check_id(delivery_id)
     with db.transaction() as s:
         d, e = OutboxDelivery, OutboxEvent
         found = s.execute(
@@ -145,6 +149,7 @@ def send_again(
     worker, due at once; audited. The worker tries it once more: if that fails too, it is
     failed again, with the new reason."""
     actor = require_admin(actor)
+    _check_id(delivery_id)
     now = clock.now(now)
     settings = settings or load_settings()
     with db.transaction(write=True) as s:
@@ -163,6 +168,14 @@ def send_again(
             raise InvalidInput("outbox.error.still_pending")
         if delivery.status not in (DELIVERY_FAILED, DELIVERY_KEPT):
             raise InvalidInput("outbox.error.already_sent")
+        if delivery.channel == CHANNEL_WEBHOOK:
+            endpoint = (
+                s.get(WebhookEndpoint, delivery.endpoint_id) if delivery.endpoint_id else None
+            )
+            if endpoint is None:
+                raise InvalidInput("outbox.error.endpoint_deleted")
+            if not endpoint.enabled:
+                raise InvalidInput("outbox.error.endpoint_disabled")
         before = {
             "delivery": delivery.id,
             "event": delivery.event_id,

@@ -20,8 +20,9 @@ next run sends them again, with the same event id (at-least-once: receivers drop
 by the id).
 
 What is personal is forgotten once it has served: after the erasure e-mail is sent its address
-is blanked (the account is gone), and after a password-reset e-mail is sent the link is removed
-from the event (only the token's hash is kept anywhere).
+is blanked (the account is gone); an event of that account that was still being sent when the
+purge ran is deleted once done, as the purge deleted the others; after a password-reset e-mail
+is sent the link is removed from the event (only the token's hash is kept anywhere).
 """
 
 from __future__ import annotations
@@ -35,9 +36,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
-from core.outbox import webhooks
+from core.outbox import mail, webhooks
 from core.platform import clock
 from core.platform.config import Settings, load_settings
 from core.platform.db import Database
@@ -106,6 +107,7 @@ class _Claim:
     event_id: str
     event_type: str
     event_created: dt.datetime
+    account_id: int | None
     data: dict[str, Any]
 
 
@@ -165,6 +167,7 @@ def _claim(db: Database, now: dt.datetime, limit: int, lease: dt.timedelta) -> l
                     event_id=event.id,
                     event_type=event.type,
                     event_created=event.created_at,
+                    account_id=event.account_id,
                     data=json.loads(event.data),
                 )
             )
@@ -174,8 +177,6 @@ def _claim(db: Database, now: dt.datetime, limit: int, lease: dt.timedelta) -> l
 def _send_email(claim: _Claim, settings: Settings, timeout: float) -> _Outcome:
     if not settings.smtp_url:
         return _Outcome(DELIVERY_KEPT)
-    from core.outbox import mail
-
     rendered = mail.render(claim.event_type, claim.data, claim.language, settings)
     msg = mail.message(rendered, to=claim.recipient, event_id=claim.event_id, settings=settings)
     mail.send(msg, settings, timeout=timeout)
@@ -247,7 +248,38 @@ def _record(db: Database, claim: _Claim, outcome: _Outcome, now: dt.datetime) ->
             return ""
         if outcome.status == DELIVERY_SENT and claim.event_type == EVENT_PASSWORD_RESET:
             _forget_reset_link(s, claim.event_id)
+        if "status" in values and claim.event_type != EVENT_ACCOUNT_ERASED:
+            _after_erasure(s, claim)
     return values.get("status", DELIVERY_PENDING)
+
+
+def _after_erasure(s: Any, claim: _Claim) -> None:
+    """An event of an account erased while the event was still being sent (the purge keeps
+    those): once its last delivery is done, it goes as the purge's others went, deliveries
+    and all; until then this delivery's address is blanked."""
+    if claim.account_id is None:
+        return
+    erased = s.scalar(
+        select(OutboxEvent.id)
+        .where(OutboxEvent.account_id == claim.account_id, OutboxEvent.type == EVENT_ACCOUNT_ERASED)
+        .limit(1)
+    )
+    if erased is None:
+        return
+    still = s.scalar(
+        select(OutboxDelivery.id)
+        .where(OutboxDelivery.event_id == claim.event_id, OutboxDelivery.status == DELIVERY_PENDING)
+        .limit(1)
+    )
+    if still is None:
+        s.execute(delete(OutboxDelivery).where(OutboxDelivery.event_id == claim.event_id))
+        s.execute(delete(OutboxEvent).where(OutboxEvent.id == claim.event_id))
+    else:
+        s.execute(
+            update(OutboxDelivery)
+            .where(OutboxDelivery.id == claim.delivery_id)
+            .values(recipient="")
+        )
 
 
 def _forget_reset_link(s: Any, event_id: str) -> None:

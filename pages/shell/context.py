@@ -1,5 +1,6 @@
-"""What every screen is given: the database, the signed-in user, the language, the settings
-and the screens this user may open (for links), made by the router for each run."""
+"""What every screen is given: the database, the signed-in user, the language, the settings,
+the screens this user may open (for links) and a reset link's token, made by the router for
+each run."""
 
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ class PageContext:
     lang: str
     settings: Settings
     pages: Mapping[str, StreamlitPage] = field(default_factory=dict)  # by key, for links
+    # the token of a password reset link (the address's ?reset=...): the sign-in screen shows
+    # the form to choose a new password
+    reset_token: str = ""
 
     def t(self, key: str, **params: Any) -> str:
         return t(key, self.lang, **params)

@@ -52,6 +52,7 @@ def _runner(render: Callable[[PageContext], None], ctx: PageContext) -> Callable
     return run
 
 
+RESET_PARAM = "reset"  # /?reset=<token>: the link of a password reset e-mail
 HOME_URL = "home"  # the home screen's url_path: Streamlit serves the first page at / instead
 
 
@@ -265,7 +266,8 @@ def run_router() -> None:
         or st.context.cookies.get(LANGUAGE_COOKIE)
     )
     lang = normalise_language(lang if isinstance(lang, str) else _browser_language())
-    ctx = PageContext(db=db, user=user, lang=lang, settings=settings)
+    reset_token = st.query_params.get(RESET_PARAM, "")
+    ctx = PageContext(db=db, user=user, lang=lang, settings=settings, reset_token=reset_token)
     st.session_state["ctx"] = ctx
     _style()
 
@@ -280,7 +282,9 @@ def run_router() -> None:
         st.link_button(ctx.t("signin.continue"), target)
         st.stop()
 
-    pages = _navigation_pages(ctx, auth.pages_for(user))
+    # a password reset link opens the sign-in screen's "Choose a new password", signed in or
+    # not (using it signs out every session of its user)
+    pages = _navigation_pages(ctx, ("sign_in",) if reset_token else auth.pages_for(user))
     if not pages:
         st.set_page_config(page_title=ctx.t("app.name"))
         st.error(ctx.t("error.not_authorized"))

@@ -611,6 +611,11 @@ NO_ACTOR = {
     "playbook.live_version": "what customers are offered: no account data, nothing written",
     "playbook.choose": "inside the cancellation flow's transaction, whose caller has checked it",
     "experiments.running": "inside the transaction of a use case that has checked its actor",
+    "resets.request_reset": "signed out by nature (forgot password): the same answer for any "
+    "address, the link goes only to the address itself",
+    "resets.reset_password": "authorised by the reset link's single-use token (only its hash "
+    "stored), sent to the user's own address",
+    "resets.reset_valid": "whether a reset link's token can still be used; reads nothing else",
 }
 
 

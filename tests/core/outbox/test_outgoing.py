@@ -16,7 +16,7 @@ from core.platform.config import Settings
 from core.platform.errors import InvalidInput, NotFound
 from core.platform.i18n import t
 from core.platform.models import AuditEntry, User
-from core.platform.outbox_tables import OutboxDelivery
+from core.platform.outbox_tables import OutboxDelivery, WebhookEndpoint
 from core.rules.vocabulary import (
     ACTION_DELIVERY_RETRIED,
     CHANNEL_EMAIL,
@@ -27,7 +27,7 @@ from core.rules.vocabulary import (
     DELIVERY_SENT,
     EVENT_CANCELLATION_SCHEDULED,
 )
-from tests.support import factories
+from tests.support import factories, hostile
 from tests.support.env import NOW
 from tests.support.outbox_shop import KEPT, cancel, customers, deliveries, endpoint, events
 from tests.support.receivers import http_receiver, smtp_receiver
@@ -170,3 +170,45 @@ def test_a_webhook_call_has_no_email_to_show(db):
     with pytest.raises(InvalidInput) as bad:
         outgoing.delivery_mail(db, boss, call.id, settings=KEPT)
     assert bad.value.key == "outbox.error.not_an_email"
+
+
+def test_hostile_filters_and_ids_get_a_clear_message_and_change_nothing(db):
+    [alice] = customers(db, 1, now=NOW)
+    cancel(db, alice, now=NOW)
+    boss = _admin(db)
+    for entry in hostile.sample():
+        for filters in ({"status": entry.text}, {"channel": entry.text}):
+            with pytest.raises(InvalidInput) as bad:
+                outgoing.deliveries(db, boss, **filters)
+            assert t(bad.value.key, "en") and t(bad.value.key, "it")
+    for wrong in ("1", "1 OR 1=1", -1, 0, 2**63, 1.5, None, True):
+        with pytest.raises(NotFound):
+            outgoing.send_again(db, boss, wrong, now=NOW, settings=KEPT)
+        with pytest.raises(NotFound):
+            outgoing.delivery_mail(db, boss, wrong, settings=KEPT)
+    assert [(d.status, d.attempts) for d in deliveries(db)] == [(DELIVERY_PENDING, 0)]
+    assert _audit(db) == []
+
+
+def test_a_call_to_a_deleted_or_disabled_endpoint_is_not_sent_again_until_it_can_arrive(db):
+    with http_receiver() as hook:
+        [alice] = customers(db, 1, now=NOW)
+        gone = endpoint(db, hook.url, now=NOW)
+        off = endpoint(db, hook.url, now=NOW)
+        cancel(db, alice, now=NOW)
+        with db.transaction() as s:
+            s.delete(s.get(WebhookEndpoint, gone))
+            s.get(WebhookEndpoint, off).enabled = False
+        assert worker.run_once(db, now=NOW, settings=KEPT).failed == 2
+        boss = _admin(db)
+        calls = {d.endpoint_id: d.id for d in deliveries(db, CHANNEL_WEBHOOK)}
+        for endpoint_id, key in ((None, "endpoint_deleted"), (off, "endpoint_disabled")):
+            with pytest.raises(InvalidInput) as refused:
+                outgoing.send_again(db, boss, calls[endpoint_id], now=NOW, settings=KEPT)
+            assert refused.value.key == f"outbox.error.{key}"
+        assert _audit(db) == []
+        with db.transaction() as s:
+            s.get(WebhookEndpoint, off).enabled = True  # the admin enables it again
+        outgoing.send_again(db, boss, calls[off], now=NOW, settings=KEPT)
+        assert worker.run_once(db, now=NOW, settings=KEPT) == RunResult(sent=1)
+        assert len(hook.calls) == 1

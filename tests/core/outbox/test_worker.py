@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import update
 
 from core.__main__ import main
+from core.jobs import lifecycle
 from core.outbox import worker
 from core.outbox.worker import RunResult
 from core.platform import outbox
@@ -120,6 +121,30 @@ def test_the_erasure_emails_address_is_forgotten_once_sent_and_kept_until_then(d
     assert (mail.status, mail.recipient) == (DELIVERY_SENT, "")
 
 
+def test_the_erasure_email_reaches_the_last_address_then_nothing_personal_is_left(db):
+    """The purge runs while the "ended" e-mail (made in the same run) is still to be sent: both
+    go out, to the address the purge has just deleted, and then the outbox keeps nothing of
+    the account but the erasure event (its number and dates)."""
+    [alice] = customers(db, 1, now=NOW)
+    cancel(db, alice, now=NOW)
+    with smtp_receiver() as smtp:
+        settings = Settings(smtp_url=smtp.url)
+        assert worker.run_once(db, now=NOW, settings=settings) == RunResult(sent=1)
+        assert lifecycle.run(db, dt.date(2027, 6, 1), now=NOW).purged == [alice.account_id]
+        assert worker.run_once(db, now=NOW, settings=settings) == RunResult(sent=2)
+        received = smtp.wait_for(3)
+    assert [m["To"] for m in received] == [alice.email] * 3
+    [erased] = events(db)
+    assert erased.type == EVENT_ACCOUNT_ERASED
+    assert set(json.loads(erased.data)) == {"account_id", "erased_on", "ended_on"}
+    [delivery] = deliveries(db)
+    assert (delivery.event_id, delivery.status, delivery.recipient) == (
+        erased.id,
+        DELIVERY_SENT,
+        "",
+    )
+
+
 def test_a_reset_link_leaves_the_database_once_its_email_is_sent(db):
     link = "http://localhost:8501/?reset=tok_abcdefghijklmnopqrstuvwxyz"
     data = {"reset_url": link, "expires_at": NOW + dt.timedelta(minutes=30)}
@@ -221,6 +246,33 @@ def test_retries_wait_30_s_doubling_to_an_hour_and_stop_as_failed_after_a_day(db
     assert delivery.attempts == len(tries)
 
 
+def test_a_slow_receiver_holds_no_lock_the_app_or_another_worker_needs(db):
+    """The worker sends outside any transaction: while a receiver keeps it waiting, customers
+    go on cancelling and a second worker sends what the first did not claim."""
+    with http_receiver() as hook:
+        alice, bob = customers(db, 2, now=NOW)
+        endpoint(db, hook.url, now=NOW, types=(EVENT_CANCELLATION_SCHEDULED,))
+        cancel(db, alice, now=NOW)
+        hook.hold()
+        first = threading.Thread(
+            target=worker.run_once, args=(db,), kwargs={"now": NOW, "settings": KEPT}
+        )
+        first.start()
+        try:
+            assert hook.arrived.wait(10)
+            started = time.monotonic()
+            cancel(db, bob, now=NOW)
+            other = worker.run_once(db, now=NOW, settings=KEPT, timeout=1, lease_seconds=60)
+            assert time.monotonic() - started < 3
+            assert other == RunResult(kept=1, retried=1)  # Bob's e-mail; his call times out
+        finally:
+            hook.release()
+            first.join(10)
+    statuses = {(d.recipient, d.status) for d in deliveries(db)}
+    assert (alice.email, DELIVERY_KEPT) in statuses and (bob.email, DELIVERY_KEPT) in statuses
+    assert (hook.url, DELIVERY_SENT) in statuses  # Alice's call, answered once released
+
+
 def test_a_deleted_or_disabled_endpoint_fails_the_call_at_once_saying_why(db):
     with http_receiver() as hook:
         [alice] = customers(db, 1, now=NOW)
@@ -304,6 +356,38 @@ def test_the_demo_runs_the_worker_in_the_app_unless_told_not_to(sqlite_db):
     assert thread.daemon and not thread.is_alive()
     assert [d.channel for d in deliveries(sqlite_db)] == [CHANNEL_EMAIL]
     assert deliveries(sqlite_db)[0].status == DELIVERY_KEPT
+
+
+def test_the_app_servers_start_up_runs_the_demos_worker_until_the_server_stops(
+    sqlite_db, monkeypatch
+):
+    """`app.py`'s lifespan: in demo mode without SMTP the worker runs beside the server (the
+    Outgoing tab fills by itself) and stops with it; with PORTAL_OUTBOX_IN_APP=0 it does not."""
+    import asyncio
+
+    [alice] = customers(sqlite_db, 1, now=NOW)
+    cancel(sqlite_db, alice, now=dt.datetime.now(dt.UTC))
+    url = sqlite_db.engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("PORTAL_DATABASE_URL", url)
+    monkeypatch.setenv("PORTAL_DEMO_MODE", "1")
+    monkeypatch.delenv("PORTAL_SMTP_URL", raising=False)
+
+    async def serve(seconds: float) -> set[str]:
+        async with startup.lifespan(None):
+            deadline = time.monotonic() + seconds
+            while deliveries(sqlite_db)[0].status == DELIVERY_PENDING:
+                if time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.05)
+        return {t.name for t in threading.enumerate()}
+
+    monkeypatch.setenv("PORTAL_OUTBOX_IN_APP", "0")
+    asyncio.run(serve(1.0))
+    assert deliveries(sqlite_db)[0].status == DELIVERY_PENDING  # nobody sent it
+    monkeypatch.delenv("PORTAL_OUTBOX_IN_APP")
+    threads_after = asyncio.run(serve(10))
+    assert deliveries(sqlite_db)[0].status == DELIVERY_KEPT
+    assert "outbox-worker" not in threads_after  # stopped with the server
 
 
 def test_a_worker_asked_to_stop_gives_back_what_it_has_not_sent(db):

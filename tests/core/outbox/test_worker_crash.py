@@ -9,11 +9,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
+
+import pytest
 
 from core.outbox import worker
 from core.outbox.worker import RunResult
 from core.rules.vocabulary import CHANNEL_WEBHOOK, DELIVERY_PENDING, DELIVERY_SENT
-from tests.support.env import ROOT
+from tests.support.env import NOW, ROOT
 from tests.support.outbox_shop import KEPT, cancel, customers, deliveries, endpoint, events
 from tests.support.receivers import http_receiver
 
@@ -86,3 +90,46 @@ def test_the_loop_sends_as_events_come_and_stops_cleanly_on_sigterm(sqlite_db):
     assert proc.returncode == 0, err
     assert "Outbox worker stopped." in out
     assert deliveries(sqlite_db)[0].status == "kept"
+
+
+@pytest.mark.parametrize("answer", [200, 500])
+def test_a_worker_that_outlived_its_lease_records_nothing_over_the_next_ones(db, answer):
+    """A stalls past its lease, B takes the call over: both calls arrive (same id), and only
+    B's outcome is written, whichever answer comes back first (a failure A wrote would free
+    the row for a third worker while B is still sending)."""
+    with http_receiver() as hook:
+        [alice] = customers(db, 1, now=NOW)
+        endpoint(db, hook.url, now=NOW)
+        cancel(db, alice, now=NOW)
+        hook.hold()
+        results: list[RunResult] = []
+        a = threading.Thread(
+            target=lambda: results.append(
+                worker.run_once(db, now=NOW, settings=KEPT, lease_seconds=60)
+            )
+        )
+        a.start()
+        try:
+            assert hook.arrived.wait(10)
+            b = threading.Thread(
+                target=lambda: results.append(
+                    worker.run_once(db, now=NOW + LEASE, settings=KEPT, lease_seconds=60)
+                )
+            )
+            b.start()
+            deadline = time.monotonic() + 10
+            while len(hook.calls) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+        finally:
+            hook.answer = answer
+            hook.release()
+            a.join(15)
+        b.join(15)
+        assert len(hook.calls) == 2 and len(set(hook.event_ids())) == 1
+    call = deliveries(db, CHANNEL_WEBHOOK)[0]
+    assert (call.attempts, call.locked_until) == (2, None)
+    if answer == 200:
+        assert sum(r.sent for r in results) == 1 and call.status == DELIVERY_SENT
+    else:
+        assert sum(r.retried for r in results) == 1 and call.status == DELIVERY_PENDING
+        assert call.next_attempt_at == NOW + LEASE + dt.timedelta(seconds=60)  # B's 2nd try

@@ -247,3 +247,19 @@ def test_a_hostile_company_name_shows_as_typed_in_the_email_and_its_facts(shop_s
     assert name in text
     assert md(name) in texts(at)  # the facts line: escaped Markdown
     assert name not in visible_text(at)  # never unescaped into Markdown
+
+
+def test_a_kept_email_can_be_sent_once_a_mail_server_is_set(outgoing_site, monkeypatch):
+    db, _made, _endpoint = outgoing_site
+    alice = delivery(db, recipient="alice@example.com", channel="email")
+    assert alice.status == "kept"
+    monkeypatch.setenv("PORTAL_SMTP_URL", "smtp://127.0.0.1:1025")
+    at = show_outgoing(open_as("boss", "en", SUPPORT))
+    at.selectbox(key="outgoing_pick").set_value(alice.id).run()
+    at.button(key=f"outgoing_again_{alice.id}_ask").click().run()
+    at.button(key=f"outgoing_again_{alice.id}_yes").click().run()
+    assert delivery(db, id=alice.id).status == "pending"
+    # another filter: the picked row is not on it, nothing breaks, nothing is shown for it
+    at.selectbox(key="outgoing_status").set_value("failed").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="outgoing_pick").value is None

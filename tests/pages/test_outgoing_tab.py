@@ -143,6 +143,8 @@ def test_send_again_asks_first_queues_the_call_and_is_audited(outgoing_site):
     at.selectbox(key="outgoing_status").set_value("failed").run()
     at.selectbox(key="outgoing_pick").set_value(failed.id).run()
     assert failed.last_error in texts(at).replace("\\", "")
+    assert i18n.t("outgoing.webhook.about", "en") in texts(at)  # a call: no e-mail to show
+    assert not at.text and not at.get("download_button")
     key = f"outgoing_again_{failed.id}"
     at.button(key=f"{key}_ask").click().run()
     [prompt] = [w.value for w in at.warning if "again?" in w.value]

@@ -123,6 +123,7 @@ def request_reset(
                     data={
                         "reset_url": f"{settings.public_url}/?reset={token}",
                         "expires_at": expires_at,
+                        "valid_minutes": RESET_MINUTES,
                     },
                     mail_to=(user.email, normalise_language(user.language or lang)),
                 )

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from core.identity import auth, resets
 from core.identity.passwords import MIN_NEW_PASSWORD
+from core.outbox import mail
 from core.platform.config import Settings
 from core.platform.errors import AccountLocked, InvalidCredentials, InvalidInput
 from core.platform.i18n import t
@@ -79,6 +80,9 @@ def test_a_known_address_gets_a_link_that_only_its_hash_is_stored_for(db, people
     assert len(token) >= 43
     assert data["expires_at"] == "2026-11-26T10:30:00Z"  # 30 minutes
     assert data["account_id"] == alice.account_id
+    # the e-mail says how long, in the customer's words
+    text = mail.render(EVENT_PASSWORD_RESET, data, "it", SETTINGS).text
+    assert "30 minuti" in text and data["reset_url"] in text
     # one e-mail, to the address, in the language asked (alice has none of her own); no webhook
     assert [(d.channel, d.recipient, d.language) for d in deliveries] == [
         (CHANNEL_EMAIL, "alice@example.com", "it")

@@ -18,4 +18,6 @@ if command -v npm >/dev/null && ! cmp -s tests/e2e/package-lock.json tests/e2e/n
 fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-exec .venv/bin/python -m pytest -ra "$@"
+# Two workers (pytest-xdist; each test file stays on one worker, each worker has its own
+# PostgreSQL database beside the configured one); PORTAL_TEST_WORKERS=0 runs in one process.
+exec .venv/bin/python -m pytest -ra -n "${PORTAL_TEST_WORKERS:-2}" --dist loadfile "$@"

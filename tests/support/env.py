@@ -11,7 +11,31 @@ from sqlalchemy import create_engine, text
 
 from core.platform.db import Database, normalise_url, open_database
 
-PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "").strip()
+
+def _own_database(url: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own beside the one configured
+    (`test` -> `test_gw0`, `test_gw1`, made on first use), since the tests empty theirs."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker:
+        return url
+    from sqlalchemy.engine import make_url
+
+    given = make_url(normalise_url(url))
+    own = f"{given.database}_{worker}"
+    engine = create_engine(given, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own}
+            ).scalar()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{own}"'))
+    finally:
+        engine.dispose()
+    return given.set(database=own).render_as_string(hide_password=False)
+
+
+PG_URL = _own_database(os.environ.get("PORTAL_TEST_DATABASE_URL", "").strip())
 ROOT = Path(__file__).resolve().parents[2]  # the repository
 NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
 

@@ -1,41 +1,31 @@
 """Support desk (admins): scheduled cancellations, requests, the reactivation window, the
-audit log."""
+audit log, and what went out (e-mails, webhook calls, endpoints: pages/components/outgoing.py)."""
 
 import datetime as dt
 
 import pandas as pd
 import streamlit as st
-from babel import Locale
 from streamlit.delta_generator import DeltaGenerator
 
 from core import support_desk
 from core.jobs import lifecycle, pauses
 from core.platform import clock
 from core.platform.errors import PortalError
-from core.platform.i18n import fmt_datetime, fmt_money, fmt_number, locale_of
+from core.platform.i18n import fmt_money, fmt_number
 from core.rules.vocabulary import STATUS_SCHEDULED
 from core.support_desk import AuditQuery, Request
 from pages.components.confirm import FLASH, act, confirm_button, pending_keys, show_flash
+from pages.components.desk_words import counted, when
+from pages.components.outgoing import outgoing_section
 from pages.components.text import md
 from pages.shell.context import PageContext
 
-SECTIONS = ("scheduled", "undo", "custom_plan", "ended", "audit")
-
-
-def when(ctx: PageContext, value: dt.datetime | None) -> str:
-    """Full date and time (with seconds), in UTC: the column says so."""
-    return fmt_datetime(value, ctx.lang, "medium") if value else ""
+SECTIONS = ("scheduled", "undo", "custom_plan", "ended", "audit", "outgoing")
 
 
 def status_name(ctx: PageContext, status: str | None) -> str:
     """One subscription's state ("Active"; `status_name.*` are the plural card labels)."""
     return ctx.t(f"desk.status.{status}") if status else ""
-
-
-def counted(ctx: PageContext, key: str, n: int) -> str:
-    """`key.one` or `key.other`, as the language's plural rule (CLDR, through Babel) says."""
-    form = Locale.parse(locale_of(ctx.lang)).plural_form(n)
-    return ctx.t(f"{key}.{'one' if form == 'one' else 'other'}", n=fmt_number(n, ctx.lang))
 
 
 def configuration(ctx: PageContext, request: Request) -> str:
@@ -469,6 +459,8 @@ def render(ctx: PageContext) -> None:
         requests_section(ctx, "custom_plan", "plan_requests")
     elif section == "ended":
         ended_section(ctx)
+    elif section == "outgoing":
+        outgoing_section(ctx)
     else:
         audit_section(ctx)
 

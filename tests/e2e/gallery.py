@@ -3,7 +3,8 @@
 One walk through the app drives a real browser from the sign-in page to an ended account:
 the customer's overview, export and the whole cancellation (start page, survey pop-up,
 decide, consent, done), the overview and cancel page once scheduled, the admin's churn
-insights and support desk (each section), and the ended page after the lifecycle has run and
+insights and support desk (each section; on Outgoing an e-mail read and a webhook endpoint
+added, its secret shown once), and the ended page after the lifecycle has run and
 its read-only Export data. At each state a `visit` callback gets the page, once per width.
 The gallery takes full-page screenshots; tests/e2e/test_accessibility.py runs axe-core on
 the very same states.
@@ -42,7 +43,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BLOCKING = ("critical", "serious")
 # the sections of the admin pages, in their order (pages/insights.py, support.py)
 INSIGHTS_SECTIONS = ("reasons", "funnel", "custom-plan", "offers", "segments", "comments")
-SUPPORT_SECTIONS = ("scheduled", "undo", "custom-plan", "ended", "audit")
+SUPPORT_SECTIONS = ("scheduled", "undo", "custom-plan", "ended", "audit", "outgoing")
 PLAYBOOK_SECTIONS = ("versions", "edit", "preview", "experiments")
 
 Visit = Callable[[object, str, int], None]  # page, state name, width
@@ -266,6 +267,24 @@ def walk(browser, base_url: str, database_url: str, lang: str, visit: Visit) -> 
             open_page(admin, "support", t("support.title", lang))
             sections(admin, "support_section", "support", SUPPORT_SECTIONS)
 
+        def outgoing() -> None:
+            # the last section shown: the customer's cancellation e-mail, picked (the newest
+            # row), then a webhook endpoint added, its secret shown once
+            admin.locator(".st-key-outgoing_pick").get_by_role("combobox").click()
+            admin.get_by_role("option").first.click()
+            admin.locator(".st-key-outgoing_detail").wait_for()
+            settle(admin)
+            capture(admin, "support-outgoing-email")
+            admin.locator(".st-key-webhook_add summary").click()
+            by_key(admin, "webhook_form_new_url", "textbox").fill("http://127.0.0.1:9/hooks")
+            by_key(admin, "webhook_form_new_description", "textbox").fill("CRM")
+            by_key(admin, "webhook_form_new_save").click()
+            admin.locator(".st-key-webhook_secret").wait_for()
+            settle(admin)
+            capture(admin, "support-outgoing-secret")
+            by_key(admin, "webhook_secret_done").click()
+            admin.locator(".st-key-webhook_secret").wait_for(state="detached")
+
         def playbook() -> None:
             open_page(admin, "retention-playbook", t("playbook_page.title", lang))
             sections(admin, "pb_section", "playbook", PLAYBOOK_SECTIONS)
@@ -297,6 +316,7 @@ def walk(browser, base_url: str, database_url: str, lang: str, visit: Visit) -> 
         part("scheduled", page, scheduled)
         part("insights", admin, insights)
         part("support", admin, support)
+        part("outgoing", admin, outgoing)
         part("playbook", admin, playbook)
         part("ended", page, ended)
     finally:

@@ -140,6 +140,8 @@ def test_every_state_has_no_serious_axe_violation_at_desktop_and_phone_width(
         states = gallery.walk(browser, server.url, server.database_url, lang, visit)
     print(f"axe-core on {checked} page states ({lang}) in {time.monotonic() - started:.0f} s")
     assert len(states) >= 20 and checked == len(states) * len(gallery.WIDTHS), states
+    # the support desk's Outgoing section: the list, an e-mail read, a new endpoint's secret
+    assert {"support-outgoing", "support-outgoing-email", "support-outgoing-secret"} <= set(states)
     assert not problems, "\n".join(problems)
 
 

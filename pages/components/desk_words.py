@@ -1,0 +1,22 @@
+"""How the support desk's sections write a moment and a count (pages/support.py and
+pages/components/outgoing.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from babel import Locale
+
+from core.platform.i18n import fmt_datetime, fmt_number, locale_of
+from pages.shell.context import PageContext
+
+
+def when(ctx: PageContext, value: dt.datetime | None) -> str:
+    """Full date and time (with seconds), in UTC: the column says so."""
+    return fmt_datetime(value, ctx.lang, "medium") if value else ""
+
+
+def counted(ctx: PageContext, key: str, n: int) -> str:
+    """`key.one` or `key.other`, as the language's plural rule (CLDR, through Babel) says."""
+    form = Locale.parse(locale_of(ctx.lang)).plural_form(n)
+    return ctx.t(f"{key}.{'one' if form == 'one' else 'other'}", n=fmt_number(n, ctx.lang))

@@ -9,10 +9,11 @@ from streamlit.delta_generator import DeltaGenerator
 
 from core import support_desk
 from core.jobs import lifecycle, pauses
+from core.outbox import outgoing
 from core.platform import clock
 from core.platform.errors import PortalError
 from core.platform.i18n import fmt_money, fmt_number
-from core.rules.vocabulary import STATUS_SCHEDULED
+from core.rules.vocabulary import DELIVERY_FAILED, STATUS_SCHEDULED
 from core.support_desk import AuditQuery, Request
 from pages.components.confirm import FLASH, act, confirm_button, pending_keys, show_flash
 from pages.components.desk_words import counted, when
@@ -239,6 +240,10 @@ def open_requests_line(ctx: PageContext) -> None:
         for kind in ("undo_cancellation", "custom_plan", "reactivation", "other")
     )
     st.markdown(f"**{ctx.t('desk.open_requests')}** {counts}")
+    # what the outbox could not deliver in a day, whichever section is open
+    failed = outgoing.status_counts(ctx.db, ctx.user).get(DELIVERY_FAILED, 0)
+    if failed and st.session_state.get("support_section") != "outgoing":
+        st.error(counted(ctx, "desk.failed_deliveries", failed), icon=":material/error:")
 
 
 def section_picker(ctx: PageContext) -> str:

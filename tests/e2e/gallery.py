@@ -171,6 +171,31 @@ class WalkError(Exception):
     pass
 
 
+def reset_link(database_url: str, email: str) -> str:
+    """The link of the last password reset e-mail to that address, from the outbox (the demo
+    keeps its e-mails)."""
+    from sqlalchemy import select
+
+    from core.platform.db import open_database
+    from core.platform.outbox_tables import OutboxDelivery, OutboxEvent
+    from core.rules.vocabulary import EVENT_PASSWORD_RESET
+
+    db = open_database(database_url)
+    try:
+        with db.transaction() as s:
+            data = s.scalar(
+                select(OutboxEvent.data)
+                .join(OutboxDelivery, OutboxDelivery.event_id == OutboxEvent.id)
+                .where(OutboxEvent.type == EVENT_PASSWORD_RESET, OutboxDelivery.recipient == email)
+                .order_by(OutboxEvent.created_at.desc())
+            )
+    finally:
+        db.engine.dispose()
+    if not data:
+        raise RuntimeError(f"no reset e-mail to {email}")
+    return json.loads(data)["reset_url"]
+
+
 def walk(browser, base_url: str, database_url: str, lang: str, visit: Visit) -> list[str]:
     """Drive every state once, calling `visit(page, state, width)` at each; returns the names
     of the states reached and raises WalkError naming the parts that could not be reached
@@ -199,6 +224,7 @@ def walk(browser, base_url: str, database_url: str, lang: str, visit: Visit) -> 
 
     customer_ctx, page = new_page()
     admin_ctx, admin = new_page()
+    anonymous_ctx, anonymous = new_page()
     company = demo.DEMO_COMPANY
     try:
 
@@ -285,6 +311,25 @@ def walk(browser, base_url: str, database_url: str, lang: str, visit: Visit) -> 
             by_key(admin, "webhook_secret_done").click()
             admin.locator(".st-key-webhook_secret").wait_for(state="detached")
 
+        def forgot() -> None:
+            # signed out: "Forgot your password?", its answer, and the form the link opens
+            # (not sent: the demo customer keeps the password the other parts sign in with)
+            anonymous.goto(base_url)
+            wait_heading(anonymous, t("signin.title", lang))
+            anonymous.get_by_role("button", name=t("resets.forgot", lang)).click()
+            wait_heading(anonymous, t("resets.forgot_title", lang))
+            capture(anonymous, "forgot-password")
+            email = anonymous.get_by_role("textbox", name=t("signin.email", lang), exact=True)
+            email.fill(demo.DEMO_CUSTOMER_EMAIL)
+            anonymous.get_by_role("button", name=t("resets.send", lang)).click()
+            anonymous.get_by_text(t("resets.sent", lang, minutes=30)).wait_for()
+            settle(anonymous)
+            capture(anonymous, "forgot-password-sent")
+            link = reset_link(database_url, demo.DEMO_CUSTOMER_EMAIL)
+            anonymous.goto(base_url + "/?" + link.split("?", 1)[1])
+            wait_heading(anonymous, t("resets.choose_title", lang))
+            capture(anonymous, "reset-password")
+
         def playbook() -> None:
             open_page(admin, "retention-playbook", t("playbook_page.title", lang))
             sections(admin, "pb_section", "playbook", PLAYBOOK_SECTIONS)
@@ -318,10 +363,12 @@ def walk(browser, base_url: str, database_url: str, lang: str, visit: Visit) -> 
         part("support", admin, support)
         part("outgoing", admin, outgoing)
         part("playbook", admin, playbook)
+        part("forgot", anonymous, forgot)
         part("ended", page, ended)
     finally:
         customer_ctx.close()
         admin_ctx.close()
+        anonymous_ctx.close()
     if failures:
         raise WalkError("\n".join(failures))
     return seen

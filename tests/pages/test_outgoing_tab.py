@@ -76,6 +76,17 @@ def delivery(db, **where) -> OutboxDelivery:
 
 
 @pytest.mark.parametrize("lang", ["en", "it"])
+def test_a_failed_call_is_called_out_whichever_section_of_the_desk_is_open(outgoing_site, lang):
+    at = open_as("boss", lang, SUPPORT)  # the first section, scheduled cancellations
+    assert not at.exception, at.exception
+    banner = i18n.t("desk.failed_deliveries.one", lang, n="1")
+    assert banner in [e.value for e in at.error]
+    show_outgoing(at)  # the section itself says it, once, with how to find it
+    assert banner not in [e.value for e in at.error]
+    assert i18n.t("outgoing.failed.one", lang, n="1") in [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
 def test_the_counts_call_out_the_failed_call_and_the_table_reads_as_words(outgoing_site, lang):
     db, _made, endpoint = outgoing_site
     at = show_outgoing(open_as("boss", lang, SUPPORT))

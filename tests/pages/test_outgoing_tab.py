@@ -276,3 +276,28 @@ def test_a_kept_email_can_be_sent_once_a_mail_server_is_set(outgoing_site, monke
     at.selectbox(key="outgoing_status").set_value("failed").run()
     assert not at.exception, at.exception
     assert at.selectbox(key="outgoing_pick").value is None
+
+
+def test_a_customer_who_reads_the_portal_in_italian_gets_italian_emails(shop_site):
+    """bob never chose a language: the portal opened in Italian (his browser's), so the
+    e-mail of his cancellation is written in Italian too."""
+    db, _made = shop_site
+    open_as("bob", "it")
+    bob = auth.sign_in(db, "bob@example.com", factories.PASSWORD).user
+    assert bob.language == "it"
+    flow = cancellation.start(db, bob)
+    cancellation.go_on(db, bob, flow.flow_id)
+    done = cancellation.confirm(db, bob, flow.flow_id, ALL_CONSENTS)
+    with db.transaction() as s:
+        language, data = s.execute(
+            select(OutboxDelivery.language, OutboxEvent.data)
+            .join(OutboxEvent, OutboxEvent.id == OutboxDelivery.event_id)
+            .where(
+                OutboxDelivery.recipient == "bob@example.com",
+                OutboxEvent.type == "cancellation.scheduled",
+            )
+        ).one()
+    assert language == "it"
+    sent = mail.render("cancellation.scheduled", json.loads(data), language, load_settings())
+    assert sent.subject.startswith("Annullamento confermato")
+    assert done.confirmation_number in sent.subject

@@ -29,6 +29,7 @@ from core.rules.vocabulary import (
     CHANNEL_EMAIL,
     CHANNEL_WEBHOOK,
     DELIVERY_PENDING,
+    EVENT_CANCELLATION_SAVED,
     EVENT_SUPPORT_REQUEST,
     EVENT_TYPES,
     ROLE_CUSTOMER,
@@ -150,6 +151,33 @@ def support_request(s: Session, request: SupportRequest, at: dt.datetime) -> str
             "message": request.message,
             "flow_id": request.flow_id,
         },
+    )
+
+
+def flow_saved(
+    s: Session,
+    account_id: int,
+    flow_id: str,
+    *,
+    at: dt.datetime,
+    offer: dict[str, Any] | None,
+    mail: bool,
+    **more: Any,
+) -> str:
+    """The event of a cancellation flow that ended saved: kept (`offer` None) or by an offer."""
+    return emit(
+        s,
+        EVENT_CANCELLATION_SAVED,
+        account_id=account_id,
+        at=at,
+        data={
+            **account_facts(s, account_id),
+            "flow_id": flow_id,
+            "saved_by": "kept" if offer is None else "offer",
+            "offer": offer,
+            **more,
+        },
+        mail=mail,
     )
 
 

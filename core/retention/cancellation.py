@@ -48,7 +48,6 @@ from core.retention.records import (
 from core.rules import billing, numbers
 from core.rules.vocabulary import (
     ACTION_CANCELLATION_SCHEDULED,
-    EVENT_CANCELLATION_SAVED,
     EVENT_CANCELLATION_SCHEDULED,
     OFFER_KIND_CUSTOM_PLAN,
     OFFER_NONE,
@@ -379,15 +378,7 @@ def keep(
         flow.finished_at = now
         _step(s, flow, "kept", now)
         # other systems hear of it; the customer, who changed nothing, gets no e-mail
-        outbox.emit(
-            s,
-            EVENT_CANCELLATION_SAVED,
-            account_id=actor.account_id,
-            at=now,
-            data={**outbox.account_facts(s, actor.account_id), "flow_id": flow.id,
-                  "saved_by": "kept", "offer": None},
-            mail=False,
-        )  # fmt: skip
+        outbox.flow_saved(s, actor.account_id, flow.id, at=now, offer=None, mail=False)
 
 
 def go_on(

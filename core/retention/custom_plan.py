@@ -35,7 +35,6 @@ from core.rules.pricing import (
 )
 from core.rules.vocabulary import (
     ACTION_CUSTOM_PLAN_REQUESTED,
-    EVENT_CANCELLATION_SAVED,
     OFFER_KIND_CUSTOM_PLAN,
     OUTCOME_OPEN,
     OUTCOME_SAVED_OFFER,
@@ -167,21 +166,19 @@ def ask_for_plan(
         s.flush()
         outbox.support_request(s, request, now)
         if flow is not None:  # saved by the custom plan (the request's e-mail tells the customer)
-            outbox.emit(
+            outbox.flow_saved(
                 s,
-                EVENT_CANCELLATION_SAVED,
-                account_id=actor.account_id,
+                actor.account_id,
+                flow.id,
                 at=now,
-                data={
-                    **outbox.account_facts(s, actor.account_id),
-                    "flow_id": flow.id,
-                    "saved_by": "offer",
-                    "offer": {"kind": OFFER_KIND_CUSTOM_PLAN, "monthly_price_cents": price,
-                              "configuration": values},
-                    "request_id": request.id,
+                offer={
+                    "kind": OFFER_KIND_CUSTOM_PLAN,
+                    "monthly_price_cents": price,
+                    "configuration": values,
                 },
                 mail=False,
-            )  # fmt: skip
+                request_id=request.id,
+            )
         audit.record(
             s,
             action=ACTION_CUSTOM_PLAN_REQUESTED,

@@ -53,7 +53,6 @@ from core.rules.offers import (
 from core.rules.vocabulary import (
     ACTION_OFFER_ACCEPTED,
     ACTION_SUBSCRIPTION_UNPAUSED,
-    EVENT_CANCELLATION_SAVED,
     EVENT_SUBSCRIPTION_RESUMED,
     OFFER_KIND_CUSTOM_PLAN,
     OFFER_KIND_DISCOUNT,
@@ -413,20 +412,16 @@ def accept(
         )
         s.flush()
         taken = _accepted(s, flow, row)
-        outbox.emit(
+        outbox.flow_saved(
             s,
-            EVENT_CANCELLATION_SAVED,
-            account_id=actor.account_id,
+            actor.account_id,
+            flow.id,
             at=now,
-            data={
-                **outbox.account_facts(s, actor.account_id),
-                "flow_id": flow.id,
-                "saved_by": "offer",
-                "offer": {"key": offer.key, "kind": offer.kind, "terms": terms.as_json()},
-                "confirmation_number": flow.confirmation_number,
-                "accepted_at": now,
-                "plan_name_before": taken.plan_name,
-            },
+            offer={"key": offer.key, "kind": offer.kind, "terms": terms.as_json()},
+            mail=True,  # with the offer's receipt
+            confirmation_number=flow.confirmation_number,
+            accepted_at=now,
+            plan_name_before=taken.plan_name,
         )
         return taken
 

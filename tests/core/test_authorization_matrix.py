@@ -586,6 +586,7 @@ NO_ACTOR = {
     "outbox.emit": "inside the caller's transaction: the use case has checked its actor",
     "outbox.account_facts": "part of an event written inside a checked use case (outbox.emit)",
     "outbox.customer_contact": "part of an event written inside a checked use case",
+    "outbox.flow_saved": "inside keep's, accept's or ask_for_plan's transaction",
     "outbox.support_request": "inside contact_support's or ask_for_plan's transaction",
     "renewals.plan": "inside the renewal's or the resume's transaction (lifecycle, offers)",
     "renewals.bill": "inside the renewal's or the resume's transaction (lifecycle, offers)",

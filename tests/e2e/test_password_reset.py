@@ -5,17 +5,12 @@ browser is signed out."""
 
 from __future__ import annotations
 
-import json
 import re
 from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
-from sqlalchemy import select
 
 from core import demo
-from core.platform.db import open_database
-from core.platform.outbox_tables import OutboxDelivery, OutboxEvent
-from core.rules.vocabulary import EVENT_PASSWORD_RESET
 from tests.e2e import gallery
 from tests.e2e.conftest import ROOT
 from tests.support.browser import account_show, sign_in
@@ -35,24 +30,6 @@ def no_serious_axe_violation(page, where: str) -> None:
         blocking = [v for v in gallery.axe_run(page) if v["impact"] in gallery.BLOCKING]
         assert not blocking, "\n".join(gallery.describe(blocking, f"{where}-{width}"))
     page.set_viewport_size(size)
-
-
-def reset_link_sent_to(database_url: str, email: str) -> str:
-    """The link of the last reset e-mail to that address, from the outbox (the worker has not
-    sent it: in the demo the e-mail is kept)."""
-    db = open_database(database_url)
-    try:
-        with db.transaction() as s:
-            data = s.scalar(
-                select(OutboxEvent.data)
-                .join(OutboxDelivery, OutboxDelivery.event_id == OutboxEvent.id)
-                .where(OutboxEvent.type == EVENT_PASSWORD_RESET, OutboxDelivery.recipient == email)
-                .order_by(OutboxEvent.created_at.desc())
-            )
-    finally:
-        db.engine.dispose()
-    assert data, f"no reset e-mail to {email}"
-    return json.loads(data)["reset_url"]
 
 
 def test_a_reset_link_sets_a_new_password_and_signs_out_the_old_session(own_server, page_for):
@@ -81,7 +58,7 @@ def test_a_reset_link_sets_a_new_password_and_signs_out_the_old_session(own_serv
     expect(page.get_by_text(re.compile("support desk's Outgoing tab"))).to_be_visible()
     no_serious_axe_violation(page, "forgot-password")
 
-    url = reset_link_sent_to(server.database_url, email)
+    url = gallery.reset_link(server.database_url, email)
     token = parse_qs(urlsplit(url).query)["reset"][0]
     page.goto(f"{server.url}/?reset={token}")  # the e-mail's link, on this test's server
     expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()

@@ -64,6 +64,21 @@ def endpoint(
         return row.id
 
 
+def cancelled_with_endpoints_gone(
+    db: Database, url: str, *, now: dt.datetime
+) -> tuple[auth.CurrentUser, int, int]:
+    """A customer cancels with two endpoints subscribed; then one is deleted and the other
+    disabled before the worker runs: (the customer, the deleted's id, the disabled's id)."""
+    [user] = customers(db, 1, now=now)
+    gone = endpoint(db, url, now=now)
+    off = endpoint(db, url, now=now)
+    cancel(db, user, now=now)
+    with db.transaction() as s:
+        s.delete(s.get(WebhookEndpoint, gone))
+        s.get(WebhookEndpoint, off).enabled = False
+    return user, gone, off
+
+
 def deliveries(db: Database, channel: str | None = None) -> list[OutboxDelivery]:
     with db.transaction() as s:
         query = select(OutboxDelivery).order_by(OutboxDelivery.id)

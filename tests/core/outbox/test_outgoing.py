@@ -29,7 +29,15 @@ from core.rules.vocabulary import (
 )
 from tests.support import factories, hostile
 from tests.support.env import NOW
-from tests.support.outbox_shop import KEPT, cancel, customers, deliveries, endpoint, events
+from tests.support.outbox_shop import (
+    KEPT,
+    cancel,
+    cancelled_with_endpoints_gone,
+    customers,
+    deliveries,
+    endpoint,
+    events,
+)
 from tests.support.receivers import http_receiver, smtp_receiver
 
 DAY = dt.timedelta(days=1)
@@ -192,13 +200,7 @@ def test_hostile_filters_and_ids_get_a_clear_message_and_change_nothing(db):
 
 def test_a_call_to_a_deleted_or_disabled_endpoint_is_not_sent_again_until_it_can_arrive(db):
     with http_receiver() as hook:
-        [alice] = customers(db, 1, now=NOW)
-        gone = endpoint(db, hook.url, now=NOW)
-        off = endpoint(db, hook.url, now=NOW)
-        cancel(db, alice, now=NOW)
-        with db.transaction() as s:
-            s.delete(s.get(WebhookEndpoint, gone))
-            s.get(WebhookEndpoint, off).enabled = False
+        _alice, _gone, off = cancelled_with_endpoints_gone(db, hook.url, now=NOW)
         assert worker.run_once(db, now=NOW, settings=KEPT).failed == 2
         boss = _admin(db)
         calls = {d.endpoint_id: d.id for d in deliveries(db, CHANNEL_WEBHOOK)}

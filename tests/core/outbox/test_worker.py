@@ -20,7 +20,7 @@ from core.outbox import worker
 from core.outbox.worker import RunResult
 from core.platform import outbox
 from core.platform.config import Settings
-from core.platform.outbox_tables import OutboxDelivery, WebhookEndpoint
+from core.platform.outbox_tables import OutboxDelivery
 from core.rules.vocabulary import (
     CHANNEL_EMAIL,
     CHANNEL_WEBHOOK,
@@ -38,6 +38,7 @@ from tests.support.outbox_shop import (
     KEPT,
     SECRET,
     cancel,
+    cancelled_with_endpoints_gone,
     customers,
     deliveries,
     endpoint,
@@ -275,13 +276,7 @@ def test_a_slow_receiver_holds_no_lock_the_app_or_another_worker_needs(db):
 
 def test_a_deleted_or_disabled_endpoint_fails_the_call_at_once_saying_why(db):
     with http_receiver() as hook:
-        [alice] = customers(db, 1, now=NOW)
-        gone = endpoint(db, hook.url, now=NOW)
-        off = endpoint(db, hook.url, now=NOW)
-        cancel(db, alice, now=NOW)
-        with db.transaction() as s:
-            s.delete(s.get(WebhookEndpoint, gone))
-            s.get(WebhookEndpoint, off).enabled = False
+        cancelled_with_endpoints_gone(db, hook.url, now=NOW)
         assert worker.run_once(db, now=NOW, settings=KEPT) == RunResult(kept=1, failed=2)
         assert hook.calls == []
     reasons = sorted(d.last_error for d in deliveries(db, CHANNEL_WEBHOOK))

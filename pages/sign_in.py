@@ -25,7 +25,7 @@ def sign_in_form(ctx: PageContext) -> None:
         submitted = st.form_submit_button(ctx.t("signin.submit"), type="primary")
     if submitted:
         try:
-            signed = auth.sign_in(ctx.db, email, password, settings=ctx.settings)
+            signed = auth.sign_in(ctx.db, email, password, settings=ctx.settings, language=ctx.lang)
         except PortalError as exc:
             st.error(ctx.t(exc.key, **exc.params), icon=":material/error:")
         else:

@@ -147,8 +147,11 @@ def sign_in(
     *,
     now: dt.datetime | None = None,
     settings: Settings | None = None,
+    language: str | None = None,
 ) -> SignedIn:
     """Check the credentials; after too many failures the address is locked for a while.
+    `language`: the page's, remembered as the user's `last_language` (their e-mails are
+    written in it unless they chose one).
 
     Unknown address and wrong password give the same error, after the same hashing work; from
     WARN_FROM_TRIES_LEFT tries left it says how many are left, and the failure that uses the
@@ -179,7 +182,7 @@ def sign_in(
     #    PostgreSQL two first failures may both insert its row, and the second tries again.
     for attempt in (1, 2):
         try:
-            result = _record_sign_in(db, email, found, ok, now, settings)
+            result = _record_sign_in(db, email, found, ok, now, settings, language)
             break
         except IntegrityError:
             if attempt == 2:
@@ -201,7 +204,13 @@ def _failure_error(tries_left: int, settings: Settings) -> PortalError:
 
 
 def _record_sign_in(
-    db: Database, email: str, found: Any, ok: bool, now: dt.datetime, settings: Settings
+    db: Database,
+    email: str,
+    found: Any,
+    ok: bool,
+    now: dt.datetime,
+    settings: Settings,
+    language: str | None = None,
 ) -> SignedIn | int:
     """Count a failure (the tries left before the lockout; 0: locked now), or open a session
     for the user whose hash was checked."""
@@ -213,6 +222,8 @@ def _record_sign_in(
             return _record_failure(s, email, throttle, now, settings)
         if throttle:
             s.delete(throttle)
+        if language in LANGUAGES:
+            user.last_language = language
         code = secrets.token_urlsafe(32)
         session = UserSession(
             user_id=user.id,

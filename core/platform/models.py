@@ -121,7 +121,9 @@ class User(Base):
     full_name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20), default=ROLE_CUSTOMER)
-    language: Mapped[str | None] = mapped_column(String(5))
+    language: Mapped[str | None] = mapped_column(String(5))  # chosen with the switcher
+    # the language of the browser they last signed in from (their e-mails' when none is chosen)
+    last_language: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
     account: Mapped[Account | None] = relationship(back_populates="users")

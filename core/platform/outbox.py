@@ -67,16 +67,17 @@ def account_facts(s: Session, account_id: int) -> dict[str, Any]:
 
 
 def customer_contact(s: Session, account_id: int) -> tuple[str, str] | None:
-    """The account's contact address and language: its first customer user's."""
+    """The account's contact address and language: its first customer user's, and the
+    language they chose, else that of the browser they last signed in from."""
     row = s.execute(
-        select(User.email, User.language)
+        select(User.email, User.language, User.last_language)
         .where(User.account_id == account_id, User.role == ROLE_CUSTOMER)
         .order_by(User.id)
         .limit(1)
     ).first()
     if row is None:
         return None
-    return row.email, row.language or "en"
+    return row.email, row.language or row.last_language or "en"
 
 
 def _delivery(

@@ -3,7 +3,6 @@ the screens this user may open (each screen a `render(ctx)` function of a module
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -267,10 +266,6 @@ def run_router() -> None:
         or st.context.cookies.get(LANGUAGE_COOKIE)
     )
     lang = normalise_language(lang if isinstance(lang, str) else _browser_language())
-    if user is not None and user.language is None:
-        # never chosen: the language they read the portal in is the one e-mails are written in
-        with contextlib.suppress(PortalError):  # else tried again at the next page
-            auth.set_language(db, user, lang)
     reset_token = st.query_params.get(RESET_PARAM, "")
     ctx = PageContext(db=db, user=user, lang=lang, settings=settings, reset_token=reset_token)
     st.session_state["ctx"] = ctx

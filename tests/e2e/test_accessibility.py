@@ -24,6 +24,8 @@ from tests.e2e.conftest import ROOT, running_server
 # the page each state is on, by the start of its name
 STATE_PAGES = {
     "sign-in": "nav.sign_in",
+    "forgot-password": "nav.sign_in",
+    "reset-password": "nav.sign_in",
     "overview": "nav.overview",
     "export": "nav.export",
     "cancel": "nav.cancel",

@@ -14,6 +14,7 @@ import socket
 
 import pytest
 from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
 
 from core.identity import auth
 from core.outbox import mail, webhooks, worker
@@ -24,6 +25,7 @@ from core.retention import cancellation
 from core.retention.cancellation import ALL_CONSENTS
 from pages.components.text import md
 from tests.support import factories
+from tests.support.env import ROOT
 from tests.support.pages import NOW, SUPPORT, assert_no_raw_keys, open_as, visible_text
 
 
@@ -278,13 +280,20 @@ def test_a_kept_email_can_be_sent_once_a_mail_server_is_set(outgoing_site, monke
     assert at.selectbox(key="outgoing_pick").value is None
 
 
-def test_a_customer_who_reads_the_portal_in_italian_gets_italian_emails(shop_site):
-    """bob never chose a language: the portal opened in Italian (his browser's), so the
-    e-mail of his cancellation is written in Italian too."""
+def test_a_customer_who_signs_in_in_italian_gets_italian_emails(shop_site):
+    """bob never chose a language: he signed in on the Italian page (his browser's), so the
+    e-mail of his cancellation is written in Italian; what he sees next time still follows
+    his browser, as nothing was chosen."""
     db, _made = shop_site
-    open_as("bob", "it")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["lang"] = "it"
+    at.run()
+    at.text_input[0].set_value("bob@example.com")
+    at.text_input[1].set_value(factories.PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
     bob = auth.sign_in(db, "bob@example.com", factories.PASSWORD).user
-    assert bob.language == "it"
+    assert bob.language is None  # chosen: nothing
     flow = cancellation.start(db, bob)
     cancellation.go_on(db, bob, flow.flow_id)
     done = cancellation.confirm(db, bob, flow.flow_id, ALL_CONSENTS)

@@ -20,9 +20,10 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
-# The files that take minutes (a browser walking every screen, forty browser sessions): run
-# first, so under pytest-xdist (a file per worker) the other worker takes the many short files
-# meanwhile instead of both waiting at the end for these.
+# The files that take minutes (a browser walking every screen, forty browser sessions): first
+# in the collection, so under pytest-xdist (a file per worker, handed out in this order:
+# ./test.sh passes --no-loadscope-reorder) each worker starts on one of them and the many
+# short files fill in after, instead of both waiting at the end for these.
 LONGEST_FIRST = ("tests/e2e/test_load.py", "tests/e2e/test_accessibility.py")
 
 

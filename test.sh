@@ -20,7 +20,4 @@ fi
 .venv/bin/ruff format --check .
 # Two workers (pytest-xdist; each test file stays on one worker, each worker has its own
 # PostgreSQL database beside the configured one); PORTAL_TEST_WORKERS=0 runs in one process.
-# Files are handed out in their collection order (tests/conftest.py puts the two that take
-# minutes first, so each worker starts on one of them), not most tests first.
-exec .venv/bin/python -m pytest -ra -n "${PORTAL_TEST_WORKERS:-2}" --dist loadfile \
-  --no-loadscope-reorder "$@"
+exec .venv/bin/python -m pytest -ra -n "${PORTAL_TEST_WORKERS:-2}" --dist loadfile "$@"

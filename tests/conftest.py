@@ -20,22 +20,6 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
-# The files that take minutes (a browser walking every screen, forty browser sessions): first
-# in the collection, so under pytest-xdist (a file per worker, handed out in this order:
-# ./test.sh passes --no-loadscope-reorder) each worker starts on one of them and the many
-# short files fill in after, instead of both waiting at the end for these.
-LONGEST_FIRST = ("tests/e2e/test_load.py", "tests/e2e/test_accessibility.py")
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        path = item.nodeid.split("::", 1)[0]
-        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
-
-    items.sort(key=rank)  # stable: every other test keeps its place
-
-
 @pytest.fixture(params=BACKENDS)
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
     database = make_database(request.param, tmp_path)

@@ -63,6 +63,11 @@ class Filters:
         end = days[1] if len(days) > 1 else start
         return cls(start, end, tuple(plans), tuple(countries), tuple(tenures))
 
+    def previous(self) -> Filters | None:
+        """The same filters over the period of the same length just before (`end` the day
+        before `start`); None when either end is open or it would start before FIRST_DAY."""
+        raise NotImplementedError
+
 
 def check(filters: Filters) -> Filters:
     """The filters, if every value is one a filter may hold; `InvalidInput` otherwise."""

@@ -210,29 +210,33 @@ def _rates(
     prices: dict[str, int] = {}
     countries: dict[str, _Sums] = {}
     edges = _band_edges(starts) if filters.tenures else []
-    bands: dict[tuple[int, int], bool] = {}
+    everyone = [True] * len(periods)
+    chosen: dict[int, list[bool]] = {}
 
-    def in_band(created: int, period: int) -> bool:
-        """Whether accounts created in the created-at slot `created` (between two edges) are in
-        one of the chosen bands on the first day of `period`: the slot's first month decides."""
-        if (created, period) not in bands:
+    def in_bands(created: int) -> list[bool]:
+        """For accounts created in the slot `created` (between two of `edges`): whether they
+        are in one of the chosen bands on the first day of each period. The slot's first month
+        decides: no band changes inside a slot."""
+        if not filters.tenures:
+            return everyone
+        if created not in chosen:
             since = edges[created - 1] if created else dt.date(1, 1, 1)
-            bands[created, period] = tenure_band(since, starts[period]) in filters.tenures
-        return bands[created, period]
+            chosen[created] = [tenure_band(since, day) in filters.tenures for day in starts]
+        return chosen[created]
 
     for row in rows:
         n = int(row.n)
         cents = n * billing.monthly_equivalent_cents(int(row.price_cents), row.billing_interval)
         joined, ended = int(row.joined_in), int(row.ended_in)
-        created = int(row.created_in) if filters.tenures else 0
-        if joined == 0 and (not filters.tenures or in_band(created, 0)):
+        counted = in_bands(int(row.created_in) if filters.tenures else 0)
+        if joined == 0 and counted[0]:
             gone = ended <= last
             overall.add(n, cents, gone)
             plans.setdefault(row.code, _Sums()).add(n, cents, gone)
             prices[row.code] = int(row.monthly_price_cents)
             countries.setdefault(row.country, _Sums()).add(n, cents, gone)
         for period in range(joined, min(ended, last) + 1):
-            if not filters.tenures or in_band(created, period):
+            if counted[period]:
                 trend[period].add(n, cents, ended == period)
 
     start, end = periods[0][0], periods[-1][1]

@@ -118,3 +118,22 @@ __all__ = [
     "verified_saves",
     "write_answers_csv",
 ]
+
+# churn rates, revenue at risk (churn, at_risk)
+from core.insights.at_risk import (
+    AT_RISK_LIMIT,
+    AtRiskAccount,
+    RevenueAtRisk,
+    revenue_at_risk,
+)
+from core.insights.churn import Churn, ChurnRates, churn_rates
+
+__all__ += [
+    "AT_RISK_LIMIT",
+    "AtRiskAccount",
+    "Churn",
+    "ChurnRates",
+    "RevenueAtRisk",
+    "churn_rates",
+    "revenue_at_risk",
+]

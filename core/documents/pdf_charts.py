@@ -300,7 +300,7 @@ class Cell:
     text: str
 
 
-def _header_lines(pdf: FPDF, text: str, width: float, most: int) -> list[str]:
+def wrapped_lines(pdf: FPDF, text: str, width: float, most: int) -> list[str]:
     """`text` wrapped to `width`, at most `most` lines (the last cut with an ellipsis)."""
     found = pdf.multi_cell(w=width, h=3, text=fit(pdf, text, width * most), dry_run=True,
                            output="LINES")  # fmt: skip
@@ -333,7 +333,7 @@ def heat_map(
     label_w = min(w * 0.25, max(pdf.get_string_width(r) for r in rows) + 3)
     pdf.set_font(FAMILY, "", 7)
     col_w = (w - label_w) / len(columns)
-    heads = [_header_lines(pdf, c, col_w - 1, 3) for c in columns]
+    heads = [wrapped_lines(pdf, c, col_w - 1, 3) for c in columns]
     head_h = 3.2 * max(len(h) for h in heads) + 1
     pdf.set_text_color(*INK)
     for j, lines_ in enumerate(heads):

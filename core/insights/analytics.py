@@ -137,3 +137,8 @@ __all__ += [
     "churn_rates",
     "revenue_at_risk",
 ]
+
+# the Churn report (churn_report)
+from core.insights.churn_report import churn_report_file_name, churn_report_pdf  # noqa: E402
+
+__all__ += ["churn_report_file_name", "churn_report_pdf"]

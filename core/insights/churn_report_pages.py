@@ -96,10 +96,11 @@ def _width(pdf: Document) -> float:
 
 
 def _boxes(pdf: Document, boxes: Sequence[tuple[str, str, str]], per_row: int) -> None:
-    """Figure cards: (label, value, second line), `per_row` a row."""
+    """Figure cards: (label, value, second line), `per_row` a row; a long label wraps onto
+    a second line."""
     gap = 4
     width = (_width(pdf) - gap * (per_row - 1)) / per_row
-    height = 21
+    height = 23
     rows = -(-len(boxes) // per_row)
     if pdf.will_page_break(rows * (height + gap)):
         pdf.add_page()
@@ -109,15 +110,16 @@ def _boxes(pdf: Document, boxes: Sequence[tuple[str, str, str]], per_row: int) -
         y = top + (i // per_row) * (height + gap)
         pdf.set_fill_color(*SOFT)
         pdf.rect(x, y, width, height, style="F", round_corners=True, corner_radius=2)
-        pdf.set_xy(x + 3, y + 2)
         pdf.set_font(FAMILY, "", 7.5)
         pdf.set_text_color(*pdf_charts.MUTED)
-        pdf.cell(w=width - 6, h=4, text=pdf_charts.fit(pdf, label, width - 6))
-        pdf.set_xy(x + 3, y + 6.5)
+        for k, line in enumerate(pdf_charts.wrapped_lines(pdf, label, width - 6, 2)):
+            pdf.set_xy(x + 3, y + 1.5 + k * 3.4)
+            pdf.cell(w=width - 6, h=3.4, text=line)
+        pdf.set_xy(x + 3, y + 8.5)
         pdf.set_font(FAMILY, "B", 13)
         pdf.set_text_color(*PRIMARY)
         pdf.cell(w=width - 6, h=7, text=pdf_charts.fit(pdf, value, width - 6))
-        pdf.set_xy(x + 3, y + 14.5)
+        pdf.set_xy(x + 3, y + 16.5)
         pdf.set_font(FAMILY, "", 7)
         pdf.set_text_color(*pdf_charts.INK)
         pdf.cell(w=width - 6, h=4, text=pdf_charts.fit(pdf, second, width - 6))

@@ -3,6 +3,7 @@ no plotting library, and the labels use the same fonts (any script) as the rest 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -250,7 +251,8 @@ def lines(
         pdf.set_text_color(*MUTED)
         pdf.set_xy(x, level - 2)
         pdf.cell(w=axis_w - 1, h=4, text=tick_text(peak * fraction), align="R")
-    every = max(1, -(-len(labels) // 12))  # at most a dozen labels under the axis
+    widest = max(pdf.get_string_width(label) for label in labels) + 1.5
+    every = max(1, math.ceil(len(labels) / 12), math.ceil(widest / slot))  # labels that fit
     pdf.set_text_color(*INK)
     for i, label in enumerate(labels):
         if i % every == 0:
@@ -285,7 +287,7 @@ def lines(
     if point_text is not None and len(labels) <= 13:
         pdf.set_text_color(*MUTED)
         for i, value in enumerate(first.values[: len(labels)]):
-            if value is not None:
+            if value is not None and pdf.get_string_width(point_text(value)) <= slot - 0.5:
                 cx, cy = point(i, value)
                 pdf.set_xy(cx - slot / 2, cy - value_h - 0.5)
                 pdf.cell(w=slot, h=value_h, text=fit(pdf, point_text(value), slot), align="C")

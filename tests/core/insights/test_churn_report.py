@@ -146,9 +146,27 @@ def test_the_report_prints_the_pages_figures(db, churn_shop, lang):
     risk = analytics.revenue_at_risk(db, boss, NOVEMBER, today=TODAY)
     assert plain(fmt_money(risk.monthly_cents, "USD", lang)) in text
     assert CYRILLIC in text and CJK in text
-    # the reasons, by plan and lost by reason; the comments, whole
+    # the reasons, by plan (one answer each: 100% of its plan's row) and lost by reason
     for reason in ("too_expensive", "missing_features"):
         assert t(f"reason.{reason}", lang) in text
+    tabs = analytics.crosstabs(db, boss, NOVEMBER)
+    assert tabs.reason_by_plan.rows == ("growth", "pro")
+    assert tabs.reason_by_plan.counts == ((1, 0), (0, 1))
+    assert tabs.reason_by_tenure.counts == ((1, 1),)  # both accounts under six months old
+
+    def cell(share: float) -> str:
+        return plain(t("churn_report.cell", lang, count="1", share=fmt_percent(share, lang)))
+
+    assert text.count(cell(1)) == 2  # by plan: each answer is all of its plan's
+    assert text.count(cell(0.5)) == 2 + 2  # the reasons' bars, and by tenure
+    for loss in tabs.lost_by_reason:  # too expensive $249.00 (1), missing features $499.00 (1)
+        money = fmt_money(loss.revenue_lost_cents, "USD", lang)
+        assert plain(t("churn_report.lost_cell", lang, money=money, count="1")) in text
+    assert {(r.reason, r.revenue_lost_cents) for r in tabs.lost_by_reason} == {
+        ("too_expensive", 24900),
+        ("missing_features", 49900),
+    }
+    # the comments, whole, with their flow's outcome
     assert RU_COMMENT in text and JA_COMMENT in text
     assert t("insights.outcome.completed", lang) in text
 

@@ -19,7 +19,7 @@ from core.insights import analytics
 from core.insights.analytics import Filters
 from core.insights.churn_report_pages import render
 from core.insights.churn_report_words import FIGURE_CARDS, change, points_change, shown
-from core.platform.errors import NotAuthorized
+from core.platform.errors import InvalidInput, NotAuthorized
 from core.platform.i18n import fmt_money, fmt_number, fmt_percent, t
 from core.platform.models import Account
 from core.retention import cancellation
@@ -226,3 +226,36 @@ def test_the_drawing_without_a_period_before_shows_dashes():
     assert t("churn_report.no_previous", "en")[:30] in text
     assert text.count(t("churn_report.change", "en", change="–")) == 10  # 8 cards, 2 rates
     assert t("churn_report.period_before", "en") not in text
+
+
+def test_bad_filters_get_a_clear_message_and_no_report(db, churn_shop):
+    reversed_dates = Filters(start=dt.date(2026, 11, 26), end=dt.date(2026, 11, 1))
+    with pytest.raises(InvalidInput) as caught:
+        analytics.churn_report_pdf(db, churn_shop["boss"], reversed_dates, "it", today=TODAY)
+    assert caught.value.key == "insights.error.dates"
+    assert t(caught.value.key, "it")  # a message in the admin's language
+
+
+def test_the_drawing_says_which_sections_are_empty():
+    from dataclasses import replace
+
+    from core.insights.at_risk import RevenueAtRisk
+    from core.insights.comments import Comments
+    from core.insights.crosstabs import CrossTab, CrossTabs
+
+    data = sample()
+    nothing = CrossTab((), (), (), ())
+    data = replace(
+        data,
+        reasons=(),
+        rates=replace(data.rates, by_plan=(), by_country=(), trend=()),
+        at_risk=RevenueAtRisk(data.today, 0, 0, (), ()),
+        crosstabs=CrossTabs(data.filters, nothing, nothing, ()),
+        comments=Comments((), 0),
+    )
+    text = pdf_text(render(data, "it"))
+    assert fmt_number(1234, "it") in text  # the cards are there
+    assert text.count(t("report.no_data", "it")) == 2 + 2 + 2  # trends, reasons, cross-tabs
+    assert text.count(t("insights.empty", "it")) == 2  # rates by plan, by country
+    assert t("churn_report.at_risk_none", "it") in text
+    assert t("churn_report.no_comments", "it") in text

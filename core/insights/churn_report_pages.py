@@ -41,6 +41,7 @@ from core.platform.i18n import fmt_date, fmt_money, fmt_number, fmt_percent, has
 PRIMARY = (91, 61, 245)
 SOFT = (244, 242, 254)
 PREVIOUS = (150, 150, 165)  # the period before, dashed
+PIECE = 300  # characters of a comment written at a time (see _long_text)
 TIMELINE_DAYS = 16  # the timeline shows days up to this many, then months
 
 
@@ -545,12 +546,24 @@ def _comments(pdf: Document, data: ChurnReportData, lang: str) -> None:
         )
         write_line(pdf, facts, size=8, bold=True, color=pdf_charts.MUTED)
         if c.comment:
-            write_line(pdf, c.comment, size=9.5, height=4.8, keep_newlines=True)
+            _long_text(pdf, c.comment)
         if c.follow_up:
-            write_line(
-                pdf,
-                tx("follow_up", lang, text=c.follow_up),
-                size=9.5,
-                height=4.8,
-                keep_newlines=True,
-            )
+            _long_text(pdf, tx("follow_up", lang, text=c.follow_up))
+
+
+def _long_text(pdf: Document, text: str, *, size: float = 9.5, height: float = 4.8) -> None:
+    """Text a customer typed, whole, wrapped, its line breaks kept. Written a piece of at most
+    PIECE characters at a time, each going on where the last stopped: fpdf2's bidi algorithm
+    recurses once per character of a run of punctuation or spaces, and a comment of a thousand
+    "!" (as long as a comment may be) raised RecursionError."""
+    pdf.set_font(FAMILY, "", size)
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_x(pdf.l_margin)
+    for paragraph in clean(text, keep_newlines=True).split("\n"):
+        rest = paragraph
+        while len(rest) > PIECE:
+            cut = rest.rfind(" ", PIECE // 2, PIECE) + 1 or PIECE  # after a space if one is near
+            pdf.write(height, rest[:cut])
+            rest = rest[cut:]
+        pdf.write(height, rest)
+        pdf.ln(height)

@@ -259,3 +259,20 @@ def test_the_drawing_says_which_sections_are_empty():
     assert text.count(t("insights.empty", "it")) == 2  # rates by plan, by country
     assert t("churn_report.at_risk_none", "it") in text
     assert t("churn_report.no_comments", "it") in text
+
+
+def test_a_comment_as_long_as_allowed_of_punctuation_or_spaces_is_printed():
+    """fpdf2's bidi algorithm recursed once per character of such a run (RecursionError)."""
+    from dataclasses import replace
+
+    from core.insights.comments import Comments
+    from core.retention.cancellation import MAX_COMMENT
+
+    data = sample()
+    first = data.comments.rows[0]
+    rows = (
+        replace(first, comment="!" * MAX_COMMENT),
+        replace(first, comment=" " * MAX_COMMENT + "END", follow_up="?" * 200),
+    )
+    text = pdf_text(render(replace(data, comments=Comments(rows, 2)), "en"))
+    assert text.count("!") == MAX_COMMENT and text.count("?") == 200 and "END" in text

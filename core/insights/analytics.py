@@ -15,6 +15,10 @@ from core.insights.answer_files import (
 )
 from core.insights.buckets import GRANULARITIES
 from core.insights.comments import COMMENTS_LIMIT, MAX_SEARCH, Comment, Comments, comments
+
+# cross-tabs and drill-down (crosstabs, drill)
+from core.insights.crosstabs import CrossTab, CrossTabs, ReasonLoss, crosstabs
+from core.insights.drill import DRILL_PAGE, NO_REASON, Drill, FlowPage, FlowRow, flows_behind
 from core.insights.figures import (
     FUNNEL,
     PRICE_FIRST_EDGE_CENTS,
@@ -136,4 +140,23 @@ __all__ += [
     "RevenueAtRisk",
     "churn_rates",
     "revenue_at_risk",
+]
+
+# the Churn report (churn_report)
+from core.insights.churn_report import churn_report_file_name, churn_report_pdf  # noqa: E402
+
+__all__ += ["churn_report_file_name", "churn_report_pdf"]
+
+# cross-tabs and drill-down (crosstabs, drill)
+__all__ += [
+    "DRILL_PAGE",
+    "NO_REASON",
+    "CrossTab",
+    "CrossTabs",
+    "Drill",
+    "FlowPage",
+    "FlowRow",
+    "ReasonLoss",
+    "crosstabs",
+    "flows_behind",
 ]

@@ -452,6 +452,14 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
         lambda s, u: analytics.revenue_at_risk(s.db, u, analytics.Filters()),
         ADMIN_ONLY,
     ),
+    # the Churn report (churn_report)
+    "churn_report.churn_report_pdf": (
+        scheduled,
+        lambda s, u: analytics.churn_report_pdf(
+            s.db, u, analytics.Filters(), "en", today=NOW.date()
+        ),
+        ADMIN_ONLY,
+    ),
     "figures.figures": (
         scheduled,
         lambda s, u: analytics.figures(s.db, u, analytics.Filters()),
@@ -470,6 +478,16 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
     "comments.comments": (
         scheduled,
         lambda s, u: analytics.comments(s.db, u, analytics.Filters()),
+        ADMIN_ONLY,
+    ),
+    "crosstabs.crosstabs": (
+        scheduled,
+        lambda s, u: analytics.crosstabs(s.db, u, analytics.Filters()),
+        ADMIN_ONLY,
+    ),
+    "drill.flows_behind": (
+        scheduled,
+        lambda s, u: analytics.flows_behind(s.db, u, analytics.Filters()),
         ADMIN_ONLY,
     ),
     "answer_files.answers_csv": (

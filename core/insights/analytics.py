@@ -61,6 +61,9 @@ from core.insights.retention import (
 )
 from core.insights.status_counts import subscriptions_by_status
 
+# filters in the URL (url_filters)
+from core.insights.url_filters import FromUrl, filters_from_query, query_of
+
 __all__ = [
     "ANSWERS_BATCH",
     "ANSWER_COLUMNS",
@@ -118,3 +121,6 @@ __all__ = [
     "verified_saves",
     "write_answers_csv",
 ]
+
+# filters in the URL (url_filters)
+__all__ += ["FromUrl", "filters_from_query", "query_of"]

@@ -165,8 +165,8 @@ def test_the_defaults_without_any_flow_on_record():
 
 
 def test_every_problem_is_said_in_both_languages():
-    from core.platform import i18n
     from core.insights import url_filters
+    from core.platform import i18n
 
     keys = [
         url_filters.DATES_UNREADABLE,

@@ -13,7 +13,14 @@ from core.insights.answer_files import (
     stream_answers,
     write_answers_csv,
 )
+from core.insights.at_risk import (  # churn rates, revenue at risk (churn, at_risk)
+    AT_RISK_LIMIT,
+    AtRiskAccount,
+    RevenueAtRisk,
+    revenue_at_risk,
+)
 from core.insights.buckets import GRANULARITIES
+from core.insights.churn import Churn, ChurnRates, churn_rates  # churn rates (churn)
 from core.insights.comments import COMMENTS_LIMIT, MAX_SEARCH, Comment, Comments, comments
 from core.insights.figures import (
     FUNNEL,
@@ -124,3 +131,14 @@ __all__ = [
 
 # filters in the URL (url_filters)
 __all__ += ["FromUrl", "filters_from_query", "query_of"]
+
+# churn rates, revenue at risk (churn, at_risk)
+__all__ += [
+    "AT_RISK_LIMIT",
+    "AtRiskAccount",
+    "Churn",
+    "ChurnRates",
+    "RevenueAtRisk",
+    "churn_rates",
+    "revenue_at_risk",
+]

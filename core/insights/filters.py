@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from babel import Locale
@@ -65,8 +65,16 @@ class Filters:
 
     def previous(self) -> Filters | None:
         """The same filters over the period of the same length just before (`end` the day
-        before `start`); None when either end is open or it would start before FIRST_DAY."""
-        raise NotImplementedError
+        before `start`); None when either end is open or it would start before FIRST_DAY.
+        1-15 March 2028 (15 days) gives 15-29 February 2028; a whole month gives the days just
+        before it, not the month before (March 2028's 31 days: 30 January to 29 February)."""
+        if self.start is None or self.end is None or self.end < self.start:
+            return None
+        end = self.start - dt.timedelta(days=1)
+        start = end - (self.end - self.start)
+        if start < FIRST_DAY:
+            return None
+        return replace(self, start=start, end=end)
 
 
 def check(filters: Filters) -> Filters:

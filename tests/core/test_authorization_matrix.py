@@ -441,6 +441,17 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
         lambda s, u: analytics.subscriptions_by_status(s.db, u, analytics.Filters()),
         ADMIN_ONLY,
     ),
+    # churn rates, revenue at risk (churn, at_risk)
+    "churn.churn_rates": (
+        scheduled,
+        lambda s, u: analytics.churn_rates(s.db, u, analytics.Filters()),
+        ADMIN_ONLY,
+    ),
+    "at_risk.revenue_at_risk": (
+        scheduled,
+        lambda s, u: analytics.revenue_at_risk(s.db, u, analytics.Filters()),
+        ADMIN_ONLY,
+    ),
     "figures.figures": (
         scheduled,
         lambda s, u: analytics.figures(s.db, u, analytics.Filters()),

@@ -22,6 +22,10 @@ from core.insights.at_risk import (  # churn rates, revenue at risk (churn, at_r
 from core.insights.buckets import GRANULARITIES
 from core.insights.churn import Churn, ChurnRates, churn_rates  # churn rates (churn)
 from core.insights.comments import COMMENTS_LIMIT, MAX_SEARCH, Comment, Comments, comments
+
+# cross-tabs and drill-down (crosstabs, drill)
+from core.insights.crosstabs import CrossTab, CrossTabs, ReasonLoss, crosstabs
+from core.insights.drill import DRILL_PAGE, NO_REASON, Drill, FlowPage, FlowRow, flows_behind
 from core.insights.figures import (
     FUNNEL,
     PRICE_FIRST_EDGE_CENTS,
@@ -141,4 +145,18 @@ __all__ += [
     "RevenueAtRisk",
     "churn_rates",
     "revenue_at_risk",
+]
+
+# cross-tabs and drill-down (crosstabs, drill)
+__all__ += [
+    "DRILL_PAGE",
+    "NO_REASON",
+    "CrossTab",
+    "CrossTabs",
+    "Drill",
+    "FlowPage",
+    "FlowRow",
+    "ReasonLoss",
+    "crosstabs",
+    "flows_behind",
 ]

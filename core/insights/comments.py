@@ -1,5 +1,6 @@
 """The survey answers' comments for admins: the answers with free text (a comment or a
-follow-up) of the filtered flows, newest first, searched by words and reasons."""
+follow-up) of the filtered flows, newest first, searched by words, reasons and the flows'
+outcomes."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from core.platform.db import Database
 from core.platform.errors import InvalidInput
 from core.platform.models import CancellationFlow, SurveyAnswer
 from core.platform.text import lookup_text
-from core.rules.vocabulary import REASONS
+from core.rules.vocabulary import OUTCOMES, REASONS
 
 F = CancellationFlow
 A = SurveyAnswer
@@ -71,20 +72,27 @@ def comments(
     reasons: Sequence[str] = (),
     *,
     limit: int = COMMENTS_LIMIT,
+    outcomes: Sequence[str] = (),
 ) -> Comments:
     """Survey answers with free text (comment or follow-up), newest first; `search` looks for
-    the words in either, ignoring case (ASCII letters on SQLite)."""
+    the words in either, ignoring case (ASCII letters on SQLite); `reasons` and `outcomes` (of
+    the answer's flow) narrow them (none: any)."""
     require_admin(actor)
     filters = check(filters)
     where = _comment_where(filters, search, reasons)
+    if isinstance(outcomes, str) or any(o not in OUTCOMES for o in outcomes):
+        raise InvalidInput()
+    answers, count = select(A), select(func.count()).select_from(A)
+    if outcomes:  # the answers do not carry their flow's outcome: only then is the flow joined
+        answers, count = (q.join(F, F.id == A.flow_id) for q in (answers, count))
+        where.append(F.outcome.in_(tuple(outcomes)))
     with db.transaction() as s:
-        if not lookup_text(search).strip() and not reasons:  # the running total has it
-            total = running.commented(s, filters)
+        if not lookup_text(search).strip() and not reasons and not outcomes:
+            total = running.commented(s, filters)  # the running total has it
         else:
-            total = s.scalar(select(func.count()).select_from(A).where(*where))
+            total = s.scalar(count.where(*where))
         newest = (
-            select(A)
-            .where(*where)
+            answers.where(*where)
             .order_by(A.answered_at.desc(), A.id.desc())
             .limit(max(1, min(limit, COMMENTS_LIMIT)))
             .subquery()

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from core.insights.buckets import bucket_end, bucket_of, cells
 from core.insights.filters import Filters
-from core.platform.insight_tables import InsightOffer, InsightSave
+from core.platform.insight_tables import InsightOffer, InsightReason, InsightSave
 from core.platform.models import ALL_COUNTRIES, INSIGHT_COUNTS, InsightPrice, InsightTotal
 
 T = InsightTotal
@@ -42,7 +42,8 @@ class Scope:
     filters: Filters
 
     def where(
-        self, table: type[InsightTotal | InsightPrice | InsightSave | InsightOffer]
+        self,
+        table: type[InsightTotal | InsightPrice | InsightSave | InsightOffer | InsightReason],
     ) -> list[ColumnElement[bool]]:
         by_grain: dict[str, list[dt.date]] = {}
         for grain, period in self.cells:

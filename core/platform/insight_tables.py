@@ -4,7 +4,9 @@
 paid 1, 2 and 3 cycles since, their monthly revenue; InsightOffer by the flow's start, per offer
 kind: flows shown it, flows it saved, their monthly revenue, the sum and count of the monthly
 prices they pay from then on. Both are written only by the database; core.insights.retention
-reads them. Kept apart from `models` (its size), on the same Base."""
+reads them. InsightReason (migration 0010) by the flow's start, per survey reason ("": skipped,
+none, or no reason named): the completed cancellations and their monthly revenue; read by
+core.insights.crosstabs. Kept apart from `models` (its size), on the same Base."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ OFFER_COUNTS = tuple(
     for kind in OFFER_BITS
     for what in ("shown", "accepted", "revenue_kept", "price_sum", "price_count")
 )
+REASON_LOSS_COUNTS = ("completed", "revenue_lost_cents")
 
 
 class _Cell:
@@ -45,7 +48,17 @@ class InsightOffer(_Cell, Base):
     __table_args__ = ({"sqlite_with_rowid": False},)
 
 
-for _table, _names in ((InsightSave, SAVE_COUNTS), (InsightOffer, OFFER_COUNTS)):
+class InsightReason(_Cell, Base):
+    __tablename__ = "insight_reasons"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    reason: Mapped[str] = mapped_column(String(30), primary_key=True)  # "": no reason
+
+
+for _table, _names in (
+    (InsightSave, SAVE_COUNTS),
+    (InsightOffer, OFFER_COUNTS),
+    (InsightReason, REASON_LOSS_COUNTS),
+):
     for _name in _names:
         setattr(
             _table, _name, mapped_column(BigInteger, default=0, server_default="0", nullable=False)

@@ -472,6 +472,16 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
         lambda s, u: analytics.comments(s.db, u, analytics.Filters()),
         ADMIN_ONLY,
     ),
+    "crosstabs.crosstabs": (
+        scheduled,
+        lambda s, u: analytics.crosstabs(s.db, u, analytics.Filters()),
+        ADMIN_ONLY,
+    ),
+    "drill.flows_behind": (
+        scheduled,
+        lambda s, u: analytics.flows_behind(s.db, u, analytics.Filters()),
+        ADMIN_ONLY,
+    ),
     "answer_files.answers_csv": (
         scheduled,
         lambda s, u: analytics.answers_csv(s.db, u, analytics.Filters(), "en"),

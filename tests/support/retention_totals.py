@@ -1,8 +1,9 @@
-"""The retention playbook's running totals (`insight_saves`, `insight_offers`, migration 0007)
-worked out again in Python from the flows and their offers, and compared with what the
-database's triggers keep; and the two facts the trigger on retention_offers writes on a flow
-(`offers_shown`, and `offer_price_cents` of a flow saved by a pause, discount or downgrade),
-worked out from the offers alone. Used after every kind of writer (tests/core/insights)."""
+"""The retention playbook's running totals (`insight_saves`, `insight_offers`, migration 0007) and
+the revenue lost by reason (`insight_reasons`, migration 0010) worked out again in Python from
+the flows and their offers, and compared with what the database's triggers keep; and the two
+facts the trigger on retention_offers writes on a flow (`offers_shown`, and `offer_price_cents`
+of a flow saved by a pause, discount or downgrade), worked out from the offers alone. Used after
+every kind of writer (tests/core/insights)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from core.platform.db import Database
 from core.platform.insight_tables import (
     OFFER_BITS,
     OFFER_COUNTS,
+    REASON_LOSS_COUNTS,
     SAVE_COUNTS,
     InsightOffer,
+    InsightReason,
     InsightSave,
 )
 from core.platform.models import CancellationFlow, Plan, RetentionOffer
@@ -70,9 +73,16 @@ def offer_facts(db: Database) -> dict[str, dict]:
     return out
 
 
+def lost_reason(flow: CancellationFlow) -> str:
+    """The reason a completed flow's lost revenue goes under: its answered survey's, else ""
+    (skipped, never reached, or no reason named)."""
+    return flow.reason if flow.survey == "answered" and flow.reason is not None else ""
+
+
 def expected_totals(db: Database) -> dict[tuple, Counter]:
-    """Both tables' rows worked out from the flows and their offers: ("saves", grain, country,
-    period, plan, band, kind, variant) and ("offers", grain, country, period, plan, band)."""
+    """The three tables' rows worked out from the flows and their offers: ("saves", grain,
+    country, period, plan, band, kind, variant), ("offers", grain, country, period, plan,
+    band) and ("reasons", grain, country, period, plan, band, reason)."""
     expected: dict[tuple, Counter] = defaultdict(Counter)
     with db.transaction() as s:
         shown: dict[str, set[str]] = defaultdict(set)
@@ -103,6 +113,10 @@ def expected_totals(db: Database) -> dict[tuple, Counter]:
                         counts[f"price_count_{kind}"] += 1
             for cell in cells(flow.started_at, flow.country):
                 expected[("offers", *cell, *segment)].update(counts)
+            if flow.outcome == "completed":
+                lost = Counter(completed=1, revenue_lost_cents=revenue)
+                for cell in cells(flow.started_at, flow.country):
+                    expected[("reasons", *cell, *segment, lost_reason(flow))].update(lost)
     return {key: +counts for key, counts in expected.items() if +counts}
 
 
@@ -111,10 +125,13 @@ def stored_totals(db: Database) -> dict[tuple, Counter]:
     for name, table, counts in (
         ("saves", InsightSave, SAVE_COUNTS),
         ("offers", InsightOffer, OFFER_COUNTS),
+        ("reasons", InsightReason, REASON_LOSS_COUNTS),
     ):
         keys = [table.grain, table.country, table.period, table.plan_code, table.tenure_band]
         if table is InsightSave:
             keys += [table.kind, table.variant]
+        if table is InsightReason:
+            keys.append(table.reason)
         with db.transaction() as s:
             for row in s.execute(select(*keys, *(getattr(table, n) for n in counts))):
                 key, values = (name, *row[: len(keys)]), row[len(keys) :]
@@ -126,7 +143,8 @@ def stored_totals(db: Database) -> dict[tuple, Counter]:
 
 
 def assert_retention_totals_hold(db: Database) -> None:
-    """The flows' offer facts say what their offers say, and both tables add up the flows."""
+    """The flows' offer facts say what their offers say, and the three tables add up the
+    flows."""
     facts = offer_facts(db)
     with db.transaction() as s:
         for fid, shown, price, outcome, kind in s.execute(

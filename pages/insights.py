@@ -63,11 +63,11 @@ def filter_bar(
     """The dates, plans, countries and tenures picked; an empty choice means all."""
     f1, f2 = st.columns(2)
     f3, f4 = st.columns(2)
-    # a link's dates (pages/components/share_bar.py) are the widget's state already
-    default = analytics.default_range(options.first_day, today)
+    # a link's dates (pages/components/share_bar.py) are the widget's state already, which
+    # wins over this default (a range: the widget picks two days)
     picked = f1.date_input(
         ctx.t("insights.filter.dates"),
-        value=None if "insights_dates" in st.session_state else default,
+        value=analytics.default_range(options.first_day, today),
         min_value=analytics.FIRST_DAY,
         max_value=today,
         format="DD/MM/YYYY" if ctx.lang == "it" else "MM/DD/YYYY",

@@ -194,14 +194,15 @@ def drill_panel(ctx: PageContext, filters: Filters, plan_names: Mapping[str, str
         st.session_state["drill_last"] = drill
         st.session_state[PAGE] = 0
     page = max(0, int(st.session_state.get(PAGE, 0)))
+    size = st.session_state.get("drill_page_size", analytics.DRILL_PAGE)  # tests set a smaller one
     try:
-        found = analytics.flows_behind(ctx.db, ctx.user, filters, drill, page=page)
+        found = analytics.flows_behind(ctx.db, ctx.user, filters, drill, page=page, page_size=size)
     except PortalError as exc:
         st.error(ctx.t(exc.key, **exc.params), icon=":material/error:")
         return
     if page >= found.pages:  # fewer flows since (a filter changed): the last page there is
         st.session_state[PAGE] = page = found.pages - 1
-        found = analytics.flows_behind(ctx.db, ctx.user, filters, drill, page=page)
+        found = analytics.flows_behind(ctx.db, ctx.user, filters, drill, page=page, page_size=size)
     st.caption(ctx.t("churn_page.drill.count", n=fmt_number(found.total, ctx.lang)))
     if not found.rows:
         st.info(ctx.t("insights.empty"), icon=":material/filter_alt_off:")

@@ -333,7 +333,45 @@ def bench_insights(url: str, repeat: int) -> list[Row]:
             [parts],
         ),
         *_verified_rows(m.report.get("verified")),
+        *_churn_rows(m.report.get("churn")),
     ]
+
+
+CHURN_CALLS = {  # what bench.child times for the churn rates' part of the page
+    "churn_rates": "churn rates, per plan, country and month (core.insights.churn)",
+    "churn_rates_previous": "churn rates of the period before, for the deltas",
+    "revenue_at_risk": "revenue at risk, scheduled cancellations (core.insights.at_risk)",
+    "insights_previous": "every figure of the period before, for the deltas (insights again)",
+}
+
+
+def _churn_rows(c: dict | None) -> list[Row]:
+    """Churn rates, revenue at risk and the period before's insights, over the date range the
+    page shows at first, each against one GROUP BY over the answers."""
+    if not c:
+        return [Row("Churn insights: churn rates and revenue at risk", "", "not measured")]
+    ref = seconds(c["ref_times"])
+    rows = []
+    for name, times in c["times"].items():
+        ours = seconds(times)
+        rows.append(
+            Row(
+                f"Churn insights: {CHURN_CALLS.get(name, name)}",
+                f"{c['subscriptions']:,} subscriptions"
+                if name != "insights_previous"
+                else "1,000,000 answers",
+                fmt_s(ours),
+                f"one GROUP BY over the answers: {fmt_s(ref)}",
+                f"{ours / ref:.2f}x" if ref else "–",
+                "–",
+                "≤ 1x",
+                [
+                    f"range {c['range']} ({c['months']} months): base {c['base']:,}, "
+                    f"churned {c['churned']:,}; at risk {c['at_risk']:,}"
+                ],
+            )
+        )
+    return rows
 
 
 def _verified_rows(v: dict | None) -> list[Row]:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, case, func, literal_column, or_, select
 
 from core.identity.auth import CurrentUser, require_admin
 from core.insights.buckets import utc_midnight
@@ -123,36 +123,47 @@ def _band_edges(starts: Sequence[dt.date]) -> list[dt.datetime]:
     return sorted(edges)
 
 
+def _n(value: int) -> ColumnElement[Any]:
+    """A small integer written into the statement, not bound: the CASE below is then the same
+    expression wherever the database meets it."""
+    return literal_column(str(int(value)))
+
+
 def _statement(filters: Filters, periods: Sequence[tuple[dt.date, dt.date]]) -> Select[Any]:
+    """Subscriptions counted by plan, country, price and where they fall among the periods:
+    `joined_in`, the first period whose base has them (started before its first day);
+    `ended_in`, the period their `ended_on` falls in (one past the last: not ended in the
+    range); with a tenure filter, `created_in`, the slot of the account's creation between two
+    of `_band_edges`. Grouped by the labels, so the CASEs are worked out once a row."""
     S = Subscription
     starts = [first for first, _ in periods]
     last = len(periods) - 1
     end = periods[-1][1]
     joined = case(
-        *((S.started_at < utc_midnight(day), i) for i, day in enumerate(starts)),
-        else_=len(starts),
+        *((S.started_at < utc_midnight(day), _n(i)) for i, day in enumerate(starts)),
+        else_=_n(len(starts)),
     )
     ended = case(
-        (S.ended_on.is_(None), last + 1),
-        *((S.ended_on < day, i) for i, day in enumerate(starts[1:])),
-        (S.ended_on <= end, last),
-        else_=last + 1,
+        (S.ended_on.is_(None), _n(last + 1)),
+        *((S.ended_on < day, _n(i)) for i, day in enumerate(starts[1:])),
+        (S.ended_on <= end, _n(last)),
+        else_=_n(last + 1),
     )
     columns: list[ColumnElement[Any]] = [
         Plan.code,
         Plan.monthly_price_cents,
         Account.country,
-        joined.label("joined"),
-        ended.label("ended"),
         S.billing_interval,
         S.price_cents,
     ]
+    slots = [joined.label("joined_in"), ended.label("ended_in")]
     if filters.tenures:
         edges = _band_edges(starts)
         created = case(
-            *((Account.created_at < edge, i) for i, edge in enumerate(edges)), else_=len(edges)
+            *((Account.created_at < edge, _n(i)) for i, edge in enumerate(edges)),
+            else_=_n(len(edges)),
         )
-        columns.append(created.label("created"))
+        slots.append(created.label("created_in"))
     where: list[ColumnElement[bool]] = [
         S.started_at < utc_midnight(starts[-1]),
         or_(S.ended_on.is_(None), S.ended_on >= starts[0]),
@@ -162,11 +173,11 @@ def _statement(filters: Filters, periods: Sequence[tuple[dt.date, dt.date]]) -> 
     if filters.countries:
         where.append(Account.country.in_(filters.countries))
     return (
-        select(*columns, func.count().label("n"))
+        select(*columns, *slots, func.count().label("n"))
         .join(Plan, Plan.id == S.plan_id)
         .join(Account, Account.id == S.account_id)
         .where(*where)
-        .group_by(*columns)
+        .group_by(*columns, *(literal_column(slot.name) for slot in slots))
     )
 
 
@@ -199,29 +210,33 @@ def _rates(
     prices: dict[str, int] = {}
     countries: dict[str, _Sums] = {}
     edges = _band_edges(starts) if filters.tenures else []
-    bands: dict[tuple[int, int], bool] = {}
+    everyone = [True] * len(periods)
+    chosen: dict[int, list[bool]] = {}
 
-    def in_band(created: int, period: int) -> bool:
-        """Whether accounts created in the created-at slot `created` (between two edges) are in
-        one of the chosen bands on the first day of `period`: the slot's first month decides."""
-        if (created, period) not in bands:
+    def in_bands(created: int) -> list[bool]:
+        """For accounts created in the slot `created` (between two of `edges`): whether they
+        are in one of the chosen bands on the first day of each period. The slot's first month
+        decides: no band changes inside a slot."""
+        if not filters.tenures:
+            return everyone
+        if created not in chosen:
             since = edges[created - 1] if created else dt.date(1, 1, 1)
-            bands[created, period] = tenure_band(since, starts[period]) in filters.tenures
-        return bands[created, period]
+            chosen[created] = [tenure_band(since, day) in filters.tenures for day in starts]
+        return chosen[created]
 
     for row in rows:
         n = int(row.n)
         cents = n * billing.monthly_equivalent_cents(int(row.price_cents), row.billing_interval)
-        joined, ended = int(row.joined), int(row.ended)
-        created = int(row.created) if filters.tenures else 0
-        if joined == 0 and (not filters.tenures or in_band(created, 0)):
+        joined, ended = int(row.joined_in), int(row.ended_in)
+        counted = in_bands(int(row.created_in) if filters.tenures else 0)
+        if joined == 0 and counted[0]:
             gone = ended <= last
             overall.add(n, cents, gone)
             plans.setdefault(row.code, _Sums()).add(n, cents, gone)
             prices[row.code] = int(row.monthly_price_cents)
             countries.setdefault(row.country, _Sums()).add(n, cents, gone)
         for period in range(joined, min(ended, last) + 1):
-            if not filters.tenures or in_band(created, period):
+            if counted[period]:
                 trend[period].add(n, cents, ended == period)
 
     start, end = periods[0][0], periods[-1][1]

@@ -8,16 +8,20 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import inspect, select, update
 
+from core import support_desk
 from core.identity import auth
 from core.insights import analytics
 from core.insights.analytics import NO_REASON, Drill, Filters, ReasonLoss
 from core.platform.db import Database
 from core.platform.errors import InvalidInput, NotAuthorized
+from core.platform.insight_tables import InsightReason
 from core.platform.models import CancellationFlow, SurveyAnswer
+from core.retention import cancellation
+from core.retention.cancellation import ALL_CONSENTS, Survey
 from tests.support import factories
-from tests.support.env import NOW
+from tests.support.env import NOW, head
 from tests.support.retention_totals import assert_retention_totals_hold
 
 
@@ -190,6 +194,35 @@ def test_after_an_undo_the_revenue_lost_moves_out(db, shop):
     assert_retention_totals_hold(db)
 
 
+def test_a_real_cancellation_undone_by_support_leaves_the_revenue_lost(db, shop):
+    """Through the real flow and the support desk: the cancellation is lost revenue under its
+    reason, and the drill-down finds it; once support undoes it, neither."""
+    solo = factories.plan(db, "solo", 4900)
+    made = factories.customer(db, "carla@example.com", solo, now=NOW, company="Carla Srl")
+    carla = auth.sign_in(db, "carla@example.com", factories.PASSWORD, now=NOW).user
+    flow = cancellation.start(db, carla, now=NOW).flow_id
+    cancellation.answer_survey(db, carla, flow, Survey("switching_tool", "Rival", "", 4), now=NOW)
+    cancellation.go_on(db, carla, flow, now=NOW)
+    cancellation.confirm(db, carla, flow, ALL_CONSENTS, now=NOW)
+    boss, today = shop["boss"], Filters(NOW.date(), NOW.date())
+    lost = Drill(("completed",), "switching_tool")
+    assert analytics.crosstabs(db, boss, today).lost_by_reason == (
+        ReasonLoss("switching_tool", 1, 4900),
+    )
+    [row] = analytics.flows_behind(db, boss, today, lost).rows
+    assert (row.flow_id, row.company, row.comment) == (flow, "Carla Srl", "Rival")
+
+    support_desk.undo(db, boss, made.account_id, now=NOW + dt.timedelta(hours=1))
+    tabs = analytics.crosstabs(db, boss, today)
+    assert tabs.lost_by_reason == ()
+    assert analytics.flows_behind(db, boss, today, lost).total == 0
+    # the answer still counts in the cross-tab: the survey was answered all the same
+    assert cells(tabs.reason_by_plan) == {("solo", "switching_tool"): 1}
+    [undone] = analytics.flows_behind(db, boss, today, Drill(("undone",))).rows
+    assert undone.flow_id == flow
+    assert_retention_totals_hold(db)
+
+
 def test_nothing_in_scope_gives_empty_tables(db, shop):
     for filters in (Filters(countries=("JP",)), Filters(dt.date(2031, 1, 1), dt.date(2031, 2, 1))):
         tabs = analytics.crosstabs(db, shop["boss"], filters)
@@ -341,3 +374,52 @@ def test_bad_input_is_refused(db, shop, call):
 def test_only_admins_may_drill_down(db, shop, call, who):
     with pytest.raises(NotAuthorized):
         call(db, shop[who] if who else None)
+
+
+# --- migration 0010 --------------------------------------------------------------------------
+
+
+def test_the_migration_adds_up_the_completed_flows_on_record_and_goes_back(db, shop):
+    """Down to 0009: the table and its trigger go (a flow can still be written); up again: the
+    flows on record are added up, and the trigger counts what is written next."""
+    from alembic import command
+
+    from core.platform.db import _alembic_config, current_revision, migrate
+
+    command.downgrade(_alembic_config(db), "0009")
+    assert current_revision(db) == "0009"
+    assert "insight_reasons" not in inspect(db.engine).get_table_names()
+    with db.transaction() as s:  # no trigger left writing to a table that is gone
+        s.execute(
+            update(CancellationFlow).where(CancellationFlow.id == "g6").values(outcome="completed")
+        )
+    db.engine.dispose()
+    migrate(db)
+    assert current_revision(db) == head()
+    with db.transaction() as s:
+        months = s.execute(
+            select(InsightReason.reason, InsightReason.completed, InsightReason.revenue_lost_cents)
+            .where(InsightReason.grain == "m", InsightReason.country == "*")
+            .order_by(InsightReason.period, InsightReason.plan_code, InsightReason.reason)
+        ).all()
+    assert months == [
+        ("other", 1, 24900),  # g0, December
+        ("too_expensive", 1, 24900),  # g1, January, growth
+        ("", 1, 9900),  # g2, January, starter
+        ("too_expensive", 1, 49900),  # g4, February
+        ("", 1, 24900),  # g9, March, growth
+        ("missing_features", 1, 49900),  # g7, March, pro
+        ("too_expensive", 1, 9900),  # g6, March, starter: completed while there was no trigger
+    ]
+    assert_retention_totals_hold(db)
+    with db.transaction() as s:
+        s.execute(
+            update(CancellationFlow).where(CancellationFlow.id == "g9").values(outcome="undone")
+        )
+    assert_retention_totals_hold(db)
+    lost = analytics.crosstabs(db, shop["boss"], Q1).lost_by_reason
+    assert lost == (
+        ReasonLoss("too_expensive", 3, 24900 + 49900 + 9900),
+        ReasonLoss("missing_features", 1, 49900),
+        ReasonLoss(None, 1, 9900),
+    )

@@ -87,7 +87,9 @@ def share_link(ctx: PageContext, filters: Filters) -> str:
 def share_area(ctx: PageContext, filters: Filters, today: dt.date) -> None:
     """The link to this view (copyable) and the Churn report of it as a PDF."""
     auth.require_admin(ctx.user)
-    with st.expander(ctx.t("churn_page.share.title"), icon=":material/share:"):
+    with st.expander(
+        ctx.t("churn_page.share.title"), icon=":material/share:", key="insights_share"
+    ):
         st.caption(ctx.t("churn_page.share.link_help"))
         st.code(share_link(ctx, filters), language=None, wrap_lines=True)
         db, user, lang = ctx.db, ctx.user, ctx.lang

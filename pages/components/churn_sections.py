@@ -241,6 +241,30 @@ def at_risk_section(
         ]
     )
     st.table(table, hide_index=True)
+    plain = pd.DataFrame(
+        [
+            [a.account_id, a.company, a.plan_code, a.country, a.monthly_cents / 100, a.effective_on]
+            for a in risk.accounts
+        ],
+        columns=[
+            ctx.t("churn_page.col.account"),
+            ctx.t("support.col.company"),
+            ctx.t("insights.col.plan"),
+            ctx.t("insights.col.country"),
+            ctx.t("churn_page.col.monthly_usd"),
+            ctx.t(f"{col}.effective_on"),
+        ],
+    )
+    st.download_button(
+        ctx.t("insights.download_csv"),
+        data=frames.csv_bytes(plain),
+        file_name=f"revenue-at-risk-accounts-{clock.today().isoformat()}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key="csv_at_risk_accounts",
+        type="tertiary",
+        on_click="ignore",
+    )
 
 
 # --- cross-tabs ----------------------------------------------------------------------------------

@@ -10,10 +10,10 @@ of purged accounts are included: they keep plan, country and tenure band after t
 Each flow carries the facts the figures need (survey state, reason, satisfaction, the funnel
 stages it reached, the offer's state and requested price: see `CancellationFlow`), written by
 the same transaction that writes the answer, offer or step, and the database adds them up as it
-goes (`insight_totals`, `insight_prices`; for the retention playbook's figures `insight_saves`,
-`insight_offers`, from the kinds of offer a flow was shown and the price it pays once saved by
-one, which the database itself copies onto the flow): the page never reads the flows one by
-one. The same SQLAlchemy Core statements run on SQLite and PostgreSQL.
+goes (`insight_totals`, `insight_prices`, `insight_reasons`; for the retention playbook's
+figures `insight_saves`, `insight_offers`, from the kinds of offer a flow was shown and the
+price it pays once saved by one, which the database itself copies onto the flow): the page never
+reads the flows one by one. The same SQLAlchemy Core statements run on SQLite and PostgreSQL.
 
 Its modules, from the bottom up:
 
@@ -23,6 +23,8 @@ Its modules, from the bottom up:
   totals         the running totals added up for a filter
   figures        the figures and charts' data (`insights`, `figures`)
   comments       the answers with free text, searched
+  crosstabs      survey reasons by plan and by tenure band, revenue lost by reason
+  drill          the flows behind a figure, a bar or a cross-tab cell, a page at a time
   answer_files   the charts' CSV tables and the survey answers' CSV behind a signed link
   retention      the retention playbook's figures: offers by kind, verified saves
   status_counts  subscriptions by status

@@ -4,23 +4,35 @@ narrowed by what was clicked, newest first, a page at a time."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from sqlalchemy import ColumnElement, and_, func, not_, select
+from sqlalchemy import ColumnElement, and_, func, literal, not_, select
+from sqlalchemy.orm import Session
 
 from core.identity.auth import CurrentUser, require_admin
+from core.insights import totals as running
 from core.insights.buckets import utc_midnight
 from core.insights.filters import Filters, check
 from core.platform.db import Database
 from core.platform.errors import InvalidInput
-from core.platform.models import Account, CancellationFlow, SurveyAnswer
+from core.platform.insight_tables import InsightReason
+from core.platform.models import Account, CancellationFlow, InsightTotal, SurveyAnswer
 from core.platform.text import lookup_text
-from core.rules.vocabulary import OUTCOMES, REASONS, SURVEY_ANSWERED, TENURE_BANDS
+from core.rules.vocabulary import (
+    OUTCOME_COMPLETED,
+    OUTCOME_OPEN,
+    OUTCOMES,
+    REASONS,
+    SURVEY_ANSWERED,
+    TENURE_BANDS,
+)
 
 F = CancellationFlow
 A = SurveyAnswer
 DRILL_PAGE = 25  # flows a page
 MAX_DRILL_PAGE = 200  # the most flows a page may hold
+# the outcomes insight_totals counts (a column each); "open" is the flows that came to none
+COUNTED_OUTCOMES = tuple(o for o in OUTCOMES if o != OUTCOME_OPEN)
 NO_REASON = ""  # Drill.reason of the flows whose survey named no reason (skipped, none)
 
 
@@ -80,14 +92,32 @@ def flows_behind(
     cancellations, a cross-tab cell, a reason's lost revenue) totals that figure."""
     require_admin(actor)
     filters = check(filters)
-    where = _where(filters, _checked(drill))
+    drill = _checked(drill)
+    where = _where(filters, drill)
     if not all(isinstance(n, int) and not isinstance(n, bool) for n in (page, page_size)):
         raise InvalidInput()
     if page < 0 or not 1 <= page_size <= MAX_DRILL_PAGE:
         raise InvalidInput()
     with db.transaction() as s:
         conn = s.connection()  # plain rows: a page of them, no ORM bookkeeping
-        total = int(conn.scalar(select(func.count()).select_from(F).where(*where)) or 0)
+        total = _running_total(s, filters, drill)
+        if total is None:  # not a count the running totals keep: count the flows
+            total = int(conn.scalar(select(func.count()).select_from(F).where(*where)) or 0)
+        offset = page * page_size
+        if offset >= total:
+            return FlowPage((), page=page, page_size=page_size, total=total)
+        # A page in the older half is read from the oldest end: the database walks past at
+        # most half the flows (and only their ids) to reach any page.
+        take = min(page_size, total - offset)
+        newer = offset <= total - offset - take
+        ids = (
+            select(F.id.label("id"), F.started_at.label("started_at"))
+            .where(*where)
+            .order_by(*((F.started_at.desc(), F.id) if newer else (F.started_at, F.id.desc())))
+            .limit(take)
+            .offset(offset if newer else total - offset - take)
+            .subquery()
+        )
         rows = conn.execute(
             select(
                 F.id,
@@ -105,14 +135,51 @@ def flows_behind(
                 A.follow_up,
                 A.comment,
             )
+            .select_from(ids)
+            .join(F, F.id == ids.c.id)
             .outerjoin(Account, Account.id == F.account_id)
             .outerjoin(A, A.flow_id == F.id)
-            .where(*where)
-            .order_by(F.started_at.desc(), F.id)
-            .limit(page_size)
-            .offset(page * page_size)
+            .order_by(ids.c.started_at.desc(), ids.c.id)
         ).all()
     return FlowPage(tuple(_row(*row) for row in rows), page=page, page_size=page_size, total=total)
+
+
+def _running_total(s: Session, filters: Filters, drill: Drill) -> int | None:
+    """How many flows the drill finds, from the running totals when they keep exactly that
+    count (any outcomes without a reason; a reason of any outcome; a reason's completed
+    cancellations), else None. A few dozen rows per period, not the flows."""
+    outcomes, reason = set(drill.outcomes), drill.reason
+    T, R = InsightTotal, InsightReason
+    if reason is None:
+        if not outcomes:
+            table, count = T, func.sum(T.flows)
+        elif OUTCOME_OPEN in outcomes:  # open: the flows that came to none of the others
+            others = [getattr(T, o) for o in COUNTED_OUTCOMES if o not in outcomes]
+            table, count = T, func.sum(T.flows - sum(others, start=literal(0)))
+        else:
+            table, count = T, func.sum(sum((getattr(T, o) for o in outcomes), start=literal(0)))
+    elif not outcomes and reason != NO_REASON:
+        table, count = T, func.sum(getattr(T, f"reason_{reason}"))
+    elif outcomes == {OUTCOME_COMPLETED}:
+        table, count = R, func.sum(R.completed)
+    else:
+        return None
+    narrowed: dict[str, tuple[str, ...]] = {}
+    for name, chosen, one in (
+        ("plans", filters.plans, drill.plan),
+        ("countries", filters.countries, drill.country),
+        ("tenures", filters.tenures, drill.tenure),
+    ):
+        if one is not None and chosen and one not in chosen:
+            return 0  # the drill asks for what the filters leave out
+        narrowed[name] = (one,) if one is not None else chosen
+    scope = running.scope(s, replace(filters, **narrowed))
+    if scope is None:
+        return 0
+    where = scope.where(table)
+    if table is R:
+        where.append(R.reason == (reason or NO_REASON))
+    return int(s.connection().scalar(select(count).where(*where)) or 0)
 
 
 def _checked(drill: Drill) -> Drill:

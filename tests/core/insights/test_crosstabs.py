@@ -283,6 +283,51 @@ def test_every_cross_tab_cell_and_reason_drills_to_as_many_flows(db, shop):
         assert saved.total == fig.saved
 
 
+def expected_ids(filters: Filters, drill: Drill) -> list[str]:
+    """The flows a drill must find, newest first, worked out from FLOWS and ANSWERS."""
+    found = []
+    for fid, started, plan, country, tenure, _revenue, outcome, _who in FLOWS:
+        skipped, reason, *_ = ANSWERS.get(fid, (None, None))
+        named = reason if skipped is False else None
+        day = started.date()
+        if (
+            (filters.start is None or day >= filters.start)
+            and (filters.end is None or day <= filters.end)
+            and all(
+                (not chosen or value in chosen) and (one is None or value == one)
+                for value, chosen, one in (
+                    (plan, filters.plans, drill.plan),
+                    (country, filters.countries, drill.country),
+                    (tenure, filters.tenures, drill.tenure),
+                )
+            )
+            and (not drill.outcomes or outcome in drill.outcomes)
+            and (drill.reason is None or (named or NO_REASON) == drill.reason)
+        ):
+            found.append((started, fid))
+    return [fid for _started, fid in sorted(found, key=lambda f: (-f[0].timestamp(), f[1]))]
+
+
+def test_every_drill_finds_the_flows_a_count_by_hand_finds(db, shop):
+    """Every mix of outcomes, reason, plan and country, under three filters: the total (from
+    the running totals where they keep that count, else counted) and the rows are the flows."""
+    boss = shop["boss"]
+    outcome_sets = [(), ("completed",), ("open",), ("open", "completed"), analytics.SAVED]
+    outcome_sets.append(("undone", "abandoned"))
+    tried = 0
+    for filters in (Q1, Filters(), Filters(Q1.start, Q1.end, countries=("IT", "US"))):
+        for outcomes in outcome_sets:
+            for reason in (None, NO_REASON, "too_expensive", "missing_features"):
+                for plan, country in ((None, None), ("growth", None), ("pro", "US"), (None, "DE")):
+                    drill = Drill(outcomes, reason, plan, None, country)
+                    got = analytics.flows_behind(db, boss, filters, drill, page_size=200)
+                    want = expected_ids(filters, drill)
+                    assert [r.flow_id for r in got.rows] == want, (filters, drill)
+                    assert got.total == len(want), (filters, drill)
+                    tried += bool(want)
+    assert tried > 100
+
+
 def test_a_drill_narrows_within_the_filters(db, shop):
     boss = shop["boss"]
     # the filters hold IT and US; the drill asks for Germany: nothing

@@ -1,7 +1,7 @@
 """The insight facts a cancellation flow carries (`survey`, `reason`, `satisfaction`, `stages`,
 `offer`, `offer_price_cents`, `offers_shown`) must say what its survey answer, retention offers
 and steps say, and the running totals the database keeps of them (`insight_totals`,
-`insight_prices`, `insight_saves`, `insight_offers`, by triggers) must add up
+`insight_prices`, `insight_saves`, `insight_offers`, `insight_reasons`, by triggers) must add up
 the flows and answers on record: the churn insights count nothing else. Every writer is
 exercised here (the real cancellation flow, support's undo, the lifecycle job's sweep and purge,
 the demo generator, the bulk seed, the migrations and plain SQL), then the facts and the totals
@@ -199,7 +199,8 @@ def assert_totals_hold(db: Database) -> None:
     }
     assert not wrong, wrong  # (grain, country, period, plan, band): (stored, from the flows)
     assert set(stored) == set(expected)
-    assert_retention_totals_hold(db)  # and the retention playbook's (insight_saves, _offers)
+    # and the retention playbook's (insight_saves, _offers) and the lost revenue by reason's
+    assert_retention_totals_hold(db)  # (insight_reasons)
 
 
 def test_the_real_flow_support_and_the_lifecycle_keep_the_facts(db: Database) -> None:

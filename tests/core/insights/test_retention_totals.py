@@ -1,10 +1,11 @@
-"""The retention playbook's running totals (`insight_saves`, `insight_offers`: migration 0007)
-add up the flows after every writer the playbook brings: customers taking each kind of offer,
-keeping, asking for a custom plan or leaving; the lifecycle job counting the invoices paid
-since a save; plain SQL on the offers and the flows. Worked out again from the flows and their
-offers (tests/support/retention_totals.py) and compared, on SQLite (and PostgreSQL when
-configured); the figures the page shows are checked by hand too. (The demo, the bulk seed and
-the migrations are covered with the other totals in test_insight_facts.py.)"""
+"""The retention playbook's running totals (`insight_saves`, `insight_offers`: migration 0007) and
+the revenue lost by reason (`insight_reasons`: migration 0010) add up the flows after every
+writer the playbook brings: customers taking each kind of offer, keeping, asking for a custom
+plan or leaving; the lifecycle job counting the invoices paid since a save; plain SQL on the
+offers and the flows. Worked out again from the flows and their offers
+(tests/support/retention_totals.py) and compared, on SQLite (and PostgreSQL when configured);
+the figures the page shows are checked by hand too. (The demo, the bulk seed and the migrations
+are covered with the other totals in test_insight_facts.py.)"""
 
 from __future__ import annotations
 

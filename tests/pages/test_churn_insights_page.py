@@ -78,6 +78,9 @@ def test_a_link_opens_the_page_with_its_filters(spread):
     # the link shared is the page's own address, with the filters
     [code] = at.code
     assert code.value.endswith(f"/insights?from={DAYS['from']}&to={DAYS['to']}&plan=growth")
+    buttons = {d.proto.label: d.proto for d in at.get("download_button")}
+    pdf = buttons[i18n.t("churn_page.share.report", "en")]
+    assert pdf.deferred_file_id  # made when clicked, not on every run of the page
 
 
 def test_the_address_follows_the_filters(spread):

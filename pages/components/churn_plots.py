@@ -50,8 +50,8 @@ def churn_frame(ctx: PageContext, first: str, rows: Sequence[tuple[str, Churn]])
                 ch.base,
                 ch.churned,
                 _ratio(ch.customer_rate),
-                ch.base_mrr_cents / 100,
-                ch.churned_mrr_cents / 100,
+                round(ch.base_mrr_cents / 100),  # whole dollars, as on the cards
+                round(ch.churned_mrr_cents / 100),
                 _ratio(ch.mrr_rate),
             ]
             for name, ch in rows
@@ -172,24 +172,38 @@ def crosstab_frame(
     )
 
 
+def wrapped(label: str, width: int = 18) -> str:
+    """A long axis label on two or more lines (Plotly does not wrap them), so that a reason's
+    name does not take the chart's width on a phone."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def heat_map(ctx: PageContext, tab: CrossTab, first: str, names: Sequence[str]) -> Chart:
-    """Reasons (columns) by plan or tenure band (rows): each cell's colour its share of the
-    row, its text the count and the share."""
+    """Reasons (rows, their long names read across) by plan or tenure band (columns): each
+    cell's colour its share of the plan's or band's answers, its text the count and the share.
+    A clicked cell's point has the reason as `y` and the plan or band as `x`."""
     frame = crosstab_frame(ctx, tab, first, names)
     reasons = [plots.reason_name(ctx, r) for r in tab.columns]
-    shares = [[tab.share(i, j) or 0.0 for j in range(len(tab.columns))] for i in range(len(names))]
+    groups = range(len(names))
+    shares = [[tab.share(i, j) or 0.0 for i in groups] for j in range(len(tab.columns))]
     text = [
         [
-            f"{fmt_number(tab.counts[i][j], ctx.lang)}<br>{fmt_percent(shares[i][j], ctx.lang)}"
-            for j in range(len(tab.columns))
+            f"{fmt_number(tab.counts[i][j], ctx.lang)}<br>{fmt_percent(shares[j][i], ctx.lang)}"
+            for i in groups
         ]
-        for i in range(len(names))
+        for j in range(len(tab.columns))
     ]
     fig = go.Figure(
         go.Heatmap(
             z=shares,
-            x=reasons,
-            y=list(names),
+            x=list(names),
+            y=reasons,
             text=text,
             texttemplate="%{text}",
             colorscale=HEAT_SCALE,
@@ -198,12 +212,27 @@ def heat_map(ctx: PageContext, tab: CrossTab, first: str, names: Sequence[str]) 
             xgap=2,
             ygap=2,
             showscale=False,
-            hovertemplate="%{y} · %{x}<br>%{text}<extra></extra>",
+            hovertemplate="%{x} · %{y}<br>%{text}<extra></extra>",
         )
     )
-    fig.update_xaxes(type="category", title=None, side="top", tickangle=0, automargin=True)
-    fig.update_yaxes(type="category", title=None, autorange="reversed", automargin=True)
-    height = max(220, 64 * len(names) + 90)
+    fig.update_xaxes(
+        type="category",
+        title=None,
+        side="top",
+        tickangle=0,
+        automargin=True,
+        tickvals=list(names),
+        ticktext=[wrapped(n, 12) for n in names],
+    )
+    fig.update_yaxes(
+        type="category",
+        title=None,
+        autorange="reversed",
+        automargin=True,
+        tickvals=reasons,
+        ticktext=[wrapped(r) for r in reasons],
+    )
+    height = max(260, 56 * len(reasons) + 90)
     return Chart(frame, plots._layout(ctx, fig, height=height, showlegend=False))
 
 
@@ -234,8 +263,8 @@ def lost_by_reason(ctx: PageContext, losses: Sequence[ReasonLoss]) -> Chart:
             hovertemplate="%{y}: %{text}<extra></extra>",
         )
     )
-    fig.update_xaxes(title=ctx.t("churn_page.axis.lost"), tickprefix="$", rangemode="tozero")
-    fig.update_yaxes(automargin=True)
+    fig.update_xaxes(title=ctx.t("churn_page.col.lost_usd"), rangemode="tozero")
+    fig.update_yaxes(automargin=True, tickvals=names, ticktext=[wrapped(n) for n in names])
     return Chart(
         frame, plots._layout(ctx, fig, height=max(240, 44 * len(names) + 80), showlegend=False)
     )

@@ -40,8 +40,8 @@ def drill_from_points(
         return None
     point = points[0]
     chosen: dict[str, str | None]
-    if rows is not None:  # a heat map: reasons across, plans or bands down
-        reason, row = reasons.get(str(point.get("x"))), rows.get(str(point.get("y")))
+    if rows is not None:  # a heat map: plans or bands across, reasons down
+        reason, row = reasons.get(str(point.get("y"))), rows.get(str(point.get("x")))
         if reason is None or row is None:
             return None
         chosen = {"drill_outcome": None, "drill_reason": reason, "drill_plan": None}

@@ -232,7 +232,7 @@ def test_the_flows_behind_a_figure_come_a_page_at_a_time(spread):
 def test_a_cell_or_bar_clicked_narrows_the_flows():
     reasons = {"Too expensive": "too_expensive", "No reason given": analytics.NO_REASON}
     rows = {"Growth": "growth"}
-    cell = [{"x": "Too expensive", "y": "Growth", "z": 0.5}]
+    cell = [{"x": "Growth", "y": "Too expensive", "z": 0.5}]
     assert drill_panel.drill_from_points(cell, reasons=reasons, rows=rows) == {
         "drill_outcome": None,
         "drill_reason": "too_expensive",
@@ -248,7 +248,7 @@ def test_a_cell_or_bar_clicked_narrows_the_flows():
     }
     assert drill_panel.drill_from_points([], reasons=reasons) is None
     assert (
-        drill_panel.drill_from_points([{"x": "?", "y": "Growth"}], reasons=reasons, rows=rows)
+        drill_panel.drill_from_points([{"x": "Growth", "y": "?"}], reasons=reasons, rows=rows)
         is None
     )
 

@@ -131,17 +131,20 @@ def at_risk_timeline(ctx: PageContext, risk: RevenueAtRisk) -> Chart:
         ],
     )
     money = [plots.dollars(ctx, cents) for _d, _n, cents in risk.by_day]
+    # dots on a line of days (a bar a day is a hairline over months)
     fig = go.Figure(
-        go.Bar(
+        go.Scatter(
             x=frame.iloc[:, 0].tolist(),
             y=frame.iloc[:, 1].tolist(),
             customdata=money,
-            marker_color=plots.COMPLETED_COLOUR,
+            mode="markers",
+            marker={"color": plots.COMPLETED_COLOUR, "size": 12, "line": {"width": 0}},
             hovertemplate="%{x|%d %b %Y}: %{y} · %{customdata}<extra></extra>",
         )
     )
     fig.update_xaxes(type="date", title=ctx.t("churn_page.axis.effective_on"))
-    fig.update_yaxes(title=ctx.t("churn_page.axis.subscriptions"), rangemode="tozero", dtick=1)
+    top = max((n for _d, n, _c in risk.by_day), default=1)
+    fig.update_yaxes(title=ctx.t("churn_page.axis.subscriptions"), range=[0, top + 0.5], dtick=1)
     return Chart(frame, plots._layout(ctx, fig, height=260, showlegend=False))
 
 

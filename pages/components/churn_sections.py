@@ -228,14 +228,14 @@ def at_risk_section(
     table = pd.DataFrame(
         [
             {
-                md(ctx.t("support.col.company")): md(a.company),
+                # the company is the link: on a phone a last column would be off the screen
+                md(
+                    ctx.t(f"{col}.company_link")
+                ): f"[{md(a.company)}]({support_link(a.account_id)})",
                 md(ctx.t("insights.col.plan")): md(plan_names.get(a.plan_code, a.plan_code)),
                 md(ctx.t("insights.col.country")): md(plots.country_name(ctx, a.country)),
                 md(ctx.t(f"{col}.monthly")): md(plots.dollars(ctx, a.monthly_cents)),
                 md(ctx.t(f"{col}.effective_on")): md(fmt_date(a.effective_on, ctx.lang, "medium")),
-                md(ctx.t(f"{col}.support")): "[{}]({})".format(
-                    md(ctx.t(f"{c}.open_in_desk", company=a.company)), support_link(a.account_id)
-                ),
             }
             for a in risk.accounts
         ]

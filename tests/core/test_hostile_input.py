@@ -299,6 +299,12 @@ def test_the_corpus_in_the_admin_filters_and_searches_never_crashes(db, shop):
                 db, boss, analytics.Filters(countries=(t,))
             ),
             "plans": lambda t=text: analytics.figures(db, boss, analytics.Filters(plans=(t,))),
+            "crosstabs": lambda t=text: analytics.crosstabs(
+                db, boss, analytics.Filters(plans=(t,))
+            ),
+            "drill": lambda t=text: analytics.flows_behind(
+                db, boss, analytics.Filters(), analytics.Drill(plan=t, country=t)
+            ),
             "csv": lambda t=text: analytics.answers_csv(
                 db, boss, analytics.Filters(countries=(t,)), "it"
             ),

@@ -22,6 +22,30 @@ from pages.components.text import md
 from pages.shell.context import PageContext
 
 SECTIONS = ("scheduled", "undo", "custom_plan", "ended", "audit", "outgoing")
+ACCOUNT_PARAM = "account"  # /support?account=<id>: that account's scheduled cancellation alone
+
+
+def account_in_url(ctx: PageContext) -> int | None:
+    """The account a link names (`?account=<id>`, from the insights' revenue at risk); a value
+    that is no account id is said and ignored."""
+    raw = st.query_params.get(ACCOUNT_PARAM)
+    if raw is None:
+        return None
+    if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 12 and int(raw) > 0:
+        if st.session_state.get("support_account_opened") != raw:  # a new link: its section
+            st.session_state["support_account_opened"] = raw
+            st.session_state["support_section"] = "scheduled"
+        return int(raw)
+    st.warning(ctx.t("churn_page.desk.bad_account"), icon=":material/link_off:")
+    return None
+
+
+def show_all_button(ctx: PageContext) -> None:
+    """Back from one account to every scheduled cancellation."""
+    if st.button(ctx.t("churn_page.desk.show_all"), key="support_show_all", icon=":material/list:"):
+        st.query_params.pop(ACCOUNT_PARAM, None)
+        st.session_state.pop("support_account_opened", None)
+        st.rerun()
 
 
 def status_name(ctx: PageContext, status: str | None) -> str:
@@ -260,10 +284,20 @@ def section_picker(ctx: PageContext) -> str:
     )
 
 
-def scheduled_section(ctx: PageContext) -> None:
+def scheduled_section(ctx: PageContext, account: int | None = None) -> None:
     st.caption(ctx.t("support.scheduled_help"))
     scheduled = support_desk.scheduled_cancellations(ctx.db, ctx.user, settings=ctx.settings)
-    if not scheduled:
+    if account is not None:  # a link to one account: its cancellation alone, and the way back
+        scheduled = [c for c in scheduled if c.account_id == account]
+        if scheduled:
+            st.info(
+                ctx.t("churn_page.desk.one_account", company=md(scheduled[0].company)),
+                icon=":material/filter_alt:",
+            )
+        else:
+            st.info(ctx.t("churn_page.desk.none_for_account"), icon=":material/inbox:")
+        show_all_button(ctx)
+    elif not scheduled:
         st.info(ctx.t("support.none_scheduled"), icon=":material/inbox:")
     shown: set[str] = set()
     for c in scheduled:
@@ -453,9 +487,10 @@ def render(ctx: PageContext) -> None:
     show_flash()
     open_requests_line(ctx)
 
+    account = account_in_url(ctx)
     section = section_picker(ctx)
     if section == "scheduled":
-        scheduled_section(ctx)
+        scheduled_section(ctx, account)
     elif section == "undo":
         st.caption(ctx.t("support.undo_help"))
         requests_section(ctx, "undo_cancellation", "undo_requests")

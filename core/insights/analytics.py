@@ -13,7 +13,16 @@ from core.insights.answer_files import (
     stream_answers,
     write_answers_csv,
 )
+from core.insights.at_risk import (  # churn rates, revenue at risk (churn, at_risk)
+    AT_RISK_LIMIT,
+    AtRiskAccount,
+    RevenueAtRisk,
+    revenue_at_risk,
+)
 from core.insights.buckets import GRANULARITIES
+from core.insights.churn import Churn, ChurnRates, churn_rates  # churn rates (churn)
+# the Churn report (churn_report)
+from core.insights.churn_report import churn_report_file_name, churn_report_pdf
 from core.insights.comments import COMMENTS_LIMIT, MAX_SEARCH, Comment, Comments, comments
 
 # cross-tabs and drill-down (crosstabs, drill)
@@ -64,6 +73,9 @@ from core.insights.retention import (
     verified_saves,
 )
 from core.insights.status_counts import subscriptions_by_status
+
+# filters in the URL (url_filters)
+from core.insights.url_filters import FromUrl, filters_from_query, query_of
 
 __all__ = [
     "ANSWERS_BATCH",
@@ -123,15 +135,10 @@ __all__ = [
     "write_answers_csv",
 ]
 
-# churn rates, revenue at risk (churn, at_risk)
-from core.insights.at_risk import (
-    AT_RISK_LIMIT,
-    AtRiskAccount,
-    RevenueAtRisk,
-    revenue_at_risk,
-)
-from core.insights.churn import Churn, ChurnRates, churn_rates
+# filters in the URL (url_filters)
+__all__ += ["FromUrl", "filters_from_query", "query_of"]
 
+# churn rates, revenue at risk (churn, at_risk)
 __all__ += [
     "AT_RISK_LIMIT",
     "AtRiskAccount",
@@ -141,11 +148,6 @@ __all__ += [
     "churn_rates",
     "revenue_at_risk",
 ]
-
-# the Churn report (churn_report)
-from core.insights.churn_report import churn_report_file_name, churn_report_pdf  # noqa: E402
-
-__all__ += ["churn_report_file_name", "churn_report_pdf"]
 
 # cross-tabs and drill-down (crosstabs, drill)
 __all__ += [
@@ -160,3 +162,6 @@ __all__ += [
     "crosstabs",
     "flows_behind",
 ]
+
+# the Churn report (churn_report)
+__all__ += ["churn_report_file_name", "churn_report_pdf"]

@@ -351,15 +351,32 @@ def groups(
 # --- showing ---------------------------------------------------------------------------------
 
 
-def show(ctx: PageContext, key: str, chart: Chart | None, file_stem: str) -> None:
+def show(
+    ctx: PageContext,
+    key: str,
+    chart: Chart | None,
+    file_stem: str,
+    *,
+    shares: Sequence[str] = (),
+    select: bool = False,
+) -> Any:
     """The chart (or a note that nothing matches), its numbers as a table under "Show as table",
-    and a small button with its frame as a CSV file."""
+    and a small button with its frame as a CSV file. `shares` names more columns of ratios
+    (shown as percentages); with `select`, clicking a bar or a cell reruns the page and the
+    selection is returned (st.plotly_chart's `on_select`)."""
     if chart is None or chart.frame.empty:
         st.info(ctx.t("insights.empty"), icon=":material/filter_alt_off:")
-        return
-    st.plotly_chart(chart.figure, key=f"chart_{key}", config=CONFIG, width="stretch")
+        return None
+    event = st.plotly_chart(
+        chart.figure,
+        key=f"chart_{key}",
+        config=CONFIG,
+        width="stretch",
+        on_select="rerun" if select else "ignore",
+        selection_mode="points",
+    )
     with st.expander(ctx.t("desk.chart.table"), icon=":material/table_rows:"):
-        shown_table(ctx, chart.frame)
+        shown_table(ctx, chart.frame, shares)
     st.download_button(
         ctx.t("insights.download_csv"),
         data=frames.csv_bytes(chart.frame),
@@ -370,6 +387,7 @@ def show(ctx: PageContext, key: str, chart: Chart | None, file_stem: str) -> Non
         type="tertiary",
         on_click="ignore",
     )
+    return event if select else None
 
 
 def _shown(ctx: PageContext, value: Any, *, share: bool) -> str:
@@ -386,10 +404,10 @@ def _shown(ctx: PageContext, value: Any, *, share: bool) -> str:
     return md(str(value))
 
 
-def shown_table(ctx: PageContext, frame: pd.DataFrame) -> None:
+def shown_table(ctx: PageContext, frame: pd.DataFrame, more_shares: Sequence[str] = ()) -> None:
     """A chart's frame as a real table (a text alternative a screen reader can walk): each
     cell written for people (`_shown`), the index hidden."""
-    shares = {ctx.t("insights.col.share"), ctx.t("insights.col.share_of_started")}
+    shares = {ctx.t("insights.col.share"), ctx.t("insights.col.share_of_started"), *more_shares}
     table = pd.DataFrame(
         {
             md(name): [_shown(ctx, v, share=name in shares) for v in _values(frame, i)]

@@ -42,7 +42,31 @@ AXE_JS = ROOT / "tests" / "e2e" / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BLOCKING = ("critical", "serious")
 # the sections of the admin pages, in their order (pages/insights.py, support.py)
-INSIGHTS_SECTIONS = ("reasons", "funnel", "custom-plan", "offers", "segments", "comments")
+INSIGHTS_SECTIONS = (
+    "reasons",
+    "churn",
+    "at-risk",
+    "funnel",
+    "custom-plan",
+    "offers",
+    "segments",
+    "crosstabs",
+    "comments",
+)
+# the parts of the walk, in their order (`--part` walks only some of them)
+PARTS = (
+    "customer",
+    "export",
+    "cancel",
+    "scheduled",
+    "insights",
+    "insights-links",
+    "support",
+    "outgoing",
+    "playbook",
+    "forgot",
+    "ended",
+)
 SUPPORT_SECTIONS = ("scheduled", "undo", "custom-plan", "ended", "audit", "outgoing")
 PLAYBOOK_SECTIONS = ("versions", "edit", "preview", "experiments")
 
@@ -196,10 +220,18 @@ def reset_link(database_url: str, email: str) -> str:
     return json.loads(data)["reset_url"]
 
 
-def walk(browser, base_url: str, database_url: str, lang: str, visit: Visit) -> list[str]:
+def walk(
+    browser,
+    base_url: str,
+    database_url: str,
+    lang: str,
+    visit: Visit,
+    parts: tuple[str, ...] | None = None,
+) -> list[str]:
     """Drive every state once, calling `visit(page, state, width)` at each; returns the names
     of the states reached and raises WalkError naming the parts that could not be reached
-    (each part is tried, so one broken page does not hide the others)."""
+    (each part is tried, so one broken page does not hide the others). `parts`: only these
+    parts of PARTS (a part the admin's parts need, the admin's sign-in, comes with them)."""
     seen: list[str] = []
     failures: list[str] = []
 
@@ -215,6 +247,8 @@ def walk(browser, base_url: str, database_url: str, lang: str, visit: Visit) -> 
         return context, context.new_page()
 
     def part(name: str, page, steps: Callable[[], None]) -> None:
+        if parts is not None and name not in parts:
+            return
         try:
             steps()
         except Exception as exc:  # reported, then the next part runs
@@ -289,6 +323,39 @@ def walk(browser, base_url: str, database_url: str, lang: str, visit: Visit) -> 
             wait_heading(admin, t("insights.title", lang))
             sections(admin, "insights_section", "insights", INSIGHTS_SECTIONS)
 
+        def insights_links() -> None:
+            if parts is not None and "insights" not in parts:  # signed in by that part
+                sign_in(admin, base_url, lang, demo.DEMO_ADMIN_EMAIL, demo.DEMO_ADMIN_PASSWORD)
+                wait_heading(admin, t("insights.title", lang))
+            buttons = admin.locator(".st-key-insights_section button")
+            # the Share area open: the link to this view and the Churn report
+            buttons.nth(INSIGHTS_SECTIONS.index("churn")).click()
+            settle(admin)
+            admin.locator(".st-key-insights_share summary").click()
+            settle(admin, 300)
+            capture(admin, "insights-share")
+            admin.locator(".st-key-insights_share summary").click()
+            # the flows behind a figure: a reason chosen in the drill-down's selectors
+            buttons.nth(INSIGHTS_SECTIONS.index("crosstabs")).click()
+            settle(admin, 600)
+            reason = by_key(admin, "drill_reason", "combobox")  # from the keyboard
+            reason.click()
+            reason.fill(t("reason.too_expensive", lang))
+            admin.keyboard.press("Enter")
+            settle(admin, 600)
+            capture(admin, "insights-drill")
+            # an account at risk opened in the support desk (its link in the accounts table)
+            buttons.nth(INSIGHTS_SECTIONS.index("at-risk")).click()
+            settle(admin, 600)
+            href = admin.locator('a[href*="support?account="]').first.get_attribute("href")
+            admin.goto(f"{base_url}/{href.rsplit('/', 1)[-1]}")
+            wait_heading(admin, t("support.title", lang))
+            capture(admin, "support-account")
+            # a shared link with dates and a country that cannot be used: said, defaults shown
+            admin.goto(f"{base_url}/insights?from=2026-13-01&to=2026-01-31&country=XX")
+            wait_heading(admin, t("insights.title", lang))
+            capture(admin, "insights-link-problems")
+
         def support() -> None:
             open_page(admin, "support", t("support.title", lang))
             sections(admin, "support_section", "support", SUPPORT_SECTIONS)
@@ -360,6 +427,7 @@ def walk(browser, base_url: str, database_url: str, lang: str, visit: Visit) -> 
         part("cancel", page, cancel)
         part("scheduled", page, scheduled)
         part("insights", admin, insights)
+        part("insights-links", admin, insights_links)
         part("support", admin, support)
         part("outgoing", admin, outgoing)
         part("playbook", admin, playbook)
@@ -421,6 +489,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "gallery")
     parser.add_argument("--lang", choices=LANGS, action="append")
     parser.add_argument("--axe", action="store_true", help="also run axe-core at every state")
+    parser.add_argument(
+        "--part",
+        choices=PARTS,
+        action="append",
+        help="walk only this part (repeatable; default: all): e.g. --part insights-links",
+    )
     args = parser.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
@@ -458,6 +532,7 @@ def main(argv: list[str] | None = None) -> int:
                         server.database_url,
                         lang,
                         lambda page, state, width, lang=lang: visit(page, state, width, lang),
+                        tuple(args.part) if args.part else None,
                     )
                 except WalkError as exc:
                     failed.append(str(exc))

@@ -29,8 +29,8 @@ STATE_PAGES = {
     "overview": "nav.overview",
     "export": "nav.export",
     "cancel": "nav.cancel",
-    "insights": "nav.insights",
-    "support": "nav.support",
+    "insights": "nav.insights",  # its sections (churn, at-risk, crosstabs ...), share, drill
+    "support": "nav.support",  # support-account: the desk opened on ?account=<id>
     "playbook": "nav.playbook",
     "ended": "nav.ended",
 }

@@ -21,6 +21,7 @@ from core.insights.at_risk import (  # churn rates, revenue at risk (churn, at_r
 )
 from core.insights.buckets import GRANULARITIES
 from core.insights.churn import Churn, ChurnRates, churn_rates  # churn rates (churn)
+
 # the Churn report (churn_report)
 from core.insights.churn_report import churn_report_file_name, churn_report_pdf
 from core.insights.comments import COMMENTS_LIMIT, MAX_SEARCH, Comment, Comments, comments

@@ -213,9 +213,17 @@ def _churn(
     start, end = analytics.default_range(analytics.filter_options(db, admin).first_day)
     filters = analytics.Filters(start, end)
     previous = filters.previous()
+    completed = analytics.Drill(outcomes=("completed",))
+    cell = analytics.Drill(reason="too_expensive", plan="growth")
     calls: dict[str, Callable[[], Any]] = {
         "churn_rates": lambda: analytics.churn_rates(db, admin, filters),
         "revenue_at_risk": lambda: analytics.revenue_at_risk(db, admin, filters),
+        "crosstabs": lambda: analytics.crosstabs(db, admin, filters),
+        "drill_completed": lambda: analytics.flows_behind(db, admin, filters, completed),
+        "drill_cell": lambda: analytics.flows_behind(db, admin, filters, cell),
+        "comments_completed": lambda: analytics.comments(
+            db, admin, filters, outcomes=("completed",)
+        ),
     }
     if previous is not None:
         calls["churn_rates_previous"] = lambda: analytics.churn_rates(db, admin, previous)
@@ -291,13 +299,14 @@ def _retention(db: Any, admin: Any, analytics: Any, repeats: int) -> dict[str, A
 
 
 PAGE_TIMEOUT = 120  # seconds AppTest waits for one run of a page
-PAGES = (  # (page file, who is signed in)
-    ("sign_in", None),
-    ("overview", "customer"),
-    ("export", "customer"),
-    ("cancel", "customer"),
-    ("insights", "admin"),
-    ("support", "admin"),
+PAGES = (  # (page file, who is signed in, the insights section shown: None for the first)
+    ("sign_in", None, None),
+    ("overview", "customer", None),
+    ("export", "customer", None),
+    ("cancel", "customer", None),
+    ("insights", "admin", None),
+    *(("insights", "admin", s) for s in ("churn", "at_risk", "crosstabs", "comments")),
+    ("support", "admin", None),
 )
 
 
@@ -322,13 +331,16 @@ def pages(url: str, repeats: str) -> dict[str, Any]:
         "admin": (demo.DEMO_ADMIN_EMAIL, demo.DEMO_ADMIN_PASSWORD),
     }
     out: dict[str, Any] = {}
-    for name, who in PAGES:
+    for name, who, section in PAGES:
+        key = f"{name}:{section}" if section else name
         path = ROOT / "pages" / f"{name}.py"
         if not path.exists():
-            out[name] = {"missing": True}
+            out[key] = {"missing": True}
             continue
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=PAGE_TIMEOUT)
         at.session_state["lang"] = "en"
+        if section:
+            at.session_state["insights_section"] = section
         times: list[float] = []
         try:
             if who:
@@ -342,10 +354,10 @@ def pages(url: str, repeats: str) -> dict[str, Any]:
                 at.run()
                 times.append(time.perf_counter() - started)
         except RuntimeError as exc:  # AppTest's time-out: say so, measure the other pages
-            out[name] = {"times": times, "errors": [f"{exc}"[:200]]}
+            out[key] = {"times": times, "errors": [f"{exc}"[:200]]}
             continue
         errors = [str(e.value)[:200] for e in at.exception]
-        out[name] = {"times": times, "errors": errors, "title": [t.value for t in at.title][:1]}
+        out[key] = {"times": times, "errors": errors, "title": [t.value for t in at.title][:1]}
     return {"pages": out}
 
 

@@ -23,6 +23,9 @@ F = CancellationFlow
 A = SurveyAnswer
 MAX_SEARCH = 200
 COMMENTS_LIMIT = 500
+# Counted up to this many when the flows' outcome narrows them (no running total keeps that
+# count; counting a million answers joined to their flows takes seconds): "more than".
+COUNT_CAP = 10_000
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,8 @@ class Comment:
 @dataclass(frozen=True)
 class Comments:
     rows: tuple[Comment, ...]  # newest first, at most `limit`
-    total: int  # how many answers match in all
+    total: int  # how many answers match in all (at most COUNT_CAP when `capped`)
+    capped: bool = False  # more than `total` match: they were counted up to COUNT_CAP only
 
 
 def _comment_where(
@@ -84,11 +88,21 @@ def comments(
         raise InvalidInput()
     answers, count = select(A), select(func.count()).select_from(A)
     if outcomes:  # the answers do not carry their flow's outcome: only then is the flow joined
-        answers, count = (q.join(F, F.id == A.flow_id) for q in (answers, count))
+        answers = answers.join(F, F.id == A.flow_id)
         where.append(F.outcome.in_(tuple(outcomes)))
+    capped = False
     with db.transaction() as s:
         if not lookup_text(search).strip() and not reasons and not outcomes:
             total = running.commented(s, filters)  # the running total has it
+        elif outcomes:  # up to COUNT_CAP and one more, to know whether there are more
+            found = select(A.id).join(F, F.id == A.flow_id).where(*where).limit(COUNT_CAP + 1)
+            ids = list(s.scalars(found))
+            capped = len(ids) > COUNT_CAP
+            total = min(len(ids), COUNT_CAP)
+            if not capped:
+                # few enough to name: the newest are read among them, not by walking every
+                # answer newest first in search of a rare outcome
+                answers, where = select(A), [A.id.in_(ids)]
         else:
             total = s.scalar(count.where(*where))
         newest = (
@@ -111,4 +125,4 @@ def comments(
             .join(F, F.id == newest.c.flow_id)
             .order_by(newest.c.answered_at.desc(), newest.c.id.desc())
         ).all()
-    return Comments(tuple(Comment(*row) for row in rows), int(total or 0))
+    return Comments(tuple(Comment(*row) for row in rows), int(total or 0), capped)

@@ -381,6 +381,27 @@ def test_comments_by_outcome(db, shop):
     assert analytics.comments(db, boss, Q1, outcomes=("open", "abandoned")).total == 0
 
 
+def test_comments_by_outcome_are_counted_up_to_a_cap_and_say_there_are_more(db, shop, monkeypatch):
+    """A million answers joined to their flows are not counted whole: past the cap the page
+    says "more than"; under it the count is exact and the rows the same."""
+    from core.insights import comments as module
+
+    boss = shop["boss"]
+    monkeypatch.setattr(module, "COUNT_CAP", 2)
+    done = analytics.comments(db, boss, Q1, outcomes=("completed",))
+    assert (done.total, done.capped) == (2, True)
+    assert [c.comment for c in done.rows] == [
+        "Sad to go\nreally",
+        "Ci ripenso",
+        "Too pricey for us",
+    ]
+    monkeypatch.setattr(module, "COUNT_CAP", 3)
+    exact = analytics.comments(db, boss, Q1, outcomes=("completed",))
+    assert (exact.total, exact.capped) == (3, False)
+    assert exact.rows == done.rows
+    assert analytics.comments(db, boss, Q1, outcomes=("completed",), limit=1).rows == done.rows[:1]
+
+
 # --- bad input and who may ask ---------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from core.insights.at_risk import (  # churn rates, revenue at risk (churn, at_r
 )
 from core.insights.buckets import GRANULARITIES
 from core.insights.churn import Churn, ChurnRates, churn_rates  # churn rates (churn)
+from core.insights.churn_report import churn_report_file_name, churn_report_pdf  # the report
 from core.insights.comments import COMMENTS_LIMIT, MAX_SEARCH, Comment, Comments, comments
 
 # cross-tabs and drill-down (crosstabs, drill)
@@ -146,6 +147,9 @@ __all__ += [
     "churn_rates",
     "revenue_at_risk",
 ]
+
+# the Churn report (churn_report)
+__all__ += ["churn_report_file_name", "churn_report_pdf"]
 
 # cross-tabs and drill-down (crosstabs, drill)
 __all__ += [

@@ -452,6 +452,14 @@ MATRIX: dict[str, tuple[Callable[[Shop], None], Call, dict[str, str]]] = {
         lambda s, u: analytics.revenue_at_risk(s.db, u, analytics.Filters()),
         ADMIN_ONLY,
     ),
+    # the Churn report (churn_report)
+    "churn_report.churn_report_pdf": (
+        scheduled,
+        lambda s, u: analytics.churn_report_pdf(
+            s.db, u, analytics.Filters(), "en", today=NOW.date()
+        ),
+        ADMIN_ONLY,
+    ),
     "figures.figures": (
         scheduled,
         lambda s, u: analytics.figures(s.db, u, analytics.Filters()),

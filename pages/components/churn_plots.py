@@ -7,19 +7,16 @@ table under "Show as table" and the CSV file are made. The numbers come from
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import pandas as pd
 import plotly.graph_objects as go
 from babel.dates import format_date
 
+from core.insights.analytics import Churn, CrossTab, ReasonLoss, RevenueAtRisk
 from core.platform.i18n import fmt_number, fmt_percent, locale_of
 from pages.components import plots
 from pages.components.plots import Chart
 from pages.shell.context import PageContext
-
-if TYPE_CHECKING:
-    from core.insights.analytics import Churn, CrossTab, ReasonLoss, RevenueAtRisk
 
 CUSTOMER_COLOUR = "#5B3DF5"
 MRR_COLOUR = "#F59E0B"

@@ -81,7 +81,7 @@ def comments_section(
     else:
         st.caption(
             ctx.t(
-                "insights.comments.count",
+                "churn_page.comments.count_capped" if found.capped else "insights.comments.count",
                 shown=fmt_number(len(found.rows), ctx.lang),
                 total=fmt_number(found.total, ctx.lang),
             )

@@ -260,6 +260,22 @@ def test_comments_by_outcome(spread):
     assert [t.value for t in at.text] == ["Details: TikTok"]  # bob's follow-up alone
 
 
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "Showing 1 of more than 0 answers with a comment."),
+        ("it", "1 risposte con un commento su oltre 0."),
+    ],
+)
+def test_comments_by_outcome_past_the_count_cap_say_more_than(spread, monkeypatch, lang, said):
+    from core.insights import comments as module
+
+    monkeypatch.setattr(module, "COUNT_CAP", 0)  # a million answers' worth, on a small shop
+    at = section(open_link(DAYS, lang), "comments")
+    at.multiselect(key="insights_comment_outcomes").set_value(["saved_kept"]).run()
+    assert said in [c.value for c in at.caption]
+
+
 # --- the support desk on one account ------------------------------------------------------------
 
 

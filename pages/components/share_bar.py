@@ -19,6 +19,7 @@ from core.insights.analytics import Filters
 from pages.shell.context import PageContext
 
 WRITTEN = "insights_url_written"  # the query parameters the page last wrote
+REPORT = "insights_churn_report"  # (filters, language, day, the PDF) last made
 PROBLEMS = "insights_url_problems"  # (filters read, problem keys) of the last link read
 WIDGETS = {  # the filter bar's widgets (pages/insights.py) by query parameter
     "plan": "insights_plans",
@@ -92,18 +93,28 @@ def share_area(ctx: PageContext, filters: Filters, today: dt.date) -> None:
     ):
         st.caption(ctx.t("churn_page.share.link_help"))
         st.code(share_link(ctx, filters), language=None, wrap_lines=True)
-        db, user, lang = ctx.db, ctx.user, ctx.lang
-
-        def report() -> bytes:  # made when asked for, not on every run of the page
-            return analytics.churn_report_pdf(db, user, filters, lang, today=today)
-
-        st.download_button(
-            ctx.t("churn_page.share.report"),
-            data=report,
-            file_name=analytics.churn_report_file_name(filters, lang),
-            mime="application/pdf",
+        # Made when asked for and kept in the session (bytes, not a deferred download: Streamlit
+        # deletes a deferred file before a busy server's browser fetches it; see
+        # tests/pages/test_download_buttons.py)
+        wanted = (filters, ctx.lang, today)
+        made = st.session_state.get(REPORT)
+        if (made is None or made[0] != wanted) and st.button(
+            ctx.t("churn_page.share.prepare"),
             icon=":material/picture_as_pdf:",
-            key="churn_report_pdf",
-            on_click="ignore",
-        )
+            key="churn_report_prepare",
+        ):
+            with st.spinner(ctx.t("churn_page.share.preparing")):
+                pdf = analytics.churn_report_pdf(ctx.db, ctx.user, filters, ctx.lang, today=today)
+            made = st.session_state[REPORT] = (wanted, pdf)
+        if made is not None and made[0] == wanted:
+            st.download_button(
+                ctx.t("churn_page.share.report"),
+                data=made[1],
+                file_name=analytics.churn_report_file_name(filters, ctx.lang),
+                mime="application/pdf",
+                icon=":material/download:",
+                key="churn_report_pdf",
+                on_click="ignore",
+                type="primary",
+            )
         st.caption(ctx.t("churn_page.share.report_help"))

@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from core.identity import auth
 from core.platform.db import open_database
-from core.platform.models import Subscription
+from core.platform.models import Account, CancellationFlow, Subscription, SurveyAnswer
 from core.retention import cancellation, custom_plan, way_back
 from core.retention.cancellation import ALL_CONSENTS, Survey
 from core.rules.pricing import PlanConfig
@@ -60,4 +60,47 @@ def shop_site(tmp_path, monkeypatch):
             .values(status="ended", ended_on=ended, current_period_end=ended)
         )
     way_back.contact_support(db, user["carol"], "Please bring us back", kind="reactivation")
+    return db, made
+
+
+@pytest.fixture
+def spread(shop_site):
+    """The shop's customers apart on every filter: alice (growth, Austria, 6-12 months, started
+    ten days ago) against bob (starter, Argentina, under 6 months) and dave (starter, Australia,
+    1-2 years); carol (growth, Austria, ended five days ago) has no flow."""
+    db, made = shop_site
+    facts = {
+        "alice": ("AT", "6-12m", 8, NOW - dt.timedelta(days=10)),
+        "bob": ("AR", "<6m", 2, None),
+        "dave": ("AU", "1-2y", 15, None),
+        "carol": ("AT", None, 8, None),
+    }
+    with db.transaction() as s:
+        for who, (country, band, months, started) in facts.items():
+            account = made[who].account_id
+            created = NOW - dt.timedelta(days=31 * months)
+            s.execute(
+                update(Account)
+                .where(Account.id == account)
+                .values(country=country, created_at=created)
+            )
+            if band is None:
+                continue
+            flow = {"country": country, "tenure_band": band}
+            answer = dict(flow)
+            if started:
+                flow["started_at"] = started
+                answer["flow_started_at"] = started
+            s.execute(
+                update(CancellationFlow)
+                .where(CancellationFlow.account_id == account)
+                .values(**flow)
+            )
+            ids = CancellationFlow.id.in_(
+                CancellationFlow.__table__.select()
+                .with_only_columns(CancellationFlow.id)
+                .where(CancellationFlow.account_id == account)
+                .scalar_subquery()
+            )
+            s.execute(update(SurveyAnswer).where(SurveyAnswer.flow_id == ids).values(**answer))
     return db, made

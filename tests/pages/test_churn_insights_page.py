@@ -11,9 +11,11 @@ kept his plan (missing features), dave asked for a custom plan (survey skipped).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 
 import pytest
+from pypdf import PdfReader
 from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 
@@ -23,13 +25,10 @@ from core.platform import i18n
 from core.platform.db import open_database
 from pages.components import drill_panel
 from pages.components.text import md
-from tests.pages import test_desk_insights_page as desk_page
 from tests.support import factories
 from tests.support.env import ROOT
-from tests.support.pages import SUPPORT, TODAY, metrics, open_page, visible_text
+from tests.support.pages import ALICE_DAY, SUPPORT, TODAY, metrics, open_page, visible_text
 
-ALICE_DAY = desk_page.ALICE_DAY
-spread = desk_page.spread  # the fixture: the shop's customers apart on every filter
 DAYS = {"from": ALICE_DAY.isoformat(), "to": TODAY.isoformat()}  # alice ten days ago, then today
 
 
@@ -78,9 +77,23 @@ def test_a_link_opens_the_page_with_its_filters(spread):
     # the link shared is the page's own address, with the filters
     [code] = at.code
     assert code.value.endswith(f"/insights?from={DAYS['from']}&to={DAYS['to']}&plan=growth")
-    buttons = {d.proto.label: d.proto for d in at.get("download_button")}
-    pdf = buttons[i18n.t("churn_page.share.report", "en")]
-    assert pdf.deferred_file_id  # made when clicked, not on every run of the page
+    # the Churn report of this view: prepared when asked for (not on every run), then downloaded
+    assert not reports(at)
+    at.button(key="churn_report_prepare").click().run()
+    [pdf] = reports(at)
+    assert pdf.proto.label == i18n.t("churn_page.share.report", "en")
+    _view, made = at.session_state["insights_churn_report"]
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(made)).pages)
+    assert "Cancellations started" in text and "Growth" in text and "Starter" not in text
+    at.run()  # the download's click reruns the page: the same file, no new button to press
+    assert [b.proto.label for b in reports(at)] == [pdf.proto.label]
+    assert not [b for b in at.button if b.key == "churn_report_prepare"]
+    at.multiselect(key="insights_plans").set_value([]).run()  # other filters: prepared anew
+    assert not reports(at)
+
+
+def reports(at: AppTest) -> list:
+    return [b for b in at.get("download_button") if b.key == "churn_report_pdf"]
 
 
 def test_the_address_follows_the_filters(spread):

@@ -24,6 +24,7 @@ from tests.support.env import ROOT
 
 NOW = dt.datetime.now(dt.UTC)  # the pages read the real clock
 TODAY = NOW.date()
+ALICE_DAY = TODAY - dt.timedelta(days=10)  # alice's flow started then (tests/pages' `spread`)
 INSIGHTS = "insights"  # screens (keys of SCREENS)
 SUPPORT = "support"
 EXPORT_PAGE = "export"

@@ -24,8 +24,8 @@ from core.platform.i18n import fmt_money, fmt_number, fmt_percent, t
 from core.platform.models import Account
 from core.retention import cancellation
 from core.retention.cancellation import ALL_CONSENTS, Survey
-from tests.core.insights.churn_report_sample import CJK, CYRILLIC, sample
 from tests.support import factories
+from tests.support.churn_report_sample import CJK, CYRILLIC, sample
 from tests.support.env import NOW
 
 NOVEMBER = Filters(start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 26))  # NOW is the 26th

@@ -8,12 +8,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 
-from core.documents.pdf import FAMILY, fit
+from core.documents.pdf import FAMILY, clean, fit
 
 INK = (30, 27, 46)
 MUTED = (110, 110, 120)
 GRID = (228, 224, 245)
+HEAD = (244, 242, 254)  # a table's headings
 PALETTE = ((91, 61, 245), (245, 158, 11), (16, 185, 129), (239, 68, 68), (14, 165, 233))
 
 
@@ -360,3 +362,38 @@ def heat_map(
             pdf.cell(w=col_w, h=row_h, text=fit(pdf, cell.text, col_w - 1), align="C")
     pdf.set_text_color(0, 0, 0)
     return top + len(rows) * row_h + 1
+
+
+def table(
+    pdf: FPDF,
+    headings: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    widths: Sequence[float],
+    align: Sequence[str],
+    *,
+    font_size: float = 8,
+    line_height: float = 4.6,
+    padding: tuple[float, float] = (1.2, 1.5),
+) -> None:
+    """A table across the page: bold headings on a tint, repeated on each page, rows tinted
+    in turn, each cell cut at 300 characters (fpdf2 recurses on a very long unbroken cell)."""
+    pdf.set_font(FAMILY, "", font_size)
+    pdf.set_draw_color(*GRID)
+    pdf.set_fill_color(255, 255, 255)
+    pdf.set_text_color(*INK)
+    with pdf.table(
+        col_widths=tuple(widths),
+        text_align=tuple(align),
+        width=pdf.w - pdf.l_margin - pdf.r_margin,
+        line_height=line_height,
+        headings_style=FontFace(family=FAMILY, emphasis="BOLD", color=INK, fill_color=HEAD),
+        borders_layout="HORIZONTAL_LINES",
+        padding=padding,
+        repeat_headings=1,
+        cell_fill_color=(250, 249, 255),
+        cell_fill_mode="ROWS",
+    ) as grid:
+        grid.row([clean(h) for h in headings])
+        for row in rows:
+            grid.row([clean(cell)[:300] for cell in row])
+    pdf.ln(2)

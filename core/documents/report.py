@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from babel.numbers import format_compact_decimal
-from fpdf.fonts import FontFace
 
 from core.documents import pdf_charts
 from core.documents.pdf import FAMILY, Document, clean, new_document, write_line
@@ -213,28 +212,9 @@ def _table(
     *,
     font_size: float = 8,
 ) -> None:
-    pdf.set_font(FAMILY, "", font_size)
-    pdf.set_draw_color(*pdf_charts.GRID)
-    pdf.set_fill_color(255, 255, 255)
-    pdf.set_text_color(*pdf_charts.INK)
-    with pdf.table(
-        col_widths=tuple(widths),
-        text_align=tuple(align),
-        width=pdf.w - pdf.l_margin - pdf.r_margin,
-        line_height=4.6,
-        headings_style=FontFace(
-            family=FAMILY, emphasis="BOLD", color=pdf_charts.INK, fill_color=SOFT
-        ),
-        borders_layout="HORIZONTAL_LINES",
-        padding=(1.2, 1.5),
-        repeat_headings=1,
-        cell_fill_color=(250, 249, 255),
-        cell_fill_mode="ROWS",
-    ) as table:
-        table.row([clean(h) for h in headings])
-        for row in rows:
-            table.row([clean(cell)[:300] for cell in row])
-    pdf.ln(2)
+    pdf_charts.table(
+        pdf, headings, rows, widths, align, font_size=font_size, line_height=4.6, padding=(1.2, 1.5)
+    )
 
 
 def _none(pdf: Document, text: str) -> None:

@@ -11,8 +11,6 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from fpdf.fonts import FontFace
-
 from core.documents import pdf_charts
 from core.documents.pdf import FAMILY, Document, clean, new_document, write_line
 from core.documents.pdf_charts import Bar, Cell, Series
@@ -135,28 +133,7 @@ def _table(
     widths: Sequence[float],
     align: Sequence[str],
 ) -> None:
-    pdf.set_font(FAMILY, "", 8)
-    pdf.set_draw_color(*pdf_charts.GRID)
-    pdf.set_fill_color(255, 255, 255)
-    pdf.set_text_color(*pdf_charts.INK)
-    with pdf.table(
-        col_widths=tuple(widths),
-        text_align=tuple(align),
-        width=_width(pdf),
-        line_height=4.4,
-        headings_style=FontFace(
-            family=FAMILY, emphasis="BOLD", color=pdf_charts.INK, fill_color=SOFT
-        ),
-        borders_layout="HORIZONTAL_LINES",
-        padding=(1.1, 1.5),
-        repeat_headings=1,
-        cell_fill_color=(250, 249, 255),
-        cell_fill_mode="ROWS",
-    ) as table:
-        table.row([clean(h) for h in headings])
-        for row in rows:
-            table.row([clean(cell)[:300] for cell in row])
-    pdf.ln(2)
+    pdf_charts.table(pdf, headings, rows, widths, align, line_height=4.4, padding=(1.1, 1.5))
 
 
 # --- the document ----------------------------------------------------------------------------

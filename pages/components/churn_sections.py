@@ -270,61 +270,63 @@ def at_risk_section(
 # --- cross-tabs ----------------------------------------------------------------------------------
 
 
+# per cross-tab: (its key and heading, the column of its rows' names, its CSV file's name)
+TABS = {
+    "plan": ("reason_by_plan", "churn_page.tabs.by_plan", "insights.col.plan", "reasons-by-plan"),
+    "tenure": (
+        "reason_by_tenure",
+        "churn_page.tabs.by_tenure",
+        "insights.col.tenure",
+        "reasons-by-tenure",
+    ),
+}
+
+
+def reason_tab(
+    ctx: PageContext,
+    tab: analytics.CrossTab,
+    names: list[str],
+    reasons: Mapping[str, str],
+    row_field: str,
+) -> None:
+    """One cross-tab as a heat map (its table and CSV under it); a click on a cell narrows
+    the flows behind it (`drill_panel`) to that reason and plan or band."""
+    key, heading, column, file_name = TABS[row_field]
+    st.subheader(ctx.t(heading))
+    event = plots.show(
+        ctx,
+        key,
+        churn_plots.heat_map(ctx, tab, ctx.t(column), names) if tab.rows and tab.columns else None,
+        file_name,
+        shares=(ctx.t("churn_page.col.row_share"),),
+        select=True,
+    )
+    drill_panel.apply_selection(
+        key,
+        event,
+        drill_panel.drill_from_points(
+            list(event.selection.points) if event else [],
+            reasons=reasons,
+            rows=dict(zip(names, tab.rows, strict=True)),
+            row_field=row_field,
+        ),
+    )
+
+
 def crosstabs_section(ctx: PageContext, filters: Filters, plan_names: Mapping[str, str]) -> None:
     tabs = tabs_data(ctx, filters)
     reasons = drill_panel.reason_codes(ctx)
     st.caption(ctx.t("churn_page.tabs.help"))
     left, right = st.columns(2)
     with left:
-        st.subheader(ctx.t("churn_page.tabs.by_plan"))
         tab = tabs.reason_by_plan
         names = [
             plan_names.get(code, label) for code, label in zip(tab.rows, tab.labels, strict=True)
         ]
-        event = plots.show(
-            ctx,
-            "reason_by_plan",
-            churn_plots.heat_map(ctx, tab, ctx.t("insights.col.plan"), names)
-            if tab.rows and tab.columns
-            else None,
-            "reasons-by-plan",
-            shares=(ctx.t("churn_page.col.row_share"),),
-            select=True,
-        )
-        drill_panel.apply_selection(
-            "reason_by_plan",
-            event,
-            drill_panel.drill_from_points(
-                list(event.selection.points) if event else [],
-                reasons=reasons,
-                rows=dict(zip(names, tab.rows, strict=True)),
-                row_field="plan",
-            ),
-        )
+        reason_tab(ctx, tab, names, reasons, "plan")
     with right:
-        st.subheader(ctx.t("churn_page.tabs.by_tenure"))
         tab = tabs.reason_by_tenure
-        names = [plots.tenure_name(ctx, band) for band in tab.rows]
-        event = plots.show(
-            ctx,
-            "reason_by_tenure",
-            churn_plots.heat_map(ctx, tab, ctx.t("insights.col.tenure"), names)
-            if tab.rows and tab.columns
-            else None,
-            "reasons-by-tenure",
-            shares=(ctx.t("churn_page.col.row_share"),),
-            select=True,
-        )
-        drill_panel.apply_selection(
-            "reason_by_tenure",
-            event,
-            drill_panel.drill_from_points(
-                list(event.selection.points) if event else [],
-                reasons=reasons,
-                rows=dict(zip(names, tab.rows, strict=True)),
-                row_field="tenure",
-            ),
-        )
+        reason_tab(ctx, tab, [plots.tenure_name(ctx, b) for b in tab.rows], reasons, "tenure")
     st.subheader(ctx.t("churn_page.tabs.lost"))
     st.caption(ctx.t("churn_page.tabs.lost_help"))
     event = plots.show(

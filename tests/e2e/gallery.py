@@ -323,6 +323,21 @@ def walk(
             wait_heading(admin, t("insights.title", lang))
             sections(admin, "insights_section", "insights", INSIGHTS_SECTIONS)
 
+        def show_section(admin_page, buttons, name: str, ready: str) -> None:
+            """A section of the insights, clicked again if a rerun still under way (a busy
+            machine) swallowed the first click."""
+            from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+            for _attempt in range(3):
+                buttons.nth(INSIGHTS_SECTIONS.index(name)).click()
+                settle(admin_page, 600)
+                try:
+                    admin_page.locator(ready).first.wait_for(timeout=20_000)
+                    return
+                except PlaywrightTimeout:
+                    continue
+            admin_page.locator(ready).first.wait_for()
+
         def insights_links() -> None:
             if parts is not None and "insights" not in parts:  # signed in by that part
                 sign_in(admin, base_url, lang, demo.DEMO_ADMIN_EMAIL, demo.DEMO_ADMIN_PASSWORD)
@@ -335,9 +350,9 @@ def walk(
             settle(admin, 300)
             capture(admin, "insights-share")
             admin.locator(".st-key-insights_share summary").click()
+            settle(admin)
             # the flows behind a figure: a reason chosen in the drill-down's selectors
-            buttons.nth(INSIGHTS_SECTIONS.index("crosstabs")).click()
-            settle(admin, 600)
+            show_section(admin, buttons, "crosstabs", ".st-key-drill_reason")
             reason = by_key(admin, "drill_reason", "combobox")  # from the keyboard
             reason.click()
             reason.fill(t("reason.too_expensive", lang))

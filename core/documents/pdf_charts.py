@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from core.documents.pdf import FAMILY, clean, fit
+from core.documents.pdf import FAMILY, clean, fit, write_line
 
 INK = (30, 27, 46)
 MUTED = (110, 110, 120)
@@ -397,3 +397,16 @@ def table(
         for row in rows:
             grid.row([clean(cell)[:300] for cell in row])
     pdf.ln(2)
+
+
+def heading(pdf: FPDF, text: str, rule: tuple[int, int, int], *, room: float = 30) -> None:
+    """A section's title over a coloured rule, on a new page when less than `room` mm is left."""
+    if pdf.will_page_break(room):
+        pdf.add_page()
+    pdf.ln(3)
+    write_line(pdf, text, size=13, bold=True, color=INK)
+    pdf.set_draw_color(*rule)
+    pdf.set_line_width(0.4)
+    pdf.line(pdf.l_margin, pdf.get_y() + 0.5, pdf.w - pdf.r_margin, pdf.get_y() + 0.5)
+    pdf.set_line_width(0.2)
+    pdf.ln(3)

@@ -93,15 +93,7 @@ def render(data: ReportData, lang: str) -> RenderedReport:
 
 
 def _heading(pdf: Document, text: str) -> None:
-    if pdf.will_page_break(30):
-        pdf.add_page()
-    pdf.ln(3)
-    write_line(pdf, text, size=13, bold=True, color=pdf_charts.INK)
-    pdf.set_draw_color(*PRIMARY)
-    pdf.set_line_width(0.4)
-    pdf.line(pdf.l_margin, pdf.get_y() + 0.5, pdf.w - pdf.r_margin, pdf.get_y() + 0.5)
-    pdf.set_line_width(0.2)
-    pdf.ln(3)
+    pdf_charts.heading(pdf, text, PRIMARY)
 
 
 def _cover(pdf: Document, data: ReportData, lang: str) -> None:

@@ -74,16 +74,37 @@ class ChurnReportData:
 # --- building blocks -------------------------------------------------------------------------
 
 
-def _heading(pdf: Document, text: str, room: float = 40) -> None:
-    if pdf.will_page_break(room):
+def _bars(
+    pdf: Document,
+    title: str,
+    bars: Sequence[Bar],
+    lang: str,
+    *,
+    color: tuple[int, int, int] = pdf_charts.PALETTE[0],
+    new_page: bool = True,
+) -> None:
+    """Horizontal bars across the page, as tall as they need (on a new page when they would
+    not fit, unless `new_page` is False)."""
+    height = 12 + 9 * max(1, len(bars))
+    if new_page and pdf.will_page_break(height):
         pdf.add_page()
-    pdf.ln(3)
-    write_line(pdf, text, size=13, bold=True, color=pdf_charts.INK)
-    pdf.set_draw_color(*PRIMARY)
-    pdf.set_line_width(0.4)
-    pdf.line(pdf.l_margin, pdf.get_y() + 0.5, pdf.w - pdf.r_margin, pdf.get_y() + 0.5)
-    pdf.set_line_width(0.2)
-    pdf.ln(3)
+    top = pdf.get_y()
+    pdf_charts.horizontal_bars(
+        pdf,
+        pdf.l_margin,
+        top,
+        _width(pdf),
+        height,
+        title,
+        bars,
+        empty_text=t("report.no_data", lang),
+        color=color,
+    )
+    pdf.set_y(top + height + 3)
+
+
+def _heading(pdf: Document, text: str, room: float = 40) -> None:
+    pdf_charts.heading(pdf, text, PRIMARY, room=room)
 
 
 def _note(pdf: Document, text: str) -> None:
@@ -433,19 +454,7 @@ def _reasons(pdf: Document, data: ChurnReportData, lang: str) -> None:
         )
         for reason, n in data.reasons
     ]
-    height = 12 + 9 * max(1, len(bars))
-    top = pdf.get_y()
-    pdf_charts.horizontal_bars(
-        pdf,
-        pdf.l_margin,
-        top,
-        _width(pdf),
-        height,
-        tx("reasons_share", lang),
-        bars,
-        empty_text=t("report.no_data", lang),
-    )
-    pdf.set_y(top + height + 3)
+    _bars(pdf, tx("reasons_share", lang), bars, lang, new_page=False)
     tabs = data.crosstabs
     _crosstab(
         pdf,
@@ -475,22 +484,7 @@ def _reasons(pdf: Document, data: ChurnReportData, lang: str) -> None:
         )
         for r in tabs.lost_by_reason
     ]
-    height = 12 + 9 * max(1, len(lost))
-    if pdf.will_page_break(height):
-        pdf.add_page()
-    top = pdf.get_y()
-    pdf_charts.horizontal_bars(
-        pdf,
-        pdf.l_margin,
-        top,
-        _width(pdf),
-        height,
-        tx("lost_by_reason", lang),
-        lost,
-        empty_text=t("report.no_data", lang),
-        color=pdf_charts.PALETTE[3],
-    )
-    pdf.set_y(top + height + 3)
+    _bars(pdf, tx("lost_by_reason", lang), lost, lang, color=pdf_charts.PALETTE[3])
 
 
 def _comments(pdf: Document, data: ChurnReportData, lang: str) -> None:

@@ -76,16 +76,7 @@ def table_with_csv(ctx: PageContext, key: str, frame: pd.DataFrame, stem: str, s
         st.info(ctx.t("insights.empty"), icon=":material/filter_alt_off:")
         return
     plots.shown_table(ctx, frame, shares)
-    st.download_button(
-        ctx.t("insights.download_csv"),
-        data=frames.csv_bytes(frame),
-        file_name=f"{stem}-{clock.today().isoformat()}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key=f"csv_{key}",
-        type="tertiary",
-        on_click="ignore",
-    )
+    plots.csv_download(ctx, key, frame, stem)
 
 
 # --- churn rate ----------------------------------------------------------------------------------
@@ -94,41 +85,28 @@ def table_with_csv(ctx: PageContext, key: str, frame: pd.DataFrame, stem: str, s
 def churn_cards(ctx: PageContext, now, before) -> None:
     """Customer and MRR churn rates, what churned and the base, each against the period
     before (`before`: its Churn, or None)."""
-    c = "churn_page.fig"
     cards = st.container(horizontal=True, gap="small")
-    card(
-        cards,
-        ctx.t(f"{c}.customer_rate"),
-        rate(ctx, now.customer_rate),
-        ctx.t(f"{c}_help.customer_rate"),
-        rate_change(ctx, now.customer_rate, before and before.customer_rate, fewer=True),
+    # (figure, how it is shown, its change, whether fewer is better)
+    shown = (
+        ("customer_rate", rate, rate_change, True),
+        ("mrr_rate", rate, rate_change, True),
+        ("churned", lambda c, n: fmt_number(n, c.lang), count_change, True),
+        ("base", lambda c, n: fmt_number(n, c.lang), count_change, False),
     )
-    card(
-        cards,
-        ctx.t(f"{c}.mrr_rate"),
-        rate(ctx, now.mrr_rate),
-        ctx.t(f"{c}_help.mrr_rate"),
-        rate_change(ctx, now.mrr_rate, before and before.mrr_rate, fewer=True),
-    )
-    card(
-        cards,
-        ctx.t(f"{c}.churned"),
-        fmt_number(now.churned, ctx.lang),
-        ctx.t(f"{c}_help.churned"),
-        count_change(ctx, now.churned, before and before.churned, fewer=True),
-    )
-    card(
-        cards,
-        ctx.t(f"{c}.base"),
-        fmt_number(now.base, ctx.lang),
-        ctx.t(f"{c}_help.base"),
-        count_change(ctx, now.base, before and before.base),
-    )
+    for name, show, change, fewer in shown:
+        value, earlier = getattr(now, name), before and getattr(before, name)
+        card(
+            cards,
+            ctx.t(f"churn_page.fig.{name}"),
+            show(ctx, value),
+            ctx.t(f"churn_page.fig_help.{name}"),
+            change(ctx, value, earlier, fewer=fewer),
+        )
     money_card(
         cards,
         ctx,
-        ctx.t(f"{c}.churned_mrr"),
-        ctx.t(f"{c}_help.churned_mrr"),
+        ctx.t("churn_page.fig.churned_mrr"),
+        ctx.t("churn_page.fig_help.churned_mrr"),
         now.churned_mrr_cents,
         money_change(ctx, now.churned_mrr_cents, before and before.churned_mrr_cents, fewer=True),
     )

@@ -377,9 +377,15 @@ def show(
     )
     with st.expander(ctx.t("desk.chart.table"), icon=":material/table_rows:"):
         shown_table(ctx, chart.frame, shares)
+    csv_download(ctx, key, chart.frame, file_stem)
+    return event if select else None
+
+
+def csv_download(ctx: PageContext, key: str, frame: Any, file_stem: str) -> None:
+    """A table's numbers as a formula-safe CSV file, named after it and today."""
     st.download_button(
         ctx.t("insights.download_csv"),
-        data=frames.csv_bytes(chart.frame),
+        data=frames.csv_bytes(frame),
         file_name=f"{file_stem}-{clock.today().isoformat()}.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -387,7 +393,6 @@ def show(
         type="tertiary",
         on_click="ignore",
     )
-    return event if select else None
 
 
 def _shown(ctx: PageContext, value: Any, *, share: bool) -> str:

@@ -14,9 +14,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.identity import auth
-from core.insights import analytics, frames
+from core.insights import analytics
 from core.insights.analytics import Filters, OfferKindFigures, PriceSpread, SaveCounts
-from core.platform import clock
 from core.platform.i18n import fmt_money, fmt_number, fmt_percent
 from pages.components import plots
 from pages.components.text import md
@@ -89,7 +88,7 @@ def offers_table(ctx: PageContext, rows: tuple[OfferKindFigures, ...]) -> None:
         return
     frame = offers_frame(ctx, rows)
     st.table(frame.rename(columns=md).map(md), hide_index=True)
-    _download(ctx, "offers_by_kind", frame, "offers-by-kind")
+    plots.csv_download(ctx, "offers_by_kind", frame, "offers-by-kind")
 
 
 # --- verified saves ----------------------------------------------------------------------------
@@ -166,20 +165,7 @@ def verified_block(
     )
     with st.expander(ctx.t("desk.chart.table"), icon=":material/table_rows:"):
         st.table(table, hide_index=True)
-    _download(ctx, key, frame, f"verified-saves-{key.removeprefix('verified_')}")
-
-
-def _download(ctx: PageContext, key: str, frame: pd.DataFrame, stem: str) -> None:
-    st.download_button(
-        ctx.t("insights.download_csv"),
-        data=frames.csv_bytes(frame),
-        file_name=f"{stem}-{clock.today().isoformat()}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key=f"csv_{key}",
-        type="tertiary",
-        on_click="ignore",
-    )
+    plots.csv_download(ctx, key, frame, f"verified-saves-{key.removeprefix('verified_')}")
 
 
 def offers_section(ctx: PageContext, filters: Filters, today: dt.date) -> None:

@@ -27,23 +27,14 @@ from pages.components import drill_panel
 from pages.components.text import md
 from tests.support import factories
 from tests.support.env import ROOT
-from tests.support.pages import ALICE_DAY, SUPPORT, TODAY, metrics, open_page, visible_text
+from tests.support.pages import ALICE_DAY, SUPPORT, TODAY, metrics, open_as, open_page, visible_text
 
 DAYS = {"from": ALICE_DAY.isoformat(), "to": TODAY.isoformat()}  # alice ten days ago, then today
 
 
 def open_link(query: dict[str, str], lang: str = "en", who: str = "boss") -> AppTest:
     """The insights (an admin's home page) opened from a link with this query string."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["lang"] = lang
-    db = open_database(os.environ["PORTAL_DATABASE_URL"])
-    at.session_state["session_id"] = auth.sign_in(
-        db, f"{who}@example.com", factories.PASSWORD
-    ).user.session_id
-    at.query_params.update(query)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_as(who, lang, query=query)
 
 
 def section(at: AppTest, name: str) -> AppTest:

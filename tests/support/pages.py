@@ -85,13 +85,19 @@ def open_app(lang: str | None = None, *, as_user: str | None = None) -> AppTest:
     return at.run()
 
 
-def open_as(who: str, lang: str = "en", page: str | None = None) -> AppTest:
+def open_as(
+    who: str, lang: str = "en", page: str | None = None, query: dict[str, str] | None = None
+) -> AppTest:
+    """The app signed in as `who`, on their home page (or `page`), its address carrying
+    `query` (a link's query string) from the first run."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state["lang"] = lang
     db = open_database(os.environ["PORTAL_DATABASE_URL"])
     at.session_state["session_id"] = auth.sign_in(
         db, f"{who}@example.com", factories.PASSWORD
     ).user.session_id
+    if query:
+        at.query_params.update(query)
     at.run()
     if page:
         open_page(at, page).run()

@@ -18,6 +18,20 @@ if command -v npm >/dev/null && ! cmp -s tests/e2e/package-lock.json tests/e2e/n
 fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-# Two workers (pytest-xdist; each test file stays on one worker, each worker has its own
-# PostgreSQL database beside the configured one); PORTAL_TEST_WORKERS=0 runs in one process.
-exec .venv/bin/python -m pytest -ra -n "${PORTAL_TEST_WORKERS:-2}" --dist loadfile "$@"
+# Two phases. First every test but the load tests, on two workers (pytest-xdist; each test
+# file stays on one worker, each worker has its own PostgreSQL database beside the configured
+# one; PORTAL_TEST_WORKERS=0 runs in one process). Then the load tests (marked `load`: forty
+# browser sessions at once) alone, so that they starve no other browser test. Both phases get
+# the same arguments; a phase that they leave without a test (pytest's exit code 5, e.g.
+# `./test.sh tests/core` has no load test) is not a failure unless both are.
+set +e
+.venv/bin/python -m pytest -ra -n "${PORTAL_TEST_WORKERS:-2}" --dist loadfile -m "not load" "$@"
+first=$?
+.venv/bin/python -m pytest -ra -n 0 -m load "$@"
+second=$?
+set -e
+for rc in "$first" "$second"; do
+  if [[ $rc -ne 0 && $rc -ne 5 ]]; then exit "$rc"; fi
+done
+if [[ $first -eq 5 && $second -eq 5 ]]; then exit 5; fi
+exit 0

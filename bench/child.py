@@ -5,6 +5,7 @@
     python -m bench.child report <database url> <email> <repeats>
     python -m bench.child insights <database url> <repeats>
     python -m bench.child pages <database url> <repeats>
+    python -m bench.child answers <database url> <out> [<sql out>]
 
 Peak memory is the process's peak resident set during the measured work (its high-water mark
 is reset once the modules are imported) plus the peak of the child it starts (the SQLite reader
@@ -89,8 +90,8 @@ def _timed(fn: Callable[[], Any], repeats: int) -> tuple[list[float], Any]:
 def export(url: str, *args: str) -> dict[str, Any]:
     """`python -m core export ...` in this process, timing `write_export` inside it."""
     from core import __main__ as cli
-    from core import exports  # imported before the peak is reset (Argon2 at import: 64 MB
-    from core.exports import services
+    from core import exports
+    from core.exports import services  # its modules imported before the peak is reset
 
     measured: dict[str, Any] = {}
     write_export = services.write_export
@@ -140,10 +141,15 @@ def report(url: str, email: str, repeats: str) -> dict[str, Any]:
     actor = access.actor_for_email(db, email)
     request = ExportRequest(REPORT, "pdf")
     peaks = Peaks()
+    cpu = time.process_time()
     times, (content, result) = _timed(
         lambda: services.export_bytes(db, actor, request, lang="en"), int(repeats)
     )
-    return {"times": times, "pages": result.pages, "bytes": len(content), **peaks.result()}
+    cpu_s = (time.process_time() - cpu) / int(repeats)  # CPU time, whatever the machine's load
+    return {
+        "times": times, "cpu_s": cpu_s, "pages": result.pages, "bytes": len(content),
+        **peaks.result(),
+    }  # fmt: skip
 
 
 def insights(url: str, repeats: str) -> dict[str, Any]:
@@ -361,7 +367,44 @@ def pages(url: str, repeats: str) -> dict[str, Any]:
     return {"pages": out}
 
 
-TASKS = {"export": export, "naive": naive, "report": report, "insights": insights, "pages": pages}
+def answers(url: str, out: str, sql_out: str = "") -> dict[str, Any]:
+    """Every survey answer as CSV, as the insights page's `/download/<token>` link streams it
+    (`analytics.stream_answers`, chunks written to `out`), no filter, in English; the SQL whose
+    rows the file holds goes to `sql_out`, for `sqlite3 -csv` or `COPY` of the same rows."""
+    from core import demo
+    from core.exports import access
+    from core.exports.sql import _sql_text
+    from core.insights import analytics
+    from core.insights.answer_files import _answers_statement
+    from core.platform.db import connect
+
+    db = connect(url)  # read only: no migration, no sign-in
+    admin = access.actor_for_email(db, demo.DEMO_ADMIN_EMAIL)
+    if sql_out:
+        sql = _sql_text(db.engine, _answers_statement(db.dialect, analytics.Filters(), "en"))
+        with open(sql_out, "w", encoding="utf-8") as fh:
+            fh.write(sql)
+    peaks = Peaks()
+    started = time.perf_counter()
+    first = None
+    size = 0
+    with open(out, "wb") as fh:
+        for chunk in analytics.stream_answers(db, admin, analytics.Filters(), "en"):
+            first = first if first is not None else time.perf_counter() - started
+            size += len(chunk)
+            fh.write(chunk)
+    took = time.perf_counter() - started
+    return {"export_s": took, "first_s": first, "bytes": size, **peaks.result()}
+
+
+TASKS = {
+    "export": export,
+    "naive": naive,
+    "report": report,
+    "insights": insights,
+    "pages": pages,
+    "answers": answers,
+}
 
 
 def main() -> None:

@@ -7,14 +7,16 @@ import datetime as dt
 import json
 import sys
 import time
+from typing import TYPE_CHECKING
 
-from core import demo
-from core.customers import accounts
-from core.jobs import lifecycle
-from core.platform.config import load_settings
-from core.platform.db import Database, current_revision, open_database
 from core.platform.errors import PortalError
-from core.platform.i18n import t
+
+if TYPE_CHECKING:
+    from core.platform.db import Database
+
+# Each command imports what it needs when it runs: `python -m core export` of a CSV file never
+# loads the demo data's builder, Alembic, the PDF library or XlsxWriter (tests/core/exports/
+# test_command_line_imports.py), so a small export takes a fraction of a second.
 
 EMPTY_DATABASE = (
     "The database has no accounts yet: run `python -m core demo seed` "
@@ -23,18 +25,44 @@ EMPTY_DATABASE = (
 
 
 def _db(args: argparse.Namespace) -> Database:
+    from core.platform.config import load_settings
+    from core.platform.db import open_database
+
     return open_database(args.database_url or load_settings().database_url)
 
 
 def _is_empty(args: argparse.Namespace) -> bool:
     """True when the database holds no account (False if it cannot even be opened)."""
+    from core import demo
+
     try:
         return not demo.is_seeded(_db(args))
     except PortalError:
         return False
 
 
+def _seed_defaults(args: argparse.Namespace) -> None:
+    """The options left out take the demo data's defaults (read here, not when parsing, so
+    that other commands never import the demo data's builder)."""
+    from core import demo
+
+    defaults = {
+        "seed": demo.DEFAULT_SEED,
+        "accounts": demo.DEFAULT_ACCOUNTS,
+        "influencers_per_account": demo.DEFAULT_INFLUENCERS_PER_ACCOUNT,
+        "influencers": demo.LARGE_INFLUENCERS,
+        "answers": demo.LARGE_ANSWERS,
+        "email": demo.LARGE_CUSTOMER_EMAIL,
+    }
+    for name, value in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+
+
 def cmd_seed(args: argparse.Namespace) -> int:
+    from core import demo
+
+    _seed_defaults(args)
     db = _db(args)
     if args.scale == "large":
         return _seed_large(db, args)
@@ -57,6 +85,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 def _seed_large(db: Database, args: argparse.Namespace) -> int:
     """The demo data (if the database is empty), then the large agency for the benchmarks."""
+    from core import demo
+
     started = time.perf_counter()
     if not demo.is_seeded(db):
         demo.seed(db, seed=args.seed)
@@ -78,6 +108,8 @@ def _seed_large(db: Database, args: argparse.Namespace) -> int:
 
 
 def cmd_account_show(args: argparse.Namespace) -> int:
+    from core.customers import accounts
+
     ov = accounts.overview_by_email(_db(args), args.email)
     if args.json:
         print(json.dumps(ov.as_json(), indent=2, ensure_ascii=False))
@@ -88,6 +120,8 @@ def cmd_account_show(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from core.platform.db import current_revision
+
     db = _db(args)  # opening migrates to the latest revision
     print(f"Schema at revision {current_revision(db)}.")
     return 0
@@ -103,15 +137,33 @@ def _date(value: str) -> dt.date:
 
 
 def cmd_lifecycle_run(args: argparse.Namespace) -> int:
+    from core.jobs import lifecycle
+
     report = lifecycle.run(_db(args), args.as_of)
     print("\n".join(report.lines()))
     return 0
+
+
+def _start_sqlite_reader(args: argparse.Namespace) -> None:
+    """A data file of a SQLite database is read by a child process: start it first, so that
+    its start overlaps with this one's imports and checks (`core.exports.sqlite_process`)."""
+    if args.what not in ("search-results", "influencers", "archive"):
+        return
+    from core.platform.config import load_settings
+
+    url = args.database_url or load_settings().database_url
+    if url.startswith("sqlite:///"):
+        from core.exports import sqlite_process
+
+        sqlite_process.start_early(url.split("///", 1)[1].split("?", 1)[0])
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     """The same export the page makes, as the customer with this email (same checks)."""
     import os
     from pathlib import Path
+
+    _start_sqlite_reader(args)
 
     from core import exports
     from core.platform.i18n import normalise_language
@@ -158,6 +210,7 @@ def cmd_outbox_run(args: argparse.Namespace) -> int:
     import threading
 
     from core.outbox import worker
+    from core.platform.config import load_settings
 
     db = _db(args)
     settings = load_settings()
@@ -192,16 +245,10 @@ def _seconds(value: str) -> float:
 
 def _seed_arguments(seed: argparse.ArgumentParser) -> None:
     """`demo seed` (and its older name `seed`): the demo data, or the benchmarks' agency."""
-    seed.add_argument("--seed", type=int, default=demo.DEFAULT_SEED, help="random seed (42)")
-    seed.add_argument(
-        "--accounts", type=int, default=demo.DEFAULT_ACCOUNTS, help="generated accounts (300)"
-    )
-    seed.add_argument(
-        "--influencers-per-account",
-        type=int,
-        default=demo.DEFAULT_INFLUENCERS_PER_ACCOUNT,
-        help="average per account (20)",
-    )
+    # the defaults of the options below are the demo data's, filled in by `_seed_defaults`
+    seed.add_argument("--seed", type=int, help="random seed (42)")
+    seed.add_argument("--accounts", type=int, help="generated accounts (300)")
+    seed.add_argument("--influencers-per-account", type=int, help="average per account (20)")
     seed.add_argument("--force", action="store_true", help="seed even if data is present")
     seed.add_argument(
         "--scale",
@@ -210,14 +257,12 @@ def _seed_arguments(seed: argparse.ArgumentParser) -> None:
         help="large: add an agency with a million influencers and a million survey answers "
         "(agency@demo.test / demo-agency), for bench/",
     )
-    seed.add_argument(
-        "--influencers", type=int, default=demo.LARGE_INFLUENCERS, help="--scale large: (1M)"
-    )
-    seed.add_argument("--answers", type=int, default=demo.LARGE_ANSWERS, help="--scale large: (1M)")
+    seed.add_argument("--influencers", type=int, help="--scale large: (1M)")
+    seed.add_argument("--answers", type=int, help="--scale large: (1M)")
     seed.add_argument(
         "--email",
-        default=demo.LARGE_CUSTOMER_EMAIL,
-        help="--scale large: the agency's sign-in (another address adds another agency)",
+        help="--scale large: the agency's sign-in (agency@demo.test; another address adds "
+        "another agency)",
     )
     seed.set_defaults(func=cmd_seed)
 
@@ -304,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except PortalError as exc:
+        from core.platform.i18n import t
+
         print(f"error: {t(exc.key, 'en', **exc.params)}", file=sys.stderr)
         if args.func is not cmd_db_upgrade and _is_empty(args):
             print(EMPTY_DATABASE, file=sys.stderr)

@@ -24,6 +24,7 @@ from pages.components.offers import (
 )
 from pages.components.resume import handle_click, resume_offer, show_answer
 from pages.components.stepper import stepper
+from pages.shell.choices import kept
 from pages.shell.context import PageContext
 
 
@@ -165,7 +166,7 @@ def survey_body(ctx: PageContext, flow_id: str) -> None:
         reasons,
         index=None,
         format_func=lambda r: ctx.t(f"reason.{r}"),
-        key="survey_reason",
+        key=kept("survey_reason"),
     )
     follow_up = st.text_input(
         ctx.t(f"survey.follow_up.{reason or 'none'}"),
@@ -181,7 +182,7 @@ def survey_body(ctx: PageContext, flow_id: str) -> None:
         (1, 2, 3, 4, 5),
         index=None,
         format_func=lambda n: ctx.t(f"survey.stars.{n}"),
-        key="survey_stars",
+        key=kept("survey_stars"),
     )
     skip_col, send_col = st.columns(2)
     skip = skip_col.button(ctx.t("survey.skip"), key="survey_skip", width="stretch")

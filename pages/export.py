@@ -5,7 +5,6 @@ from collections.abc import Callable
 import streamlit as st
 
 from core import exports
-from core.customers import accounts
 from core.exports import ExportPlan, ExportRequest
 from core.exports.request import ExportOptions
 from core.platform import clock
@@ -15,6 +14,7 @@ from core.rules.vocabulary import STATUS_ENDED, STATUS_SCHEDULED
 from pages.components.data_summary import show_counts
 from pages.components.downloads import PreparedFile, prepared_file, size_text
 from pages.components.invoice_links import invoice_download
+from pages.shell.choices import kept
 from pages.shell.context import PageContext
 
 FORMATS = ("csv", "xlsx", "json")
@@ -30,7 +30,7 @@ def format_picker(ctx: PageContext, key: str) -> str:
         FORMATS,
         format_func=lambda f: ctx.t(f"export.format.{f}"),
         horizontal=True,
-        key=key,
+        key=kept(key),
     )
 
 
@@ -52,14 +52,16 @@ def offer(
     contains: Callable[[ExportPlan], str],
     label: str,
     key: str,
+    rows: int | None = None,
 ) -> None:
-    """What the file holds, then the link that makes and downloads it in one click."""
+    """What the file holds, then the link that makes and downloads it in one click. `rows`:
+    the influencers already counted by `export_options`, not counted again."""
     if request.fmt == "xlsx":
         problem = exports.xlsx_problem(ctx.db, ctx.user, request)
         if problem:
             st.warning(ctx.t(problem), icon=":material/warning:")
             return
-    plan = exports.plan_export(ctx.db, ctx.user, request)
+    plan = exports.plan_export(ctx.db, ctx.user, request, rows=rows)
     st.markdown(contains(plan))
     st.caption(ctx.t("export.file_name", name=plan.file_name))
     if exports.streams(plan.rows):
@@ -112,7 +114,7 @@ def availability(ctx: PageContext, opts: ExportOptions) -> None:
         st.warning(ctx.t("export.available_scheduled", **dates), icon=":material/event_busy:")
     else:
         st.info(ctx.t("export.available_active", **dates), icon=":material/event_available:")
-    show_counts(ctx, accounts.data_counts(ctx.db, ctx.user))
+    show_counts(ctx, opts.counts())
 
 
 def search_card(ctx: PageContext, opts: ExportOptions) -> None:
@@ -130,7 +132,8 @@ def search_card(ctx: PageContext, opts: ExportOptions) -> None:
         options=list(names),
         default=list(names),
         format_func=names.__getitem__,
-        key="export_searches",
+        placeholder=ctx.t("export.search.placeholder"),
+        key=kept("export_searches"),
     )
     fmt = format_picker(ctx, "export_search_format")
     if not chosen:
@@ -159,7 +162,8 @@ def influencer_card(ctx: PageContext, opts: ExportOptions) -> None:
         options=[c.key for c in exports.INFLUENCER_COLUMNS],
         default=list(exports.INFLUENCER_DEFAULT_COLUMNS),
         format_func=lambda key: ctx.t(f"export.col.{key}"),
-        key="export_columns",
+        placeholder=ctx.t("export.influencers.columns_placeholder"),
+        key=kept("export_columns"),
     )
     scope_labels = {
         exports.SCOPE_ALL: ctx.t("export.scope.all", count=n(ctx, opts.influencers)),
@@ -169,7 +173,7 @@ def influencer_card(ctx: PageContext, opts: ExportOptions) -> None:
         ctx.t("export.influencers.scope"),
         list(scope_labels),
         format_func=scope_labels.__getitem__,
-        key="export_scope",
+        key=kept("export_scope"),
     )
     fmt = format_picker(ctx, "export_influencer_format")
     if not columns:
@@ -185,6 +189,7 @@ def influencer_card(ctx: PageContext, opts: ExportOptions) -> None:
         ),
         ctx.t("export.download.influencers"),
         "dl_influencers",
+        opts.influencers if scope == exports.SCOPE_ALL else opts.influencers_listed,
     )
 
 

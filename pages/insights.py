@@ -20,6 +20,7 @@ from pages.components import (
     retention_figures,
     share_bar,
 )
+from pages.shell.choices import kept
 from pages.shell.context import PageContext
 
 SECTIONS = (
@@ -81,7 +82,7 @@ def filter_bar(
         format_func=plan_names.__getitem__,
         placeholder=ctx.t("insights.filter.all"),
         select_all=False,
-        key="insights_plans",
+        key=kept("insights_plans"),
     )
     countries = f3.multiselect(
         ctx.t("insights.filter.countries"),
@@ -89,7 +90,7 @@ def filter_bar(
         format_func=lambda c: plots.country_name(ctx, c),
         placeholder=ctx.t("insights.filter.all"),
         select_all=False,
-        key="insights_countries",
+        key=kept("insights_countries"),
     )
     tenures = f4.multiselect(
         ctx.t("insights.filter.tenures"),
@@ -98,7 +99,7 @@ def filter_bar(
         placeholder=ctx.t("insights.filter.all"),
         help=ctx.t("desk.filter.tenures_help"),
         select_all=False,
-        key="insights_tenures",
+        key=kept("insights_tenures"),
     )
     return Filters.chosen(picked, plans, countries, tenures)
 
@@ -111,7 +112,7 @@ def section_picker(ctx: PageContext) -> str:
         default="reasons",
         required=True,
         format_func=lambda s: ctx.t(f"desk.insights.section.{s}"),
-        key="insights_section",
+        key=kept("insights_section"),
         wrap=True,
         width="stretch",
     )
@@ -145,7 +146,7 @@ def reasons_section(ctx: PageContext, data: Insights) -> None:
         ["week", "month"],
         default="month",
         format_func=lambda g: ctx.t(f"insights.granularity.{g}"),
-        key="insights_granularity",
+        key=kept("insights_granularity"),
         required=True,
     )
     plots.show(

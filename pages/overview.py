@@ -6,13 +6,13 @@ import streamlit as st
 
 from core.customers import accounts, customer_desk
 from core.platform.errors import PortalError
-from core.platform.i18n import fmt_date, fmt_money, fmt_number, fmt_percent
+from core.platform.i18n import fmt_date, fmt_money, fmt_number, fmt_percent, plural
 from core.retention import custom_plan, offers, records
 from core.rules.vocabulary import STATUS_ACTIVE, STATUS_ENDED, STATUS_PAUSED, STATUS_SCHEDULED
 from pages.components import invoice_links
 from pages.components.configurator import plan_configurator, pop_answer, show_request
 from pages.components.confirm import confirm_button
-from pages.components.offers import OFFER_DONE, plural
+from pages.components.offers import OFFER_DONE
 from pages.components.resume import handle_click, resume_offer, show_answer
 from pages.components.text import md
 from pages.shell.context import PageContext

@@ -32,6 +32,7 @@ from pages.components.playbook_labels import (
     tenure_label,
 )
 from pages.components.text import md
+from pages.shell.choices import kept
 from pages.shell.context import PageContext
 
 SECTIONS = ("versions", "edit", "preview", "experiments")
@@ -60,7 +61,7 @@ def section_picker(ctx: PageContext) -> str:
         default=None if "pb_section" in st.session_state else "versions",
         required=True,
         format_func=lambda s: ctx.t(f"playbook_page.section.{s}"),
-        key="pb_section",
+        key=kept("pb_section"),
         wrap=True,
         width="stretch",
     )
@@ -112,7 +113,7 @@ def versions_section(ctx: PageContext, versions: list[playbooks.VersionInfo]) ->
             ctx.t("playbook_page.new_from_pick"),
             bases,
             format_func=lambda n: version_name(ctx, n),
-            key="pb_new_base",
+            key=kept("pb_new_base"),
         )
         if st.button(
             ctx.t("playbook_page.new_from_default")
@@ -165,7 +166,7 @@ def editor(ctx: PageContext, versions: list[playbooks.VersionInfo]) -> None:
             n=n,
             status=status_label(ctx, next(v.status for v in versions if v.number == n)),
         ),
-        key=f"pb_pick_{wanted}",
+        key=kept(f"pb_pick_{wanted}"),
     )
     st.session_state[EDITING] = number
     edit_section(ctx, next(v for v in versions if v.number == number))
@@ -183,27 +184,27 @@ def preview_section(ctx: PageContext, versions: list[playbooks.VersionInfo]) -> 
         if st.session_state.get(EDITING) in numbers
         else 0,
         format_func=lambda n: version_name(ctx, n),
-        key="pv_version",
+        key=kept("pv_version"),
     )
     reason = c2.selectbox(
         ctx.t("playbook_page.preview.reason"),
         [*REASONS, NO_REASON],
         format_func=lambda r: reason_label(ctx, r),
-        key="pv_reason",
+        key=kept("pv_reason"),
     )
     plan = c3.selectbox(
         ctx.t("playbook_page.preview.plan"),
         [p.code for p in PLANS],
         index=1,
         format_func=plan_label,
-        key="pv_plan",
+        key=kept("pv_plan"),
     )
     c1, c2, c3 = st.columns(3)
     band = c1.selectbox(
         ctx.t("playbook_page.preview.tenure"),
         TENURE_BANDS,
         format_func=lambda b: tenure_label(ctx, b),
-        key="pv_tenure",
+        key=kept("pv_tenure"),
     )
     codes = countries(ctx)
     country = c2.selectbox(
@@ -211,7 +212,7 @@ def preview_section(ctx: PageContext, versions: list[playbooks.VersionInfo]) -> 
         codes,
         index=codes.index("IT") if "IT" in codes else 0,
         format_func=lambda c: country_label(ctx, c),
-        key="pv_country",
+        key=kept("pv_country"),
     )
     lang = c3.segmented_control(
         ctx.t("playbook_page.preview.lang"),
@@ -219,7 +220,7 @@ def preview_section(ctx: PageContext, versions: list[playbooks.VersionInfo]) -> 
         default=ctx.lang,
         required=True,
         format_func=LANGUAGE_NAMES.__getitem__,
-        key="pv_lang",
+        key=kept("pv_lang"),
     )
     chosen = next((v.playbook for v in versions if v.number == number), rules.DEFAULT_PLAYBOOK)
     today = clock.today()

@@ -19,6 +19,7 @@ from pages.components.confirm import FLASH, act, confirm_button, pending_keys, s
 from pages.components.desk_words import counted, when
 from pages.components.outgoing import outgoing_section
 from pages.components.text import md
+from pages.shell.choices import kept
 from pages.shell.context import PageContext
 
 SECTIONS = ("scheduled", "undo", "custom_plan", "ended", "audit", "outgoing")
@@ -278,7 +279,7 @@ def section_picker(ctx: PageContext) -> str:
         default="scheduled",
         required=True,
         format_func=lambda s: ctx.t(f"desk.section.{s}"),
-        key="support_section",
+        key=kept("support_section"),
         wrap=True,
         width="stretch",
     )
@@ -364,7 +365,7 @@ def audit_query(ctx: PageContext) -> AuditQuery:
         format_func=lambda a: (
             ctx.t("desk.audit.all_actions") if a is None else support_desk.action_name(a, ctx.lang)
         ),
-        key="audit_action",
+        key=kept("audit_action"),
     )
     a3, a4 = st.columns(2)
     account_text = a3.text_input(

@@ -18,15 +18,12 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from core.identity.passwords import hash_password
 from core.platform.db import Database
 from core.platform.insight_tables import OFFER_BITS
 from core.platform.models import (
-    Account,
     Influencer,
     Invoice,
     Plan,
-    Subscription,
     User,
 )
 from core.rules import billing
@@ -41,8 +38,6 @@ from core.rules.vocabulary import (
     OUTCOME_SAVED_KEPT,
     OUTCOME_SAVED_OFFER,
     REASONS,
-    ROLE_CUSTOMER,
-    STATUS_ACTIVE,
     TENURE_BANDS,
 )
 
@@ -68,7 +63,7 @@ from .logins import (
     LARGE_CUSTOMER_PASSWORD,
 )
 from .names import ACCOUNT_COUNTRIES
-from .plans import CURRENCY, PLAN_CODES, PLAN_WEIGHTS, ensure_plans
+from .plans import CURRENCY, PLAN_CODES, PLAN_WEIGHTS, ensure_plans, enterprise_customer
 from .playbook import NEVER, TAKE_WEIGHTS, VARIANTS, Schedule, cycles_kept
 from .seeding import DEFAULT_SEED, reference_time
 from .writer import bulk, lock_for_seeding, stamp, sync_sequences
@@ -154,32 +149,15 @@ def _account(
     company = LARGE_COMPANY
     if email != LARGE_CUSTOMER_EMAIL:
         company = f"{LARGE_COMPANY} ({email.split('@')[0]})"
-    account = Account(company=company, country="IT", created_at=created_at)
-    session.add(account)
-    session.flush()
-    session.add(
-        Subscription(
-            account_id=account.id,
-            plan_id=plan.id,
-            billing_interval=billing.MONTH,
-            price_cents=plan.monthly_price_cents,
-            currency=CURRENCY,
-            status=STATUS_ACTIVE,
-            started_at=created_at,
-            current_period_start=period[0],
-            current_period_end=period[1],
-        )
-    )
-    session.add(
-        User(
-            account_id=account.id,
-            email=email,
-            full_name=LARGE_CUSTOMER_NAME,
-            password_hash=hash_password(LARGE_CUSTOMER_PASSWORD),
-            role=ROLE_CUSTOMER,
-            language=None,
-            created_at=created_at,
-        )
+    account = enterprise_customer(
+        session,
+        plan,
+        company=company,
+        email=email,
+        full_name=LARGE_CUSTOMER_NAME,
+        password=LARGE_CUSTOMER_PASSWORD,
+        created_at=created_at,
+        period=period,
     )
     day = anchor
     while day <= period[0]:

@@ -25,7 +25,7 @@ from .pools import (
     PLATFORMS,
     SEASONS,
 )
-from .writer import bulk, stamp
+from .writer import INFLUENCER_COLUMNS, PERFORMANCE_COLUMNS, bulk, stamp
 
 CHUNK = 50_000  # rows drawn and written at a time, so memory stays flat
 # Notes a spreadsheet would take for formulas, or that break naive CSV: the exports must cope.
@@ -38,14 +38,6 @@ HOSTILE_NOTES = (
     "'quoted' in the brief",
     "line one\nline two",
 )
-_INFLUENCER_COLUMNS = (
-    "id", "account_id", "handle", "name", "platform", "followers", "engagement_rate",
-    "country", "categories", "contact_email", "notes", "unlocked_at",
-)  # fmt: skip
-_PERFORMANCE_COLUMNS = (
-    "campaign_id", "influencer_id", "posts", "reach", "impressions", "engagements", "clicks",
-    "conversions", "cost_cents",
-)  # fmt: skip
 
 
 class LargeAgency:
@@ -131,7 +123,7 @@ class LargeAgency:
                         stamp_of(seconds[j] + micros[j] / 1e6),
                     )
                 )
-            bulk(self.session, "influencers", _INFLUENCER_COLUMNS, rows)
+            bulk(self.session, "influencers", INFLUENCER_COLUMNS, rows)
 
     def _days_ago(self, most: int) -> dt.datetime:
         return self.now - dt.timedelta(days=self.py.randint(1, most))
@@ -200,7 +192,7 @@ class LargeAgency:
                  int(r * 0.0002), 50_000)
                 for i, r in zip(chosen, reach, strict=True)
             ]  # fmt: skip
-            bulk(self.session, "campaign_influencers", _PERFORMANCE_COLUMNS, rows)
+            bulk(self.session, "campaign_influencers", PERFORMANCE_COLUMNS, rows)
         return campaigns * per_campaign
 
     def _reports(self) -> None:

@@ -64,6 +64,17 @@ INSERT_ORDER: tuple[type[Base], ...] = (
 )
 
 
+# the columns of the influencers and of the campaigns' members as the seeders write them
+INFLUENCER_COLUMNS = (
+    "id", "account_id", "handle", "name", "platform", "followers", "engagement_rate",
+    "country", "categories", "contact_email", "notes", "unlocked_at",
+)  # fmt: skip
+PERFORMANCE_COLUMNS = (
+    "campaign_id", "influencer_id", "posts", "reach", "impressions", "engagements", "clicks",
+    "conversions", "cost_cents",
+)  # fmt: skip
+
+
 def lock_for_seeding(session: Session) -> None:
     """Serialise seeders: whoever holds this lock sees the others' committed work."""
     if session.get_bind().dialect.name == "postgresql":

@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import unicodedata
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
+from fpdf.enums import PDFResourceType, TextDirection
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "data" / "fonts"
 FAMILY = "NotoSans"
@@ -107,6 +110,18 @@ _JOINERS = frozenset(
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _BREAKS = re.compile(r"\r\n|\r|\n|\t")
 
+# Bidi classes that make a text more than one left-to-right run (Unicode's UAX #9): without
+# any of them, the bidi algorithm has nothing to reorder.
+_BIDI_CLASSES = frozenset(
+    ["R", "AL", "AN", "RLE", "LRE", "RLO", "LRO", "PDF", "RLI", "LRI", "FSI", "PDI"]
+)
+# Characters a plain run may hold (letters, digits, punctuation, symbols, spaces), when the
+# font has them: marks, format and control characters need HarfBuzz.
+_PLAIN_CATEGORIES = frozenset(
+    ["Lu", "Ll", "Lt", "Lm", "Lo", "Nd", "Nl", "No", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po",
+     "Sm", "Sc", "Sk", "So", "Zs"]
+)  # fmt: skip
+
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "TSI0 NOT subset" notices
 _FALLBACK_FILES = {family.lower(): name for family, name in FALLBACKS}
 
@@ -140,6 +155,35 @@ def _ignorable(code: int) -> bool:
 
 
 @cache
+def _bidi_needed(char: str) -> bool:
+    return unicodedata.bidirectional(char) in _BIDI_CLASSES
+
+
+@cache
+def _plain_char(char: str) -> bool:
+    """True for a character that prints the same with or without text shaping, in a font
+    that has it: no mark to place, no joiner, no right-to-left letter, no part of an emoji
+    sequence (skin tones, flags) or of a Hangul syllable spelt in jamo."""
+    code = ord(char)
+    if code in _JOINERS or 0x1F1E6 <= code <= 0x1F1FF or _in_jamo(code):
+        return False
+    return unicodedata.category(char) in _PLAIN_CATEGORIES and not _bidi_needed(char)
+
+
+def _in_jamo(code: int) -> bool:
+    return 0x1100 <= code <= 0x11FF or 0xA960 <= code <= 0xA97F or 0xD7B0 <= code <= 0xD7FF
+
+
+@dataclass(frozen=True)
+class Plain:
+    """A text that prints with no shaping (`Document.plain`): its width, and its runs of
+    characters, each with the font (an fpdf2 TTFFont) that prints it."""
+
+    width: float
+    runs: tuple[tuple[Any, str], ...]
+
+
+@cache
 def font_for(char: str) -> str | None:
     """The font that prints `char`: the main family's key ("notosans") or a fallback's (e.g.
     "notosanstelugu"); "" for a character that prints as nothing by design (a control character,
@@ -169,6 +213,11 @@ class Document(FPDF):
         self._last_fallback: str | None = None
         # Characters no shipped font has, printed as REPLACEMENT (each counted once).
         self.missing: set[str] = set()
+        # For each main font (regular, bold): the font each character prints in when plain
+        # ("" when it is not), and the plain texts measured so far (see `plain`).
+        self._plain: dict[str, dict[str, str]] = {}
+        self._plain_texts: dict[tuple[str, float, str], Plain | None] = {}
+        self._plain_shown: dict[int, str] = {}  # id of a Plain in _plain_texts: its operators
 
     @property
     def replaced(self) -> int:
@@ -191,6 +240,90 @@ class Document(FPDF):
                 self.missing.add(char)
                 table[code] = REPLACEMENT
         return text.translate(table) if table else text
+
+    def _preload_bidirectional_text(self, text: str, markdown: bool) -> Any:
+        """fpdf2 runs the Unicode bidi algorithm (in Python) on every text it measures or
+        prints; a text with no right-to-left letter and no bidi control is one left-to-right
+        run whatever the algorithm, so it is skipped. The algorithm recurses once per
+        character of a run of spaces or punctuation: a text that needs it gets the room."""
+        shaping = self.text_shaping
+        simple = shaping and not markdown and not shaping["direction"]
+        if simple and not any(map(_bidi_needed, set(text))):
+            shaping["paragraph_direction"] = TextDirection.LTR
+            shaping["fragment_direction"] = TextDirection.LTR
+            return tuple(self._preload_font_styles(text, markdown))
+        limit = sys.getrecursionlimit()
+        if len(text) + 200 > limit:
+            sys.setrecursionlimit(len(text) + limit)
+        return super()._preload_bidirectional_text(text, markdown)
+
+    def plain(self, text: str) -> Plain | None:
+        """`text` as it prints in the current font and size with no text shaping, when that is
+        how it looks shaped too: letters, digits, punctuation and symbols that need no mark
+        placed, no joining, no reordering (Latin, Greek, Cyrillic, CJK, Hangul, single emoji;
+        not Arabic, Hebrew, Indic vowel signs, emoji sequences), each character in the main
+        font or its first fallback. Its width is a sum of the fonts' advance widths: no
+        HarfBuzz call, no bidi pass. None for any other text (`get_string_width` and `cell`
+        handle it)."""
+        main = self.current_font
+        fonts = self._plain.get(main.fontkey) if main is not None else None
+        if fonts is None or self.font_stretching != 100 or self.char_spacing:
+            return None
+        key = (main.fontkey, self.font_size_pt, text)
+        if key in self._plain_texts:
+            return self._plain_texts[key]
+        runs: list[tuple[str, list[str]]] = []
+        found: Plain | None = None
+        for char in text:
+            fontkey = fonts.get(char)
+            if fontkey is None:
+                fontkey = fonts[char] = self._plain_font(char, main)
+            if not fontkey:
+                break
+            if runs and runs[-1][0] == fontkey:
+                runs[-1][1].append(char)
+            else:
+                runs.append((fontkey, [char]))
+        else:
+            width = 0.0
+            parts = []
+            for fontkey, chars in runs:
+                font = self.fonts[fontkey]
+                widths = font.cw
+                width += sum(widths[ord(c)] for c in chars)
+                parts.append((font, "".join(chars)))
+            found = Plain(width * self.font_size_pt * 0.001 / self.k, tuple(parts))
+        self._plain_texts[key] = found
+        return found
+
+    def _plain_font(self, char: str, main: Any) -> str:
+        """The font a plain character prints in ("" if it is not plain, or has no font)."""
+        if not _plain_char(char):
+            return ""
+        if ord(char) in main.cmap:
+            return main.fontkey
+        fallback = _first_fallback(ord(char))
+        return self._load_fallback(fallback) if fallback else ""
+
+    def plain_text(self, x: float, y: float, h: float, plain: Plain) -> None:
+        """Print a `plain` text (from `plain`) in the current size and text colour, from
+        `x`, vertically centred in a line of height `h` at `y`, as `cell` would, without
+        moving the cursor: the glyphs go straight into the page, in a saved graphics state
+        so the page's font and colours stay as they were."""
+        k = self.k
+        baseline = self.h - y - 0.5 * h - 0.3 * self.font_size
+        shown = self._plain_shown.get(id(plain))
+        if shown is None:  # the glyphs, in the fonts' subsets (once per text)
+            parts = []
+            for font, text in plain.runs:
+                pick = font.subset.pick
+                glyphs = font.escape_text("".join(chr(pick(ord(char))) for char in text))
+                parts.append(f"/F{font.i} {self.font_size_pt:.2f} Tf ({glyphs}) Tj")
+            shown = self._plain_shown[id(plain)] = " ".join(parts)
+        for font, _text in plain.runs:
+            self._resource_catalog.add(PDFResourceType.FONT, font.i, self.page)
+        color = self.text_color.serialize().lower()
+        self._out(f"q {color} BT {x * k:.2f} {baseline * k:.2f} Td {shown} ET Q")
 
     def get_fallback_font(self, char: str, style: str = "") -> str | None:
         """The first fallback font (in FALLBACKS order) that has the character. A fallback font
@@ -299,6 +432,7 @@ def new_document(
         cmap = pdf.fonts[FAMILY.lower() + style].cmap
         for code in _JOINERS:
             cmap.pop(code, None)
+        pdf._plain[FAMILY.lower() + style] = {}
     # The fallback fonts are added when a character first needs one (Document.get_fallback_font)
     pdf.set_text_shaping(True)
     pdf.alias_nb_pages("{nb}")

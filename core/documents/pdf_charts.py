@@ -8,9 +8,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from fpdf import FPDF
-from fpdf.fonts import FontFace
 
-from core.documents.pdf import FAMILY, clean, fit, write_line
+from core.documents import pdf_table
+from core.documents.pdf import FAMILY, fit, write_line
 
 INK = (30, 27, 46)
 MUTED = (110, 110, 120)
@@ -376,26 +376,11 @@ def table(
     padding: tuple[float, float] = (1.2, 1.5),
 ) -> None:
     """A table across the page: bold headings on a tint, repeated on each page, rows tinted
-    in turn, each cell cut at 300 characters (fpdf2 recurses on a very long unbroken cell)."""
-    pdf.set_font(FAMILY, "", font_size)
-    pdf.set_draw_color(*GRID)
-    pdf.set_fill_color(255, 255, 255)
-    pdf.set_text_color(*INK)
-    with pdf.table(
-        col_widths=tuple(widths),
-        text_align=tuple(align),
-        width=pdf.w - pdf.l_margin - pdf.r_margin,
-        line_height=line_height,
-        headings_style=FontFace(family=FAMILY, emphasis="BOLD", color=INK, fill_color=HEAD),
-        borders_layout="HORIZONTAL_LINES",
-        padding=padding,
-        repeat_headings=1,
-        cell_fill_color=(250, 249, 255),
-        cell_fill_mode="ROWS",
-    ) as grid:
-        grid.row([clean(h) for h in headings])
-        for row in rows:
-            grid.row([clean(cell)[:300] for cell in row])
+    in turn, each cell wrapped in its column (`core.documents.pdf_table`)."""
+    pdf_table.table(
+        pdf, headings, rows, widths, align, font_size=font_size, line_height=line_height,
+        padding=padding, ink=INK, grid=GRID, head_fill=HEAD, row_fill=(250, 249, 255),
+    )  # fmt: skip
     pdf.ln(2)
 
 

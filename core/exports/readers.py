@@ -5,15 +5,13 @@ writer by a thread (`core.exports.streaming`).
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import tempfile
 from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import Engine
 
+from core.exports import sqlite_process
 from core.exports.sql import _sql_text
 from core.exports.streaming import _read_ahead
 from core.platform.errors import PortalError
@@ -21,31 +19,8 @@ from core.platform.errors import PortalError
 ARROW_BATCH_ROWS = 4_096  # rows per record batch read from the database
 
 
-# SQLite is read in a child process: the ADBC driver carries its own copy of SQLite, and two
-# copies of SQLite in one process do not see each other's POSIX locks (sqlite.org/howtocorrupt,
-# 2.2.1), which would let a writer in this process reset the WAL under the reader's feet. The
-# child streams the record batches back in Arrow's IPC format; it imports only pyarrow and the
-# driver's low-level API (not its DB-API module, which pulls in pandas), so it starts quickly
-# and small, and it reads on the other core while this process writes.
-_SQLITE_READER = """
-import sys
-from urllib.parse import quote
-
-import adbc_driver_manager as adbc
-import adbc_driver_sqlite
-import pyarrow as pa
-
-path, batch_rows, sql = sys.argv[1:4]
-database = adbc_driver_sqlite.connect("file:" + quote(path) + "?mode=ro")
-connection = adbc.AdbcConnection(database)
-statement = adbc.AdbcStatement(connection)
-statement.set_options(**{"adbc.sqlite.query.batch_rows": batch_rows})
-statement.set_sql_query(sql)
-reader = pa.RecordBatchReader.from_stream(statement.execute_query()[0])
-with pa.ipc.new_stream(sys.stdout.buffer, reader.schema) as out:
-    for batch in reader:
-        out.write_batch(batch)
-"""
+# SQLite is read in a child process (`core.exports.sqlite_process` says why), which streams the
+# record batches back in Arrow's IPC format and reads on the other core while this one writes.
 
 
 class ExportReadError(PortalError):
@@ -57,29 +32,19 @@ class ExportReadError(PortalError):
 def _sqlite_batches(path: str, sql: str) -> Iterator[pa.RecordBatch]:
     if not path or path == ":memory:":
         raise ExportReadError()
-    with tempfile.TemporaryFile() as errors:
-        child = subprocess.Popen(
-            [sys.executable, "-c", _SQLITE_READER, path, str(ARROW_BATCH_ROWS), sql],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=errors,
-        )
+    child = sqlite_process.take(path)
+    try:
+        stream = child.query(sql, ARROW_BATCH_ROWS)
         try:
-            try:
-                reader = pa.ipc.open_stream(child.stdout)
-                yield from reader
-            except pa.ArrowInvalid:
-                child.wait()
-                errors.seek(0)
-                raise ExportReadError() from RuntimeError(errors.read()[-2000:].decode())
-            if child.wait() != 0:
-                errors.seek(0)
-                raise ExportReadError() from RuntimeError(errors.read()[-2000:].decode())
-        finally:
-            if child.poll() is None:  # the reader stopped early
-                child.kill()
-                child.wait()
-            child.stdout.close()
+            reader = pa.ipc.open_stream(stream)
+            yield from reader
+        except pa.ArrowInvalid:
+            child.process.wait()
+            raise ExportReadError() from RuntimeError(child.error_text())
+        if child.process.wait() != 0:
+            raise ExportReadError() from RuntimeError(child.error_text())
+    finally:
+        child.close()  # stops it if the reader stopped early
 
 
 def _postgres_batches(url: Any, sql: str) -> Iterator[pa.RecordBatch]:

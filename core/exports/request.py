@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.customers.accounts import InvoiceLine
+from core.customers.accounts import DataCounts, InvoiceLine
 from core.platform import clock
 from core.platform.errors import InvalidInput, NotFound, PortalError
 
@@ -147,6 +147,19 @@ class ExportOptions:
     reports: int
     invoices: int
     invoice_list: tuple[InvoiceLine, ...] = ()  # newest first
+
+    def counts(self) -> DataCounts:
+        """The account's data as the cards above the export show it, from the counts made
+        here (the page counted the million influencers again with `accounts.data_counts`)."""
+        return DataCounts(
+            searches=len(self.searches),
+            search_results=self.search_results,
+            influencers=self.influencers,
+            lists=self.lists,
+            campaigns=self.campaigns,
+            reports=self.reports,
+            invoices=self.invoices,
+        )
 
 
 @dataclass(frozen=True)

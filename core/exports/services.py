@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from sqlalchemy import func, select
 
 from core.customers.accounts import InvoiceLine
-from core.documents import invoices, report, report_data
 from core.exports.access import export_dates, open_for_export, resolve_account_id
-from core.exports.archive import ARCHIVE_FILES, _write_archive
 from core.exports.request import (
     ARCHIVE,
     INFLUENCERS,
@@ -43,10 +41,10 @@ from core.exports.sql import (
     _SEARCH_SQL,
     _check_searches,
     _count,
+    _count_listed,
     _dataset_statement,
     _influencer_where,
     _invoice,
-    _listed,
     _rows_for,
     _search_where,
     _sql_text,
@@ -67,6 +65,11 @@ from core.platform.models import (
     SavedSearch,
     SearchResult,
 )
+
+# The PDFs (`core.documents`, fpdf2) and the archive are imported by the use cases that make
+# them, when they run: a CSV, JSON or XLSX file never loads the PDF library.
+if TYPE_CHECKING:
+    from core.documents import invoices, report, report_data
 
 
 def export_options(
@@ -108,9 +111,7 @@ def export_options(
             searches=searches,
             search_results=sum(c.results for c in searches),
             influencers=_count(s, Influencer, Influencer.account_id == account_id),
-            influencers_listed=_count(
-                s, Influencer, Influencer.account_id == account_id, _listed(account_id)
-            ),
+            influencers_listed=_count_listed(s, account_id),
             lists=_count(s, InfluencerList, InfluencerList.account_id == account_id),
             campaigns=_count(s, Campaign, Campaign.account_id == account_id),
             reports=_count(s, Report, Report.account_id == account_id),
@@ -128,6 +129,8 @@ def export_options(
 
 def _name_for(account: Account, request: ExportRequest, now: dt.datetime | None) -> str:
     if request.what == INVOICE:
+        from core.documents import invoices
+
         return invoices.file_name(request.invoice or "")
     return file_name(account.company, request.what, request.fmt, now)
 
@@ -139,8 +142,11 @@ def plan_export(
     account_id: int | None = None,
     *,
     now: dt.datetime | None = None,
+    rows: int | None = None,
 ) -> ExportPlan:
-    """What the file will be called and hold, counted before anything is written."""
+    """What the file will be called and hold, counted before anything is written. `rows`: the
+    rows of an influencers file when the caller has just counted them (the page, from
+    `export_options`), so that a million influencers are not counted twice in one page run."""
     request = _validate(request)
     account_id = resolve_account_id(actor, account_id)
     with db.transaction() as s:
@@ -151,15 +157,17 @@ def plan_export(
         name = _name_for(account, request, now)
         columns = tuple(c.key for c in _columns_for(request))
         if request.what == ARCHIVE:
+            from core.exports.archive import ARCHIVE_FILES
+
             parts = tuple(
                 (member, _rows_for(s, account_id, _validate(sub_request)))
                 for member, sub_request in ARCHIVE_FILES
             )
             rows = parts[0][1] + parts[2][1]
             return ExportPlan(request, name, MIME["zip"], rows, (), parts)
-        return ExportPlan(
-            request, name, MIME[request.fmt], _rows_for(s, account_id, request), columns
-        )
+        if rows is None or request.what != INFLUENCERS:
+            rows = _rows_for(s, account_id, request)
+        return ExportPlan(request, name, MIME[request.fmt], rows, columns)
 
 
 def xlsx_problem(
@@ -223,11 +231,15 @@ def write_export(
         name = _name_for(account, request, now)
         meta = _Meta(account_id, account.company, now, lang)
         if request.what == INVOICE:
+            from core.documents import invoices
+
             row = _invoice(s, account_id, request.invoice)
             doc = invoices.document(row, account.company, sub.plan.name, sub.billing_interval)
             counter.write(invoices.render(doc, lang))
             rows, pages = 0, 1
         elif request.what == REPORT:
+            from core.documents import report, report_data
+
             step(0.0, "export.step.report")
             data = report_data.collect_in(s, account_id, now=now)
             step(0.3, "export.step.report")
@@ -235,6 +247,8 @@ def write_export(
             counter.write(rendered.content)
             rows, pages = 0, rendered.pages
         elif request.what == ARCHIVE:
+            from core.exports.archive import _write_archive
+
             rows, pages = _write_archive(s, meta, counter, step)
         else:
             rows, pages = _write_dataset(s, meta, request, request.fmt, counter, step), 0
@@ -292,6 +306,8 @@ def report_figures(
 ) -> report_data.ReportData:
     """The figures of the account's PDF report, for the owner of the account (or an admin),
     while its data may be exported."""
+    from core.documents import report_data
+
     account_id = resolve_account_id(actor, account_id)
     with db.transaction() as s:
         open_for_export(s, actor, account_id, now)
@@ -307,6 +323,8 @@ def report_pdf(
     now: dt.datetime | None = None,
 ) -> report.RenderedReport:
     """The account's PDF report, checked and rendered (the file of an export of REPORT)."""
+    from core.documents import report
+
     return report.render(report_figures(db, actor, account_id, now=now), lang)
 
 
@@ -324,6 +342,8 @@ def invoice_pdf(
     export window). Another account's invoice number is not found. The pages offer the same
     file through a streamed link (`core.exports.links.download_token` of an `invoice`
     request), which runs this same code when it is opened."""
+    from core.documents import invoices
+
     request = ExportRequest(INVOICE, "pdf", invoice=number)
     content, result = export_bytes(db, actor, request, account_id, lang=lang, now=now)
     return invoices.InvoiceFile(result.file_name, content)

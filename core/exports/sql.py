@@ -63,11 +63,9 @@ def _count(s: Session, model: Any, *where: Any) -> int:
     return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
-def _listed(account_id: int) -> Any:
-    """SQL: the influencer is in at least one of the account's lists or campaigns. Written as
-    `id IN (members of the lists UNION members of the campaigns)`, whose cost follows the number
-    of memberships rather than the number of influencers (an EXISTS per influencer took 0.7 s
-    on an account of a million)."""
+def _memberships(account_id: int) -> Any:
+    """SQL: the influencer ids of the account's lists and of its campaigns (one row per
+    membership; an influencer in several lists or campaigns comes more than once)."""
     in_lists = (
         select(ListMember.influencer_id)
         .join(InfluencerList, InfluencerList.id == ListMember.list_id)
@@ -78,7 +76,29 @@ def _listed(account_id: int) -> Any:
         .join(Campaign, Campaign.id == CampaignInfluencer.campaign_id)
         .where(Campaign.account_id == account_id)
     )
-    return Influencer.id.in_(union(in_lists, in_campaigns))
+    return union(in_lists, in_campaigns)
+
+
+def _listed(account_id: int) -> Any:
+    """SQL: the influencer is in at least one of the account's lists or campaigns. Written as
+    `id IN (members of the lists UNION members of the campaigns)`, whose cost follows the number
+    of memberships rather than the number of influencers (an EXISTS per influencer took 0.7 s
+    on an account of a million)."""
+    return Influencer.id.in_(_memberships(account_id))
+
+
+def _count_listed(s: Session, account_id: int) -> int:
+    """How many of the account's influencers are in at least one of its lists or campaigns:
+    the distinct influencer ids of those memberships, counted without reading the influencers.
+    It is the number of rows `_listed` selects, because a membership always names an existing
+    influencer (the foreign keys, which delete an influencer's memberships with it) of the
+    list's or campaign's own account (the only writers, the main application and the demo
+    seed, add an account's influencers to its own lists and campaigns). Counting
+    `influencers WHERE account_id AND id IN (...)` instead checked each member against the
+    influencers table: 0.46 s of the Export data page for the agency of a million on
+    PostgreSQL, whose planner expects a twentieth of the 104,000 members (its estimate of how
+    many members an account's lists have averages over every account's lists)."""
+    return s.scalar(select(func.count()).select_from(_memberships(account_id).subquery())) or 0
 
 
 def _check_searches(s: Session, account_id: int, search_ids: tuple[int, ...] | None) -> None:
@@ -116,6 +136,8 @@ def _rows_for(s: Session, account_id: int, request: ExportRequest) -> int:
             SearchResult.__table__.join(SavedSearch.__table__),
             *_search_where(account_id, request.search_ids),
         )
+    if request.what == INFLUENCERS and request.scope == SCOPE_LISTED:
+        return _count_listed(s, account_id)
     if request.what == INFLUENCERS:
         return _count(s, Influencer, *_influencer_where(account_id, request.scope))
     return 0

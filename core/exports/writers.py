@@ -2,9 +2,9 @@
 (`core.exports.readers`), so memory stays flat whatever the size.
 
 CSV is UTF-8 with a byte-order mark (so Excel shows accents), comma-separated, every text value
-quoted, CRLF line ends, written by Arrow's writer; XLSX goes through XlsxWriter's
-constant-memory mode, every text value a string cell; text in CSV and XLSX is formula-protected
-(`core.exports.protection`). JSON holds the values as they are stored.
+quoted, CRLF line ends, written by Arrow's writer; XLSX is written straight from the batches
+(`core.exports.xlsx`), every text value a string cell; text in CSV and XLSX is
+formula-protected (`core.exports.protection`). JSON holds the values as they are stored.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, BinaryIO
 
 import pyarrow as pa
@@ -24,17 +23,11 @@ from sqlalchemy.orm import Session
 from core.exports.protection import _file_batch
 from core.exports.readers import _record_batches
 from core.exports.request import (
-    FLOAT,
-    INT,
     JSON_FORMAT,
     NAMES,
     SEARCH_RESULTS,
-    TIME,
-    XLSX_MAX_CELL,
-    XLSX_MAX_ROWS,
     Column,
     ExportRequest,
-    ExportTooLargeForExcel,
     Progress,
     _columns_for,
 )
@@ -166,63 +159,11 @@ def _write_json(
         text.detach()
 
 
-@cache
-def _exact_sheet() -> type:
-    """XlsxWriter writes numbers with 16 significant digits, but a double may need 17 to be
-    read back exactly (0.1 + 0.2 is 0.30000000000000004): this worksheet writes Python's
-    shortest exact form instead. (It replaces the one XlsxWriter method that writes a number
-    cell; the round-trip tests catch any change of that method.)"""
-    from xlsxwriter.worksheet import Worksheet
-
-    class ExactNumbers(Worksheet):
-        def _xml_number_element(self, number: Any, attributes: Any = ()) -> None:
-            attr = "".join(f' {k}="{self._escape_attributes(v)}"' for k, v in attributes)
-            self.fh.write(f"<c{attr}><v>{number!r}</v></c>")
-
-    return ExactNumbers
-
-
 def _write_xlsx(
     out: Any, columns: Sequence[Column], batches: Iterable[pa.RecordBatch], meta: _Meta, what: str
 ) -> int:
-    import xlsxwriter
+    from core.exports.xlsx import _write_sheet_xlsx
 
-    workbook = xlsxwriter.Workbook(
-        out,
-        {
-            "constant_memory": True,  # each row goes to disk as soon as the next one starts
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
-    workbook.set_properties(
-        {"title": f"{meta.company} - {what}", "created": meta.now.replace(tzinfo=None)}
-    )
-    sheet = workbook.add_worksheet(what.replace("-", "_")[:31], worksheet_class=_exact_sheet())
-    bold = workbook.add_format({"bold": True})
-    for i, column in enumerate(columns):
-        sheet.write_string(0, i, column.key, bold)
-        width = {INT: 12, FLOAT: 14, TIME: 26, NAMES: 36}.get(column.kind, 24)
-        sheet.set_column(i, i, width)
-    sheet.freeze_panes(1, 0)
-    write_string, write_number = sheet.write_string, sheet.write_number
-    n = 0
-    try:
-        for batch in batches:
-            for row in _python_rows(_file_batch(batch, columns, True)):
-                n += 1
-                if n > XLSX_MAX_ROWS:
-                    raise ExportTooLargeForExcel("export.error.xlsx_rows")
-                for i, cell in enumerate(row):
-                    if cell is None:
-                        continue
-                    if isinstance(cell, str):
-                        if len(cell) > XLSX_MAX_CELL:
-                            raise ExportTooLargeForExcel("export.error.xlsx_cell")
-                        write_string(n, i, cell)
-                    else:
-                        write_number(n, i, cell)
-    finally:
-        workbook.close()
-    return n
+    created = meta.now.astimezone(dt.UTC) if meta.now.tzinfo else meta.now
+    title = f"{meta.company} - {what}"
+    return _write_sheet_xlsx(out, columns, batches, title, created, what.replace("-", "_")[:31])

@@ -3,7 +3,6 @@
 
 from core.insights.answer_files import (
     ANSWER_COLUMNS,
-    ANSWERS_BATCH,
     AnswersGrant,
     answers_csv,
     answers_download_token,
@@ -79,7 +78,6 @@ from core.insights.status_counts import subscriptions_by_status
 from core.insights.url_filters import FromUrl, filters_from_query, query_of
 
 __all__ = [
-    "ANSWERS_BATCH",
     "ANSWER_COLUMNS",
     "COMMENTS_LIMIT",
     "CYCLES",

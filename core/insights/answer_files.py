@@ -7,14 +7,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import numbers
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import String, case, false, func, literal, select
 
 from core import exports
 from core.exports import protect
+from core.exports.sql import _iso_text
 from core.identity.auth import CurrentUser, require_admin
 from core.insights.filters import Filters, answer_where, check
 from core.platform.db import Database
@@ -27,26 +29,28 @@ A = SurveyAnswer
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """A CSV file (UTF-8 with BOM, CRLF), formula-safe: a text cell that starts with = + - @,
-    tab or CR (see `core.exports.protect`) gets a leading apostrophe; numbers stay numbers."""
+    """A CSV file written as the exports write theirs (UTF-8 with BOM, CRLF): every text value
+    quoted (dates and times as ISO 8601 text too), numbers and true/false not, a missing value
+    an empty field; the header quoted only where it must be. Formula-safe: a text cell or
+    column name that starts with = + - @, tab, CR, LF or an apostrophe gets a leading
+    apostrophe (`core.exports.protect`)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([protect(h) for h in header])
+    csv.writer(out, lineterminator="\r\n").writerow([protect(h) for h in header])
     for row in rows:
-        writer.writerow([_cell(v) for v in row])
+        out.write(",".join(_field(v) for v in row))
+        out.write("\r\n")
     return out.getvalue().encode("utf-8-sig")
 
 
-def _cell(value: Any) -> Any:
+def _field(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
-        return value
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return protect(str(value))
+    if isinstance(value, numbers.Number):
+        return str(value)
+    text = value.isoformat() if isinstance(value, dt.datetime | dt.date) else protect(str(value))
+    return '"' + text.replace('"', '""') + '"'
 
 
 ANSWER_COLUMNS = (
@@ -65,57 +69,90 @@ ANSWER_COLUMNS = (
 )
 
 
-ANSWERS_BATCH = 2000  # rows fetched and written at a time
+# What the database writes for each column, in the file's order (see `_answers_statement`):
+# text, protected and quoted; `skipped` a boolean (true/false, unquoted); `satisfaction` a number.
+_PLAIN_TEXT = ("answered_at", "flow_started_at")  # ISO 8601 times: never start with a trigger
+
+
+def _answers_statement(dialect: str, filters: Filters, lang: str) -> Any:
+    """The one SELECT whose rows are the file, each column already in the file's form: times
+    as ISO 8601 UTC text, the reason's name in `lang` (a CASE over the reasons; an unknown
+    code as it is), a missing reason, follow-up or comment as empty text."""
+    name = case(
+        *((A.reason == r, literal(t(f"reason.{r}", lang), String)) for r in REASONS),
+        else_=func.coalesce(A.reason, ""),
+    )
+    return (
+        select(
+            _iso_text(dialect, A.answered_at).label("answered_at"),
+            _iso_text(dialect, F.started_at).label("flow_started_at"),
+            F.outcome.label("outcome"),
+            func.coalesce(A.skipped, false()).label("skipped"),
+            func.coalesce(A.reason, "").label("reason"),
+            name.label("reason_name"),
+            func.coalesce(A.follow_up, "").label("follow_up"),
+            func.coalesce(A.comment, "").label("comment"),
+            A.satisfaction.label("satisfaction"),
+            F.plan_code.label("plan"),
+            F.country.label("country"),
+            F.tenure_band.label("tenure_band"),
+        )
+        .select_from(A)
+        .join(F, F.id == A.flow_id)
+        .where(*answer_where(filters))
+        .order_by(A.answered_at, A.id)
+    )
+
+
+def _file_columns(batch: Any) -> list[Any]:
+    """A record batch's columns as the file holds them: text formula-protected
+    (`core.exports.protection`), `skipped` a boolean (SQLite gives 0/1), numbers as they are."""
+    import pyarrow as pa
+
+    from core.exports.protection import protect_array
+
+    arrays = []
+    for key, array in zip(ANSWER_COLUMNS, batch.columns, strict=True):
+        if key == "skipped":
+            arrays.append(array if pa.types.is_boolean(array.type) else array.cast(pa.bool_()))
+        elif key == "satisfaction" or key in _PLAIN_TEXT:
+            arrays.append(array)
+        else:
+            arrays.append(protect_array(array))
+    return arrays
 
 
 def write_answers_csv(
     db: Database, actor: CurrentUser | None, filters: Filters, lang: str, out: BinaryIO
 ) -> None:
     """Every survey answer (skipped ones too) of the filtered flows, anonymised ones included,
-    oldest first, written to `out` as CSV (see `csv_bytes`): codes as stored, plus the reason's
-    name in `lang`; formula-safe. Read and written a batch at a time, so a million answers
-    take no more memory than a few thousand."""
+    oldest first, written to `out` as the exports write CSV (`core.exports.writers`): UTF-8
+    with a byte-order mark, CRLF, every text value quoted, numbers and true/false not; codes
+    as stored, plus the reason's name in `lang`; formula-safe. The database writes each row in
+    the file's form and hands it over as Arrow record batches (SQLite through a child
+    process), so a million answers take no more memory than a few thousand."""
+    import pyarrow as pa  # Arrow is imported when a file is written, not with the page
+    import pyarrow.csv as pacsv
+
+    from core.exports.readers import _record_batches
+    from core.exports.writers import _CSV_OPTIONS
+
     require_admin(actor)
     filters = check(filters)
-    names = {r: t(f"reason.{r}", lang) for r in REASONS}
-    with db.transaction() as s:
-        result = s.connection().execute(
-            select(
-                A.answered_at,
-                F.started_at,
-                F.outcome,
-                A.skipped,
-                A.reason,
-                A.follow_up,
-                A.comment,
-                A.satisfaction,
-                F.plan_code,
-                F.country,
-                F.tenure_band,
-            )
-            .join(F, F.id == A.flow_id)
-            .where(*answer_where(filters))
-            .order_by(A.answered_at, A.id)
-            .execution_options(yield_per=ANSWERS_BATCH)
-        )
-        text_out = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
-        try:
-            writer = csv.writer(text_out, lineterminator="\r\n")
-            writer.writerow([protect(h) for h in ANSWER_COLUMNS])
-            for batch in result.partitions():
-                writer.writerows(
-                    [
-                        _cell(v)
-                        for v in (
-                            at, started, outcome, bool(skipped), reason,
-                            names.get(reason, reason or ""), *rest,
-                        )
-                    ]
-                    for at, started, outcome, skipped, reason, *rest in batch
-                )  # fmt: skip
-            text_out.flush()
-        finally:
-            text_out.detach()  # `out` stays open: it is the caller's
+    statement = _answers_statement(db.dialect, filters, lang)
+    out.write(("\ufeff" + ",".join(ANSWER_COLUMNS) + "\r\n").encode("utf-8"))
+    batches = _record_batches(db.engine, statement)
+    writer = None
+    try:
+        for batch in batches:
+            table = pa.RecordBatch.from_arrays(_file_columns(batch), names=list(ANSWER_COLUMNS))
+            if writer is None:
+                writer = pacsv.CSVWriter(out, table.schema, write_options=_CSV_OPTIONS)
+            writer.write_batch(table)
+    finally:
+        if writer is not None:
+            writer.close()  # flushes; `out` stays open: it is the caller's
+        batches.close()
 
 
 def answers_csv(db: Database, actor: CurrentUser | None, filters: Filters, lang: str) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -140,11 +141,46 @@ def current_revision(db: Database) -> str | None:
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
+_REVISION = re.compile(r"""^revision\b[^=\n]*=\s*['"]([^'"]+)['"]""", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision\b[^=\n]*=(.*)$", re.MULTILINE)
+
+
+def head_revisions() -> set[str]:
+    """The latest revision(s) of the migrations, read from the revision files' text (their
+    `revision` and `down_revision` lines) without importing Alembic: the revisions no other
+    revision names as its parent. `tests/core/platform/test_schema.py` checks that this is
+    what Alembic itself finds."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revisions.update(_REVISION.findall(source))
+        for value in _DOWN_REVISION.findall(source):
+            parents.update(re.findall(r"""['"]([^'"]+)['"]""", value))
+    return revisions - parents
+
+
+def is_at_head(db: Database) -> bool:
+    """True when the database's schema is at the latest revision already: one query, so that
+    opening an up-to-date database (every start of a command) never imports Alembic."""
+    heads = head_revisions()
+    try:
+        with db.engine.connect() as conn:
+            found = {
+                row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))
+            }
+    except SQLAlchemyError:  # no schema yet (or no version table): Alembic says what to do
+        return False
+    return bool(heads) and found == heads
+
+
 def open_database(url: str) -> Database:
-    """Connect and bring the schema up to date: what the app and the command line call."""
+    """Connect and bring the schema up to date: what the app and the command line call
+    (Alembic runs only when the database is behind the latest revision)."""
     db = connect(url)
     try:
-        migrate(db)
+        if not is_at_head(db):
+            migrate(db)
     except SQLAlchemyError as exc:
         raise DatabaseUnavailable() from exc
     return db

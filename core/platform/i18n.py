@@ -68,6 +68,13 @@ def t(key: str, lang: str, **params: Any) -> str:
     return text.format(**params)
 
 
+def plural(key: str, n: int, lang: str, **params: Any) -> str:
+    """`key.one` or `key.other`, as the language's plural rule (CLDR, through Babel) says;
+    `{n}` is the number, written the language's way ("1 risposta", "1.250 risposte")."""
+    form = Locale.parse(locale_of(lang)).plural_form(n)
+    return t(f"{key}.{'one' if form == 'one' else 'other'}", lang, n=fmt_number(n, lang), **params)
+
+
 def has_key(key: str) -> bool:
     return all(key in catalog(lang) for lang in LANGUAGES)
 

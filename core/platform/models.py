@@ -222,6 +222,8 @@ class Influencer(Base):
     """An influencer profile unlocked by (and held for) one account."""
 
     __tablename__ = "influencers"
+    # the plan's unlocks this cycle (the overview, the cancellation) read only the cycle's rows
+    __table_args__ = (Index("ix_influencers_unlocked_at_account_id", "unlocked_at", "account_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(

@@ -2,7 +2,8 @@
 
 Streamlit talks to the browser over a WebSocket, which cannot set cookies; these plain HTTP
 routes can. `/auth/session` trades the one-time code from a fresh sign-in for an HttpOnly,
-SameSite=Lax cookie; `/auth/signout` ends the session and clears it.
+SameSite=Lax cookie and sends the browser back to the page it signed in on (`next`: a shared
+link to the churn insights keeps its filters); `/auth/signout` ends the session and clears it.
 
 `/download/<token>` streams an export (see `core.exports.links.stream_export`), or the survey
 answers of the churn insights (`core.insights.analytics.stream_answers`), to the signed-in browser
@@ -17,7 +18,7 @@ import html
 import unicodedata
 from functools import cache
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -52,6 +53,28 @@ def _same_origin(request: Request) -> bool:
     return request.headers.get("sec-fetch-site", "same-origin") == "same-origin"
 
 
+# query parameters never carried back after signing in: a used reset link, a sign-in code
+_NOT_CARRIED = frozenset({"reset", "code"})
+
+
+def back_to(target: str) -> str:
+    """Where a browser goes once signed in: `target`, the page of this site it signed in on
+    with its query (a link's filters), or the start page. Never another site (`//host`,
+    `/\\host`, `https:`), never a reset link again."""
+    bad = not target.startswith("/") or target.startswith("//") or "\\" in target
+    if bad or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    query = [
+        (name, value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        if name not in _NOT_CARRIED
+    ]
+    return urlunsplit(("", "", parts.path, urlencode(query), ""))
+
+
 def session_route(request: Request) -> RedirectResponse:
     settings = load_settings()
     response = RedirectResponse("/", status_code=303)
@@ -65,6 +88,8 @@ def session_route(request: Request) -> RedirectResponse:
         except DatabaseUnavailable:
             token = None
     if token:
+        response = RedirectResponse(back_to(request.query_params.get("next", "")), status_code=303)
+        response.headers["Cache-Control"] = "no-store"
         response.set_cookie(
             settings.cookie_name,
             token,

@@ -10,10 +10,11 @@ from core import exports
 from core.insights import analytics
 from core.insights.analytics import Filters, Insights
 from core.platform.errors import PortalError
-from core.platform.i18n import fmt_datetime, fmt_number
+from core.platform.i18n import fmt_datetime, fmt_number, plural
 from core.rules.vocabulary import OUTCOMES
 from pages.components import plots
 from pages.components.text import md
+from pages.shell.choices import kept
 from pages.shell.context import PageContext
 
 COMMENTS_PAGE = 25  # comments shown at first, and added by "Show more"
@@ -64,7 +65,7 @@ def comments_section(
         format_func=lambda r: plots.reason_name(ctx, r),
         placeholder=ctx.t("insights.filter.all"),
         select_all=False,
-        key="insights_comment_reasons",
+        key=kept("insights_comment_reasons"),
     )
     outcomes = s4.multiselect(
         ctx.t("churn_page.comments.outcomes"),
@@ -72,7 +73,7 @@ def comments_section(
         format_func=lambda o: ctx.t(f"insights.outcome.{o}"),
         placeholder=ctx.t("insights.filter.all"),
         select_all=False,
-        key="insights_comment_outcomes",
+        key=kept("insights_comment_outcomes"),
     )
     try:
         found = analytics.comments(ctx.db, ctx.user, filters, search, reasons, outcomes=outcomes)
@@ -103,9 +104,10 @@ def comments_section(
     st.caption(
         ctx.t("insights.download_answers_help")
         + " "
-        + ctx.t(
+        + plural(
             "insights.download_answers_note",
-            rows=fmt_number(fig.answered + fig.skipped, ctx.lang),
+            fig.answered + fig.skipped,
+            ctx.lang,
             minutes=fmt_number(exports.DOWNLOAD_LINK_MINUTES, ctx.lang),
         )
     )

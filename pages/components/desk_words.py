@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from babel import Locale
-
-from core.platform.i18n import fmt_datetime, fmt_number, locale_of
+from core.platform.i18n import fmt_datetime, plural
 from pages.shell.context import PageContext
 
 
@@ -18,5 +16,4 @@ def when(ctx: PageContext, value: dt.datetime | None) -> str:
 
 def counted(ctx: PageContext, key: str, n: int) -> str:
     """`key.one` or `key.other`, as the language's plural rule (CLDR, through Babel) says."""
-    form = Locale.parse(locale_of(ctx.lang)).plural_form(n)
-    return ctx.t(f"{key}.{'one' if form == 'one' else 'other'}", n=fmt_number(n, ctx.lang))
+    return plural(key, n, ctx.lang)

@@ -18,6 +18,7 @@ from core.platform.i18n import fmt_date, fmt_datetime, fmt_money, fmt_number
 from core.rules.vocabulary import OUTCOME_COMPLETED, OUTCOMES
 from pages.components import plots
 from pages.components.text import md
+from pages.shell.choices import kept
 from pages.shell.context import PageContext
 
 SELECTORS = ("drill_outcome", "drill_reason", "drill_plan", "drill_tenure")
@@ -93,25 +94,25 @@ def selectors(ctx: PageContext, plan_names: Mapping[str, str]):
         ctx.t("insights.col.outcome"),
         [None, *OUTCOMES],
         format_func=lambda o: anything if o is None else ctx.t(f"insights.outcome.{o}"),
-        key="drill_outcome",
+        key=kept("drill_outcome"),
     )
     reason = s2.selectbox(
         ctx.t("insights.col.reason"),
         [None, *analytics.REASONS, analytics.NO_REASON],
         format_func=lambda r: anything if r is None else plots.reason_name(ctx, r or None),
-        key="drill_reason",
+        key=kept("drill_reason"),
     )
     plan = s3.selectbox(
         ctx.t("insights.col.plan"),
         [None, *plan_names],
         format_func=lambda p: anything if p is None else plan_names.get(p, p),
-        key="drill_plan",
+        key=kept("drill_plan"),
     )
     tenure = s4.selectbox(
         ctx.t("insights.col.tenure"),
         [None, *analytics.TENURE_BANDS],
         format_func=lambda b: anything if b is None else plots.tenure_name(ctx, b),
-        key="drill_tenure",
+        key=kept("drill_tenure"),
     )
     return analytics.Drill(
         outcomes=(outcome,) if outcome else (), reason=reason, plan=plan, tenure=tenure

@@ -19,6 +19,7 @@ from core.rules.vocabulary import OFFER_KINDS
 from pages.components.confirm import FLASH, confirm_button
 from pages.components.playbook_labels import PUBLISHED, kind_label, show_error
 from pages.components.text import md
+from pages.shell.choices import kept
 from pages.shell.context import PageContext
 
 
@@ -55,7 +56,7 @@ def create_form(ctx: PageContext, published: list[int]) -> None:
         [2, 3, 4],
         default=2,
         required=True,
-        key="exp_count",
+        key=kept("exp_count"),
     )
     with st.form("exp_create", enter_to_submit=False):
         name = st.text_input(ctx.t("experiments_page.name"), max_chars=80, key="exp_name")
@@ -75,7 +76,7 @@ def create_form(ctx: PageContext, published: list[int]) -> None:
                 published,
                 index=min(i, len(published) - 1),
                 format_func=lambda n: ctx.t("playbook_page.version", n=n),
-                key=f"exp_v{i}_version",
+                key=kept(f"exp_v{i}_version"),
             )
             share = c3.number_input(
                 ctx.t("experiments_page.variant_share"),

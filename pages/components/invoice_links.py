@@ -15,6 +15,7 @@ import streamlit as st
 from core import exports
 from core.customers.accounts import InvoiceLine
 from core.platform.i18n import fmt_date, fmt_money
+from pages.shell.choices import kept
 from pages.shell.context import PageContext
 
 
@@ -32,7 +33,7 @@ def invoice_download(ctx: PageContext, lines: Sequence[InvoiceLine], key: str) -
         for line in lines
     }
     number = st.selectbox(
-        ctx.t("invoice.pick"), list(labels), format_func=labels.__getitem__, key=f"{key}_pick"
+        ctx.t("invoice.pick"), list(labels), format_func=labels.__getitem__, key=kept(f"{key}_pick")
     )
     request = exports.ExportRequest(exports.INVOICE, "pdf", invoice=number)
     token = exports.download_token(ctx.db, ctx.user, request, lang=ctx.lang)

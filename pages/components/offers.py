@@ -13,9 +13,8 @@ import datetime as dt
 from collections.abc import Callable
 
 import streamlit as st
-from babel import Locale
 
-from core.platform.i18n import fmt_money, fmt_number, fmt_percent, locale_of, t
+from core.platform.i18n import fmt_money, fmt_percent, plural, t
 from core.retention.offers import ShownOffer
 from core.retention.terms import OfferTerms
 from core.rules.vocabulary import (
@@ -27,12 +26,6 @@ from core.rules.vocabulary import (
 from pages.components.text import md
 
 OFFER_DONE = "offer_done"  # session: the flow whose offer was just accepted (its done screen)
-
-
-def plural(key: str, n: int, lang: str, **params) -> str:
-    """`key.one` or `key.other`, as the language's plural rule says; `{n}` is the number."""
-    form = Locale.parse(locale_of(lang)).plural_form(n)
-    return t(f"{key}.{'one' if form == 'one' else 'other'}", lang, n=fmt_number(n, lang), **params)
 
 
 def money(cents: int | None, terms: OfferTerms, lang: str) -> str:

@@ -27,6 +27,7 @@ from pages.components.confirm import act, confirm_button, pending_keys
 from pages.components.desk_words import counted, when
 from pages.components.text import md
 from pages.components.webhook_endpoints import type_name
+from pages.shell.choices import kept
 from pages.shell.context import PageContext
 
 PAGE_SIZE = 25
@@ -77,7 +78,7 @@ def filters(ctx: PageContext) -> tuple[str | None, str | None]:
         format_func=lambda s: (
             ctx.t("outgoing.filter.all_statuses") if s is None else ctx.t(f"outgoing.status.{s}")
         ),
-        key="outgoing_status",
+        key=kept("outgoing_status"),
     )
     channel = c2.selectbox(
         ctx.t("outgoing.filter.channel"),
@@ -85,7 +86,7 @@ def filters(ctx: PageContext) -> tuple[str | None, str | None]:
         format_func=lambda c: (
             ctx.t("outgoing.filter.all_channels") if c is None else ctx.t(f"outgoing.channel.{c}")
         ),
-        key="outgoing_channel",
+        key=kept("outgoing_channel"),
     )
     return status, channel
 
@@ -195,7 +196,7 @@ def picked(ctx: PageContext, rows: tuple[OutgoingRow, ...]) -> OutgoingRow | Non
             type=type_name(ctx, by_id[i].event_type),
             recipient=recipient(ctx, by_id[i]),
         ),
-        key="outgoing_pick",
+        key=kept("outgoing_pick"),
     )
     return by_id.get(chosen)
 

@@ -33,6 +33,7 @@ from pages.components.playbook_labels import (
     show_error,
     tenure_label,
 )
+from pages.shell.choices import kept
 from pages.shell.context import PageContext
 
 NEW = "+"  # the "new offer" / "new rule" choice
@@ -127,7 +128,7 @@ def offer_form(ctx: PageContext, info: playbooks.VersionInfo) -> None:
             if k == NEW
             else f"{k} ({kind_label(ctx, playbook.offer(k).kind)})"
         ),
-        key=f"pb_offer_pick_{info.number}",
+        key=kept(f"pb_offer_pick_{info.number}"),
     )
     offer = playbook.offer(choice) if choice != NEW else None
     k = f"pb_offer_{info.number}_{choice}"
@@ -146,7 +147,7 @@ def offer_form(ctx: PageContext, info: playbooks.VersionInfo) -> None:
             kinds,
             index=kinds.index(offer.kind) if offer and offer.kind in kinds else 1,
             format_func=lambda x: kind_label(ctx, x),
-            key=f"{k}_kind",
+            key=kept(f"{k}_kind"),
         )
         c1, c2, c3 = st.columns(3)
         cycles = c1.number_input(
@@ -172,7 +173,7 @@ def offer_form(ctx: PageContext, info: playbooks.VersionInfo) -> None:
             index=plans.index(offer.plan_code) if offer and offer.plan_code in plans else 0,
             format_func=lambda c: plan_label(c) if c else "—",
             help=ctx.t("playbook_page.offer.plan_help"),
-            key=f"{k}_plan",
+            key=kept(f"{k}_plan"),
         )
         copy = {}
         for lang in ("en", "it"):
@@ -260,7 +261,7 @@ def segment(column, label: str, options, chosen, label_of, everyone: str, key: s
         default=[o for o in chosen if o in options],
         format_func=label_of,
         placeholder=everyone,
-        key=key,
+        key=kept(key),
     )
 
 
@@ -279,7 +280,7 @@ def rule_form(ctx: PageContext, info: playbooks.VersionInfo) -> None:
                 reason=reason_label(ctx, playbook.rules[i - 1].reason),
             )
         ),
-        key=f"pb_rule_pick_{info.number}",
+        key=kept(f"pb_rule_pick_{info.number}"),
     )
     rule = playbook.rules[choice - 1] if choice != NEW else None
     k = f"pb_rule_{info.number}_{choice}"
@@ -294,7 +295,7 @@ def rule_form(ctx: PageContext, info: playbooks.VersionInfo) -> None:
             reasons,
             index=reasons.index(rule.reason) if rule and rule.reason in reasons else 0,
             format_func=lambda r: reason_label(ctx, r),
-            key=f"{k}_reason",
+            key=kept(f"{k}_reason"),
         )
         position = c2.number_input(
             ctx.t("playbook_page.rule.position"),
@@ -334,7 +335,7 @@ def rule_form(ctx: PageContext, info: playbooks.VersionInfo) -> None:
             format_func=lambda key: f"{key} ({kind_label(ctx, playbook.offer(key).kind)})",
             placeholder=ctx.t("playbook_page.rule.offers_hint"),
             help=ctx.t("playbook_page.rule.offers_help"),
-            key=f"{k}_offers",
+            key=kept(f"{k}_offers"),
         )
         c1, c2 = st.columns(2)
         submit = c1.form_submit_button(
@@ -347,7 +348,7 @@ def rule_form(ctx: PageContext, info: playbooks.VersionInfo) -> None:
             if rule
             else False
         )
-    kept = [r for i, r in enumerate(playbook.rules, start=1) if i != choice]
+    others = [r for i, r in enumerate(playbook.rules, start=1) if i != choice]
     if submit:
         new = rules.Rule(
             reason=reason,
@@ -356,11 +357,11 @@ def rule_form(ctx: PageContext, info: playbooks.VersionInfo) -> None:
             tenure_bands=tuple(bands),
             countries=tuple(places),
         )
-        at = min(max(whole(position), 1), len(kept) + 1) - 1
-        kept.insert(at, new)
-        save(ctx, info, rules.Playbook(offers=playbook.offers, rules=tuple(kept)))
+        at = min(max(whole(position), 1), len(others) + 1) - 1
+        others.insert(at, new)
+        save(ctx, info, rules.Playbook(offers=playbook.offers, rules=tuple(others)))
     if remove and rule is not None:
-        save(ctx, info, rules.Playbook(offers=playbook.offers, rules=tuple(kept)))
+        save(ctx, info, rules.Playbook(offers=playbook.offers, rules=tuple(others)))
 
 
 def note_form(ctx: PageContext, info: playbooks.VersionInfo) -> None:

@@ -15,6 +15,7 @@ from core.platform.errors import PortalError
 from core.rules.vocabulary import WEBHOOK_EVENTS
 from pages.components.confirm import FLASH, act, confirm_button, pending_keys
 from pages.components.text import md
+from pages.shell.choices import kept
 from pages.shell.context import PageContext
 
 SECRET = "webhook_secret_once"  # session state: (url, secret) until the admin has copied it
@@ -108,7 +109,7 @@ def endpoint_form(ctx: PageContext, endpoint: Endpoint | None) -> None:
             list(WEBHOOK_EVENTS),
             selection_mode="multi",
             format_func=lambda e: type_name(ctx, e),
-            key=f"{k}_types",
+            key=kept(f"{k}_types"),
         )
         st.text_input(ctx.t("outgoing.webhooks.description"), max_chars=200, key=f"{k}_description")
         st.checkbox(ctx.t("outgoing.webhooks.enabled_label"), key=f"{k}_enabled")

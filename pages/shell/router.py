@@ -19,6 +19,7 @@ from core.platform.db import Database, open_database
 from core.platform.errors import DatabaseUnavailable, PortalError
 from core.platform.i18n import LANGUAGES, normalise_language, t
 from pages import cancel, ended, export, insights, overview, playbook, sign_in, support
+from pages.shell.choices import carry_choices
 from pages.shell.context import PageContext
 
 
@@ -125,6 +126,7 @@ def _language_switcher(ctx: PageContext) -> str:
         key="lang_choice",
     )
     if choice and choice != ctx.lang:
+        carry_choices()  # what is chosen on the page, by value: its labels are about to change
         st.session_state["lang"] = choice
         if ctx.user is not None:
             auth.set_language(ctx.db, ctx.user, choice)
@@ -237,6 +239,16 @@ def _redirect(path: str) -> None:
     st.html(f"<script>window.location.replace({path!r});</script>", unsafe_allow_javascript=True)
 
 
+def _redirect_back(path: str) -> None:
+    """Like `_redirect`, telling the route the page and query the browser is on (`next`), so
+    that it comes back to them: a shared link keeps its filters through signing in."""
+    here = "encodeURIComponent(window.location.pathname + window.location.search)"
+    st.html(
+        f"<script>window.location.replace({path!r} + '&next=' + {here});</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
 def sign_out(ctx: PageContext) -> None:
     if ctx.user is not None:
         auth.sign_out(ctx.db, ctx.user.session_id)
@@ -277,7 +289,7 @@ def run_router() -> None:
     if code and user is not None:
         # Once, right after signing in: the browser fetches its session cookie and comes back.
         target = f"/auth/session?code={code}"
-        _redirect(target)
+        _redirect_back(target)
         st.info(ctx.t("signin.redirecting"), icon=":material/hourglass_top:")
         st.link_button(ctx.t("signin.continue"), target)
         st.stop()

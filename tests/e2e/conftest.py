@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
@@ -52,12 +53,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class Server:
     url: str
@@ -76,7 +71,7 @@ def running_server(
     """`streamlit run app.py` on a free port with its own SQLite file (seeded on first visit),
     or on `database_url` (several servers may share one); `env` adds or overrides variables.
     The server's output goes to `<tmp>/<name>.log`."""
-    port = _free_port()
+    port = free_port()
     database_url = database_url or f"sqlite:///{tmp / 'portal.db'}"
     env = {
         **os.environ,

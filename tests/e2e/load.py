@@ -12,8 +12,9 @@ figures, from the command line:
 
     .venv/bin/python -m tests.e2e.load --sessions 40 [--database-url postgresql://.../db]
 
-With a PostgreSQL URL it starts two app servers on two ports against that one database
-(the URL's database is emptied and seeded first); with none, one server on a new SQLite file.
+With a PostgreSQL URL it starts two app servers sharing that one database (the URL's database
+is emptied and seeded first) behind nginx, by deploy/start-behind-nginx.sh, and the sessions go
+through nginx over TLS; with none, one server on a new SQLite file.
 Only loopback addresses are used; every wait is bounded, so a run always ends.
 """
 
@@ -44,10 +45,37 @@ from core.platform.models import AuditEntry, CancellationFlow, Subscription, Use
 
 PASSWORD = "load-test-password"
 STEP_TIMEOUT_MS = 180_000  # one click's wait on a loaded 2-core machine; a run always ends
+# Browsers opening the app at the same moment: each first visit loads and compiles the app's
+# JavaScript (a few MB, no cache shared between contexts), which is the browser's heaviest work;
+# forty at once on two cores ran past the step timeout. The others wait their turn to open
+# the page, then all the sessions run together.
+OPENING_AT_ONCE = 8
 
 
 def t(key: str, **params: object) -> str:
     return i18n.t(key, "en", **params)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a browser goes: a server's address, or a proxy's with the cookies that pin the
+    browser to one server behind it (the proxy's affinity cookie)."""
+
+    url: str
+    cookies: tuple[tuple[str, str], ...] = ()
+
+    async def new_context(self, browser, **options):
+        context = await browser.new_context(locale="en-US", ignore_https_errors=True, **options)
+        context.set_default_timeout(STEP_TIMEOUT_MS)
+        if self.cookies:
+            await context.add_cookies(
+                [{"name": n, "value": v, "url": self.url} for n, v in self.cookies]
+            )
+        return context
+
+
+def as_target(where: str | Target) -> Target:
+    return where if isinstance(where, Target) else Target(where)
 
 
 @dataclass
@@ -202,11 +230,14 @@ async def _check_no_traceback(page) -> None:
         raise AssertionError("a traceback is on the screen")
 
 
-async def sign_in(page, url: str, customer: Customer, result: Result) -> None:
-    await page.goto(url, timeout=STEP_TIMEOUT_MS)
-    await page.get_by_role("textbox", name=t("signin.email"), exact=True).fill(
-        customer.email, timeout=STEP_TIMEOUT_MS
-    )
+async def sign_in(
+    page, url: str, customer: Customer, result: Result, opening: asyncio.Semaphore | None = None
+) -> None:
+    async with opening or contextlib.nullcontext():
+        await page.goto(url, timeout=STEP_TIMEOUT_MS)
+        email = page.get_by_role("textbox", name=t("signin.email"), exact=True)
+        await email.wait_for(timeout=STEP_TIMEOUT_MS)
+    await email.fill(customer.email, timeout=STEP_TIMEOUT_MS)
     await page.get_by_role("textbox", name=t("signin.password"), exact=True).fill(PASSWORD)
     await _timed(
         result,
@@ -283,15 +314,21 @@ async def download_influencers(page, customer: Customer, result: Result, tmp: Pa
 
 
 async def session(
-    browser, url: str, customer: Customer, result: Result, tmp: Path, download: bool = True
+    browser,
+    target: Target,
+    customer: Customer,
+    result: Result,
+    tmp: Path,
+    download: bool = True,
+    opening: asyncio.Semaphore | None = None,
 ) -> None:
-    context = await browser.new_context(
-        locale="en-US", viewport={"width": 1280, "height": 800}, reduced_motion="reduce"
+    url = target.url
+    context = await target.new_context(
+        browser, viewport={"width": 1280, "height": 800}, reduced_motion="reduce"
     )
-    context.set_default_timeout(STEP_TIMEOUT_MS)
     page = await context.new_page()
     try:
-        await sign_in(page, url, customer, result)
+        await sign_in(page, url, customer, result, opening)
         await open_nav(page, t("nav.export"), t("export.title"), result, "export")
         if download:
             await download_influencers(page, customer, result, tmp)
@@ -317,17 +354,16 @@ async def session(
         await context.close()
 
 
-async def race(browser, urls: list[str], customer: Customer, per_server: int, result: Result):
+async def race(browser, targets: list[Target], customer: Customer, per_server: int, result: Result):
     """Several contexts of one customer reach the consents, then all press confirm at once."""
     contexts, pages = [], []
     try:
-        for url in urls:
+        for target in targets:
             for _ in range(per_server):
-                context = await browser.new_context(locale="en-US")
-                context.set_default_timeout(STEP_TIMEOUT_MS)
+                context = await target.new_context(browser)
                 contexts.append(context)
                 page = await context.new_page()
-                await sign_in(page, url, customer, Result())
+                await sign_in(page, target.url, customer, Result())
                 await open_nav(page, t("nav.cancel"), t("cancel.title"), Result(), "cancel")
                 pages.append(page)
         # the first context starts the flow; the others resume it on a reload
@@ -374,13 +410,12 @@ async def race(browser, urls: list[str], customer: Customer, per_server: int, re
             await context.close()
 
 
-async def sees_scheduled(browser, url: str, customer: Customer) -> bool:
-    """A new browser signs in on `url` and finds the cancellation already scheduled."""
-    context = await browser.new_context(locale="en-US")
-    context.set_default_timeout(STEP_TIMEOUT_MS)
+async def sees_scheduled(browser, target: Target, customer: Customer) -> bool:
+    """A new browser signs in on `target` and finds the cancellation already scheduled."""
+    context = await target.new_context(browser)
     try:
         page = await context.new_page()
-        await sign_in(page, url, customer, Result())
+        await sign_in(page, target.url, customer, Result())
         await open_nav(page, t("nav.cancel"), t("cancel.title"), Result(), "cancel")
         scheduled = t("cancel.already_scheduled", date="").split("{")[0][:30]
         await page.get_by_text(scheduled).wait_for(timeout=STEP_TIMEOUT_MS)
@@ -409,40 +444,93 @@ def run(coro) -> object:
 
 
 async def run_load(
-    urls: list[str],
+    urls: list[str | Target],
     customers: list[Customer],
     tmp: Path,
     *,
     racer: Customer | None = None,
     cross_check: bool = False,
     download: bool = True,
+    servers: list[Target] | None = None,
 ) -> Result:
+    """The sessions go round `urls`. `servers` (default: `urls`) reaches each server on its
+    own, for the tabs of the race (two per server) and the cross-check: the first session
+    runs on the first server, the second on the second, and each is then looked up on the
+    other (through a proxy: targets pinned by its affinity cookie)."""
     from playwright.async_api import async_playwright
 
     from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
     result = Result(sessions=len(customers))
+    targets = [as_target(u) for u in urls]
+    servers = servers or targets
     async with async_playwright() as p:
         browser = await p.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         started = time.perf_counter()
+        opening = asyncio.Semaphore(OPENING_AT_ONCE)
         jobs = [
-            session(browser, urls[i % len(urls)], c, result, tmp, download)
+            session(
+                browser,
+                servers[i] if cross_check and i < len(servers) else targets[i % len(targets)],
+                c,
+                result,
+                tmp,
+                download,
+                opening,
+            )
             for i, c in enumerate(customers)
         ]
         if racer is not None:
-            jobs.append(race(browser, urls, racer, 2, result))
+            jobs.append(race(browser, servers, racer, 2, result))
         await asyncio.gather(*jobs)
         result.wall = time.perf_counter() - started
-        if cross_check and len(urls) > 1:
+        if cross_check and len(servers) > 1:
             # what one server did, the other shows: sessions 0 and 1 ran on different servers
-            for customer, url in ((customers[0], urls[1]), (customers[1], urls[0])):
-                if not await sees_scheduled(browser, url, customer):
-                    result.errors.append(f"{url} does not show {customer.email}'s cancellation")
-                result.cross_checked.append(f"{customer.email} seen on {url}")
+            for customer, target in ((customers[0], servers[1]), (customers[1], servers[0])):
+                where = " ".join([target.url, *(f"{n}={v}" for n, v in target.cookies)])
+                if not await sees_scheduled(browser, target, customer):
+                    result.errors.append(f"{where} does not show {customer.email}'s cancellation")
+                result.cross_checked.append(f"{customer.email} seen on {where}")
         await browser.close()
     return result
+
+
+def run_behind_nginx(
+    front, customers: list[Customer], tmp: Path, *, racer: Customer, download: bool = True
+) -> Result:
+    """The sessions through nginx (a `tests.support.proxy.Front`), which spreads them over its
+    servers by its affinity cookie; the race's tabs and the cross-check are pinned to each
+    server by that cookie."""
+    from tests.support.proxy import AFFINITY_COOKIE
+
+    servers = [Target(front.url, ((AFFINITY_COOKIE, front.pin(u)),)) for u in front.upstreams]
+    return run(
+        run_load(
+            [front.url],
+            customers,
+            tmp,
+            racer=racer,
+            cross_check=True,
+            download=download,
+            servers=servers,
+        )
+    )
+
+
+def proxy_lines(front) -> list[str]:
+    """What nginx did: browser sessions (affinity keys that opened a WebSocket) per server,
+    the ones answered by more than one server, the errors it logged."""
+    browsers = front.servers_by_browser()
+    per_server = {u: sum(1 for s in browsers.values() if s == {u}) for u in front.upstreams}
+    mixed = [key for key, servers in browsers.items() if len(servers) != 1]
+    return [
+        "affinity keys per server (one per browser; the pinned race tabs and cross-checks "
+        "share one per server): " + ", ".join(f"{u} {n}" for u, n in per_server.items()),
+        f"browser sessions answered by more than one server: {len(mixed)}",
+        f"nginx errors logged: {len(front.errors())}",
+    ]
 
 
 # --- command line -----------------------------------------------------------------------------
@@ -451,6 +539,7 @@ async def run_load(
 def main(argv: list[str] | None = None) -> int:
     from tests.e2e.conftest import running_server
     from tests.support.env import reset_postgres
+    from tests.support.proxy import NGINX, behind_nginx
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=20)
@@ -474,25 +563,31 @@ def main(argv: list[str] | None = None) -> int:
         customers, racer = people[:-1], people[-1]
         servers = 2 if url.startswith("postgres") else 1
         with contextlib.ExitStack() as stack:
-            running = [
-                stack.enter_context(running_server(tmp, url, name=f"server{i}"))
-                for i in range(servers)
-            ]
-            print(
-                f"{dt.datetime.now():%H:%M:%S} {servers} server(s) on {db.dialect}: "
-                f"{', '.join(s.url for s in running)}"
-            )
-            result = run(
-                run_load(
-                    [s.url for s in running],
-                    customers,
-                    tmp,
-                    racer=racer,
-                    cross_check=True,
-                    download=not args.no_download,
+            if servers > 1:  # two servers behind nginx, by deploy/start-behind-nginx.sh
+                if not Path(NGINX).exists():
+                    print(f"no nginx at {NGINX}: apt-get install nginx")
+                    return 2
+                front = stack.enter_context(behind_nginx(tmp, url, servers=servers))
+                print(f"{dt.datetime.now():%H:%M:%S} nginx {front.url} before {front.upstreams}")
+                result = run_behind_nginx(
+                    front, customers, tmp, racer=racer, download=not args.no_download
                 )
-            )
-        print("\n".join(result.lines()))
+                extra = proxy_lines(front)
+            else:
+                server = stack.enter_context(running_server(tmp, url, name="server"))
+                print(f"{dt.datetime.now():%H:%M:%S} one server on {db.dialect}: {server.url}")
+                result = run(
+                    run_load(
+                        [server.url],
+                        customers,
+                        tmp,
+                        racer=racer,
+                        cross_check=True,
+                        download=not args.no_download,
+                    )
+                )
+                extra = []
+        print("\n".join([*result.lines(), *result.cross_checked, *extra]))
         counts = cancellations(db, [c.account_id for c in people])
         duplicates = {a: c for a, c in counts.items() if c[0] > 1 or c[1] > 1}
         print(f"race outcomes (tab: what it shows, confirmation): {result.race_outcomes}")

@@ -51,7 +51,7 @@ def test_support_finds_the_comment_and_undoes_the_cancellation(own_server, page_
     search = admin.get_by_role("textbox", name="Search the comments")
     search.fill(word)
     search.press("Enter")
-    expect(admin.get_by_text("Showing 1 of 1 answers with a comment.")).to_be_visible()
+    expect(admin.get_by_text("Answers with a comment: showing 1 of 1.")).to_be_visible()
     expect(admin.get_by_text(comment, exact=True)).to_have_count(1)  # the whole comment
     expect(admin.get_by_text("Too expensive").first).to_be_attached()
 

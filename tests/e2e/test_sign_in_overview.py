@@ -3,7 +3,9 @@ in English and Italian, reload and stay signed in, sign out; the admin sees the 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
 
@@ -22,8 +24,6 @@ def test_demo_customer_reads_the_account_in_both_languages_and_stays_signed_in(s
 
     sign_in(page, server, "customer@demo.test", "demo-customer", "Sign in")
     account = account_show(server, "customer@demo.test")
-    import datetime as dt
-
     end = dt.date.fromisoformat(account["period_end"])
     expect(page.get_by_role("heading", name=account["company"])).to_be_visible()
     expect(page.get_by_text(account["plan_name"], exact=True).first).to_be_visible()
@@ -77,6 +77,29 @@ def test_the_admin_sees_admin_pages_and_no_customer_pages(server, page_for):
     expect(page.get_by_role("link", name="Account overview")).to_have_count(0)
     expect(page.get_by_text("Products and billing")).to_have_count(0)
     page.screenshot(path=str(ROOT / "test-artifacts" / "admin-en.png"), full_page=True)
+
+
+def test_a_shared_link_opened_signed_out_keeps_its_filters_through_signing_in(server, page_for):
+    page = page_for("en-US")
+    page.goto(f"{server.url}/insights?from=2026-01-01&to=2026-06-30&plan=growth")
+    expect(page.get_by_role("heading", name="Sign in to your account")).to_be_visible()
+    page.get_by_role("textbox", name="Email", exact=True).fill("admin@demo.test")
+    page.get_by_role("textbox", name="Password", exact=True).fill("demo-admin")
+    page.get_by_role("button", name="Sign in").click()
+    # back from the cookie hand-off on the link's page, showing the link's period and plan
+    first_half = fmt_date(dt.date(2025, 7, 4), "en", "medium")
+    compared = f"{first_half} – {fmt_date(dt.date(2025, 12, 31), 'en', 'medium')}"
+    expect(page.get_by_text(f"the previous period of the same length, {compared}.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Churn insights")).to_be_visible()
+    plans = page.get_by_test_id("stMultiSelect").filter(has_text="Plan")
+    expect(plans).to_contain_text("Growth")
+    query = parse_qs(urlsplit(page.url).query)
+    assert urlsplit(page.url).path == "/insights"
+    assert (query["from"], query["to"], query["plan"]) == (
+        ["2026-01-01"],
+        ["2026-06-30"],
+        ["growth"],
+    )
 
 
 def test_a_customer_who_types_an_admin_url_gets_no_admin_page(server, page_for):

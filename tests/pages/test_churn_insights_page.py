@@ -267,8 +267,8 @@ def test_comments_by_outcome(spread):
 @pytest.mark.parametrize(
     ("lang", "said"),
     [
-        ("en", "Showing 1 of more than 0 answers with a comment."),
-        ("it", "1 risposte con un commento su oltre 0."),
+        ("en", "Answers with a comment: showing 1 of more than 0."),
+        ("it", "Risposte con un commento: 1 su oltre 0."),
     ],
 )
 def test_comments_by_outcome_past_the_count_cap_say_more_than(spread, monkeypatch, lang, said):

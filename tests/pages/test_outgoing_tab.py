@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import socket
 
 import pytest
 from sqlalchemy import select
@@ -27,12 +26,7 @@ from pages.components.text import md
 from tests.support import factories
 from tests.support.env import ROOT
 from tests.support.pages import NOW, SUPPORT, assert_no_raw_keys, open_as, visible_text
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.ports import free_port
 
 
 def show_outgoing(at):
@@ -58,7 +52,7 @@ def outgoing_site(shop_site, monkeypatch):
     monkeypatch.setenv("PORTAL_WEBHOOKS_ALLOW_PRIVATE", "1")
     settings = dataclasses.replace(load_settings(), smtp_url="", webhooks_allow_private=True)
     boss = auth.sign_in(db, "boss@example.com", factories.PASSWORD).user
-    url = f"http://127.0.0.1:{closed_port()}/hooks"
+    url = f"http://127.0.0.1:{free_port()}/hooks"
     endpoint, _secret = webhooks.save_endpoint(
         db, boss, url=url, event_types=["cancellation.scheduled"], settings=settings
     )

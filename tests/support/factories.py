@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from core.identity.passwords import hash_password
 from core.platform.db import Database
-from core.platform.models import Account, Plan, Subscription, User
+from core.platform.models import Account, Influencer, Plan, Subscription, User
 from core.rules import billing
 from core.rules.vocabulary import ROLE_ADMIN, ROLE_CUSTOMER, STATUS_ENDED
 
@@ -22,6 +22,21 @@ class Made:
     account_id: int | None
     user_id: int
     email: str
+
+
+def influencer(account_id: int, name: str, unlocked_at: dt.datetime) -> Influencer:
+    """An influencer of the account (handle and name `name`), unlocked at `unlocked_at`;
+    the caller adds it to its session."""
+    return Influencer(
+        account_id=account_id,
+        handle=name,
+        name=name,
+        platform="instagram",
+        followers=1,
+        engagement_rate=1.0,
+        country="IT",
+        unlocked_at=unlocked_at,
+    )
 
 
 def plan(db: Database, code: str = "growth", cents: int = 24900) -> int:

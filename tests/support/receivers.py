@@ -15,7 +15,6 @@ import contextlib
 import email
 import email.policy
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -24,12 +23,7 @@ from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
+from tests.support.ports import free_port
 
 # --- SMTP -------------------------------------------------------------------------------------
 

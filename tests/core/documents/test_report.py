@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import unicodedata
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import update
 
+from core.demo import busy
 from core.documents import pdf, report, report_data
 from core.exports import access, services
 from core.exports.request import ExportRequest, ExportUnavailable
@@ -218,3 +221,56 @@ def test_report_dates_are_the_reference_time():
     _reader, pages = pdf_text(rendered.content)
     assert "26 novembre 2026" in pages[0] and "8 dicembre 2026" in pages[0]
     assert rendered.pages == len(pages)
+
+
+def _readable(text: str) -> str:
+    """Text as compared with what a reader sees: no spaces, line breaks or control
+    characters (a wrapped name comes out of the PDF in lines; poppler and pypdf put a
+    control character inside some Devanagari syllables)."""
+    return "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Cc")
+
+
+def _right_to_left(name: str) -> bool:
+    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in name)
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_a_report_of_500_lists_and_500_campaigns_shows_every_name_whole(db, lang):
+    made = busy.seed_busy(db, now=NOW)
+    data = services.report_figures(db, access.actor_for_email(db, made.email), now=NOW)
+    assert len(data.lists) == 500 and len(data.campaigns) == 500
+    reader, pages = pdf_text(build(db, made.email, lang))
+    assert 30 <= len(reader.pages) <= 80
+    text = _readable("\n".join(pages))
+    names = [c.name for c in data.campaigns] + [item.name for item in data.lists]
+    assert any(len(name) > 150 for name in names)  # wrapped over several lines
+    assert any("VeryLongUnbroken" in name for name in names)  # broken inside the word
+    for name in names:
+        if _right_to_left(name):  # set in visual order: each word is there
+            words = re.findall(r"\w+", name)
+            assert all(_readable(word) in text for word in words), name
+        else:  # whole: not cut, not replaced, in its own script
+            assert _readable(name) in text, name
+    for script in ("美妆达人", "ゲーム実況者", "뷰티 크리에이터", "Блогеры о красоте", "Ελληνικοί"):
+        assert any(script in name for name in names)
+        assert _readable(script) in text
+    # the tables' headings are repeated on each page they run onto
+    list_heading = " ".join(i18n.t(f"report.col.{key}", lang) for key in ("list", "created"))
+    shown = [i for i, page in enumerate(pages) if list_heading in page]
+    assert len(shown) >= 10
+    assert shown == list(range(shown[0], shown[-1] + 1))
+    assert "\ufffd" not in "".join(pages)
+
+
+def test_write_line_prints_a_long_run_of_punctuation_whole():
+    """fpdf2's bidi algorithm recursed once per character of such a run (RecursionError
+    past about 1,000): left-to-right text skips it, other text gets the room it needs."""
+    doc = pdf.new_document("en")
+    doc.add_page()
+    pdf.write_line(doc, "!" * 1000)
+    pdf.write_line(doc, "ليلى " + "!" * 1000 + " 佐藤")
+    pdf.write_line(doc, " " * 3000 + "x" + "-" * 5000)
+    _reader, pages = pdf_text(bytes(doc.output()))
+    text = "".join(pages)
+    assert text.count("!") == 2000 and text.count("-") == 5000
+    assert "佐藤" in text and "x" in text

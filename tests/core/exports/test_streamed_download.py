@@ -367,10 +367,10 @@ def test_the_insights_page_streams_every_survey_answer_to_the_admin_only(insight
 
         stored = s.scalar(select(func.count()).select_from(SurveyAnswer))
     assert len(rows) == stored > 10  # the demo's answers all lie in the page's two years
-    note = i18n.t(
+    note = i18n.plural(
         "insights.download_answers_note",
+        stored,
         lang,
-        rows=str(stored),
         minutes=str(signed_links.DOWNLOAD_LINK_MINUTES),
     )
     assert any(note in c.value for c in at.caption)

@@ -62,7 +62,13 @@ def test_text_is_protected_and_numbers_stay_exact():
         "''quoted",
     ]
     assert [r[3] for r in rows[1:]] == ["0.5", "0.3333", "1e-05", "", "0.1", "98.0", "2.5"]
-    assert frames.csv_bytes(frame).decode("utf-8-sig").split("\r\n")[1] == "'+1,-5,1,0.5"
+    lines = frames.csv_bytes(frame).decode("utf-8-sig").split("\r\n")
+    # every text value quoted (a date too), numbers, true/false and missing values not
+    assert lines[0] == "'=label,n,x,share"
+    assert lines[1] == '"\'+1",-5,1,0.5'
+    assert lines[4] == '"\'-3",7,true,'
+    assert lines[5] == '"ok",12345678901,"2026-01-02",0.1'
+    assert lines[6] == ',1,"2026-01-05T10:01:00+00:00",98.0'
 
 
 def test_typed_columns_numeric_boolean_missing_and_the_index_left_out():

@@ -17,6 +17,7 @@ import pytest
 from core.outbox import webhooks
 from core.platform.config import Settings
 from core.platform.outbox import DeliveryError
+from tests.support.ports import free_port
 from tests.support.webhook_receiver import (
     ERROR,
     HUGE,
@@ -161,9 +162,7 @@ def test_loopback_is_refused_at_send_time_when_private_targets_are_not_allowed()
 
 
 def test_a_closed_port_is_a_refused_connection():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     with pytest.raises(DeliveryError, match="connection refused"):
         webhooks.send(f"http://127.0.0.1:{port}/", SECRET, payload(), LOOPBACK, now=now())
 

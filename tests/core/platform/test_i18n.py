@@ -145,3 +145,13 @@ def test_italian_labels_before_a_bare_date_end_without_an_article():
     dangling = re.compile(r"\b(il|al|dal|del|nel|sul|l'|entro)\s*:?$")
     for key, text in i18n.catalog("it").items():
         assert not dangling.search(text.strip()), (key, text)
+
+
+def test_a_count_agrees_with_its_noun_in_each_language():
+    def note(n: int, lang: str) -> str:
+        return i18n.plural("insights.download_answers_note", n, lang, minutes="10")
+
+    assert ": 1 risposta." in note(1, "it") and ": 2 risposte." in note(2, "it")
+    assert ": 0 risposte." in note(0, "it") and ": 1.250 risposte." in note(1250, "it")
+    assert ": 1 answer." in note(1, "en") and ": 0 answers." in note(0, "en")
+    assert ": 1,250 answers." in note(1250, "en")

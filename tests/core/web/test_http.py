@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+import pytest
 from starlette.requests import Request
 
 from core.identity import auth
@@ -65,6 +68,43 @@ def test_a_code_from_another_site_or_a_wrong_code_sets_no_cookie(sqlite_db, monk
     assert "portal_session=" not in cookie_header(cross)
     wrong = http.session_route(request("/auth/session", "code=nope"))
     assert "portal_session=" not in cookie_header(wrong)
+
+
+def test_signed_in_the_browser_goes_back_to_the_page_and_filters_it_signed_in_on(
+    sqlite_db, monkeypatch
+):
+    signed = setup(sqlite_db, monkeypatch)
+    link = "/insights?from=2026-01-01&to=2026-06-30&plan=growth&plan=pro&country=IT"
+    response = http.session_route(
+        request("/auth/session", urlencode({"code": signed.code, "next": link}))
+    )
+    assert response.status_code == 303 and response.headers["location"] == link
+    assert "portal_session=" in cookie_header(response)
+    # a code that does not sign in sends nobody anywhere but the start page
+    again = http.session_route(request("/auth/session", urlencode({"code": "x", "next": link})))
+    assert again.headers["location"] == "/" and "portal_session=" not in cookie_header(again)
+
+
+@pytest.mark.parametrize(
+    ("given", "goes"),
+    [
+        ("", "/"),
+        ("/", "/"),
+        ("/support?account=12", "/support?account=12"),
+        ("/insights?reset=TOKEN&plan=growth", "/insights?plan=growth"),  # never a reset again
+        ("/?code=abc", "/"),
+        ("/insights?q=caf%C3%A9+%26+bar", "/insights?q=caf%C3%A9+%26+bar"),
+        ("//evil.example/x", "/"),  # another site, with or without a scheme
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("javascript:alert(1)", "/"),
+        ("insights", "/"),
+        ("/insights\r\nSet-Cookie: x=1", "/"),
+        ("/ok\x00", "/"),
+    ],
+)
+def test_where_a_browser_goes_after_signing_in_is_a_page_of_this_site(given, goes):
+    assert http.back_to(given) == goes
 
 
 def test_sign_out_revokes_the_session_and_remembers_the_language(sqlite_db, monkeypatch):

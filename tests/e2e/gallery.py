@@ -113,6 +113,13 @@ def by_key(page, key: str, role: str = "button"):
     return page.locator(f".st-key-{key}").get_by_role(role).first
 
 
+def tick(page, key: str) -> None:
+    """Tick a checkbox by its key as a person does: a click on its label once the label stands
+    still (Playwright waits for that; a forced click on the hidden input does not, and lands
+    beside the box while the layout still slides, e.g. the sidebar coming back at 1400 px)."""
+    page.locator(f".st-key-{key} label").check()
+
+
 def nav_link(page, url_path: str):
     """The navigation's link to a page, wherever the navigation is shown."""
     return page.locator(
@@ -140,6 +147,23 @@ def _capture(page, visit: Visit, state: str) -> None:
         visit(page, state, width)
     page.set_viewport_size({"width": WIDTHS[0], "height": HEIGHT[WIDTHS[0]]})
     page.wait_for_timeout(150)
+    steady(page)
+
+
+def steady(page) -> None:
+    """Until the main area stops moving: back at desktop width the sidebar slides in and the
+    page slides right with it (about 100 ms on a quiet machine, longer on a busy one)."""
+    where = (
+        "() => document.querySelector('[data-testid=\"stMainBlockContainer\"]')"
+        "?.getBoundingClientRect().left"
+    )
+    last = page.evaluate(where)
+    for _ in range(100):
+        page.wait_for_timeout(100)
+        now = page.evaluate(where)
+        if now == last:
+            return
+        last = now
 
 
 def full_screenshot(page, path: Path, width: int) -> None:
@@ -296,7 +320,7 @@ def walk(
             settle(page)
             capture(page, "cancel-consent")
             for key in ("consent_lists", "consent_campaigns", "consent_reports", "consent_account"):
-                page.locator(f".st-key-{key} input").check(force=True)
+                tick(page, key)
                 settle(page, 200)
             by_key(page, "confirm").click()
             page.locator(".st-key-confirm").wait_for(state="detached")

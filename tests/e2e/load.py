@@ -278,8 +278,9 @@ async def walk_to_consent(page, result: Result) -> None:
     # the full step timeout for the consents after such a click)
     await idle(page)
     await _timed(result, "continue", lambda: go_on.click(timeout=STEP_TIMEOUT_MS), boxes.nth(3))
+    labels = page.locator('[data-testid="stCheckbox"] label')  # ticked once each stands still
     for i in range(4):
-        await boxes.nth(i).check(force=True, timeout=STEP_TIMEOUT_MS)
+        await labels.nth(i).check(timeout=STEP_TIMEOUT_MS)
     confirm = page.get_by_role("button", name=t("consent.confirm"))
     await confirm.wait_for(timeout=STEP_TIMEOUT_MS)
     for _ in range(200):  # the button is enabled once the fourth tick reached the server
@@ -372,8 +373,9 @@ async def race(browser, targets: list[Target], customer: Customer, per_server: i
             await page.reload()
             boxes = page.get_by_role("checkbox")
             await boxes.nth(3).wait_for(timeout=STEP_TIMEOUT_MS)
+            labels = page.locator('[data-testid="stCheckbox"] label')
             for i in range(4):
-                await boxes.nth(i).check(force=True)
+                await labels.nth(i).check()
         for page in pages:
             confirm = page.get_by_role("button", name=t("consent.confirm"))
             for _ in range(200):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fpdf import FPDF
@@ -122,25 +123,42 @@ def wrap(texts: _Texts, text: str, width: float) -> list[str]:
     return lines or [""]
 
 
+RGB = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class TableStyle:
+    """How a table looks: its type size (pt), line height and `padding` (vertical,
+    horizontal; mm), its ink, the `grid` line between rows, the headings' fill, the fill of
+    every other row, and the room left below it (mm)."""
+
+    font_size: float = 8
+    line_height: float = 4.6
+    padding: tuple[float, float] = (1.2, 1.5)
+    ink: RGB = (0, 0, 0)
+    grid: RGB = (200, 200, 200)
+    head_fill: RGB = (240, 240, 240)
+    row_fill: RGB = (250, 250, 250)
+    space_after: float = 0
+
+
+PLAIN = TableStyle()
+
+
 def table(
     pdf: FPDF,
     headings: Sequence[str],
     rows: Sequence[Sequence[str]],
     widths: Sequence[float],
     align: Sequence[str],
-    *,
-    font_size: float = 8,
-    line_height: float = 4.6,
-    padding: tuple[float, float] = (1.2, 1.5),
-    ink: tuple[int, int, int] = (0, 0, 0),
-    grid: tuple[int, int, int] = (200, 200, 200),
-    head_fill: tuple[int, int, int] = (240, 240, 240),
-    row_fill: tuple[int, int, int] = (250, 250, 250),
+    style: TableStyle = PLAIN,
 ) -> None:
-    """A table across the page: bold headings on `head_fill`, repeated at the top of each
-    page; every other row on `row_fill`; a `grid` line between rows; each cell wrapped in
-    its column (`widths`, relative) with `padding` (vertical, horizontal) and aligned
-    (`align`: LEFT, RIGHT or CENTER), its lines vertically centred in the row."""
+    """A table across the page in `style`: bold headings on its `head_fill`, repeated at the
+    top of each page; every other row on its `row_fill`; a `grid` line between rows; each cell
+    wrapped in its column (`widths`, relative) with the style's padding and aligned (`align`:
+    LEFT, RIGHT or CENTER), its lines vertically centred in the row."""
+    font_size, line_height, padding = style.font_size, style.line_height, style.padding
+    ink, grid, head_fill, row_fill = style.ink, style.grid, style.head_fill, style.row_fill
     total = pdf.w - pdf.l_margin - pdf.r_margin
     scale = total / sum(widths)
     columns = [w * scale for w in widths]
@@ -196,3 +214,5 @@ def table(
     pdf.c_margin = margin
     pdf.set_text_color(0, 0, 0)
     pdf.set_x(pdf.l_margin)
+    if style.space_after:
+        pdf.ln(style.space_after)

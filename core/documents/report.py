@@ -9,12 +9,11 @@ module draws them (`render`). Who may have the report is checked by its callers,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from babel.numbers import format_compact_decimal
 
-from core.documents import pdf_charts
+from core.documents import pdf_charts, pdf_table
 from core.documents.pdf import FAMILY, Document, clean, new_document, write_line
 from core.documents.report_data import BANDS, TOP_INFLUENCERS, ReportData
 from core.platform.i18n import fmt_date, fmt_money, fmt_number, fmt_percent, locale_of, t
@@ -195,20 +194,6 @@ def _first_charts(pdf: Document, data: ReportData, lang: str) -> None:
     )
 
 
-def _table(
-    pdf: Document,
-    headings: Sequence[str],
-    rows: Sequence[Sequence[str]],
-    widths: Sequence[float],
-    align: Sequence[str],
-    *,
-    font_size: float = 8,
-) -> None:
-    pdf_charts.table(
-        pdf, headings, rows, widths, align, font_size=font_size, line_height=4.6, padding=(1.2, 1.5)
-    )
-
-
 def _none(pdf: Document, text: str) -> None:
     write_line(pdf, text, size=9, color=pdf_charts.MUTED)
 
@@ -246,7 +231,7 @@ def _campaigns(pdf: Document, data: ReportData, lang: str) -> None:
         empty_text=t("report.no_results_yet", lang),
     )
     pdf.set_y(top + height + 2)
-    _table(
+    pdf_table.table(
         pdf,
         [
             t("report.col.campaign", lang),
@@ -275,7 +260,7 @@ def _campaigns(pdf: Document, data: ReportData, lang: str) -> None:
         ],
         (42, 18, 19, 17, 21.5, 19.5, 21.5, 21.5),
         ("LEFT", "LEFT", "LEFT", *["RIGHT"] * 5),
-        font_size=7.5,
+        replace(pdf_charts.TABLE, font_size=7.5),
     )
 
 
@@ -284,7 +269,7 @@ def _lists(pdf: Document, data: ReportData, lang: str) -> None:
     if not data.lists:
         _none(pdf, t("report.no_lists", lang))
         return
-    _table(
+    pdf_table.table(
         pdf,
         [
             t("report.col.list", lang),
@@ -305,6 +290,7 @@ def _lists(pdf: Document, data: ReportData, lang: str) -> None:
         ],
         (60, 25, 20, 25, 25),
         ("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT"),
+        pdf_charts.TABLE,
     )
 
 
@@ -313,7 +299,7 @@ def _top_influencers(pdf: Document, data: ReportData, lang: str) -> None:
     if not data.top_influencers:
         _none(pdf, t("report.no_influencers", lang))
         return
-    _table(
+    pdf_table.table(
         pdf,
         [
             t("report.col.name", lang),
@@ -336,6 +322,7 @@ def _top_influencers(pdf: Document, data: ReportData, lang: str) -> None:
         ],
         (48, 40, 22, 14, 24, 22),
         ("LEFT", "LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT"),
+        pdf_charts.TABLE,
     )
 
 
@@ -344,7 +331,7 @@ def _saved_reports(pdf: Document, data: ReportData, lang: str) -> None:
     if not data.reports:
         _none(pdf, t("report.no_reports", lang))
         return
-    _table(
+    pdf_table.table(
         pdf,
         [t("report.col.title", lang), t("report.col.kind", lang), t("report.col.created", lang)],
         [
@@ -359,4 +346,5 @@ def _saved_reports(pdf: Document, data: ReportData, lang: str) -> None:
         ],
         (110, 30, 30),
         ("LEFT", "LEFT", "LEFT"),
+        pdf_charts.TABLE,
     )

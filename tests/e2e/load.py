@@ -289,6 +289,34 @@ async def walk_to_consent(page, result: Result) -> None:
         await asyncio.sleep(0.1)
 
 
+async def _what_shows(page) -> str:
+    try:
+        text = await page.locator("body").inner_text(timeout=5_000)
+    except Exception as exc:  # the tab closed or never drew: say so
+        text = f"({type(exc).__name__})"
+    return f"{page.url} {' '.join(text.split())[:200]!r}"
+
+
+async def link_download(page, link):
+    """The download that a click on `link` starts. The link opens a new tab (Streamlit's link
+    button), which Chromium closes once the answer is an attachment (Playwright reports the
+    download on the page that clicked). When none starts within the step timeout, the error
+    says what the new tab shows instead: a refusal, a server error, a page still loading."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    href = await link.get_attribute("href")
+    try:
+        async with page.expect_download(timeout=STEP_TIMEOUT_MS) as info:
+            await link.click()
+        return await info.value
+    except PlaywrightTimeout:
+        tabs = [await _what_shows(p) for p in page.context.pages if p is not page]
+        raise AssertionError(
+            f"no download within {STEP_TIMEOUT_MS // 1000} s of the click on "
+            f"…{(href or '')[-16:]}; other tabs: {tabs or 'none'}"
+        ) from None
+
+
 async def download_influencers(page, customer: Customer, result: Result, tmp: Path) -> None:
     """Click "Export influencer data" (a link that streams the file from /download/<token>)
     and read the file: it must be this customer's influencers CSV."""
@@ -296,9 +324,7 @@ async def download_influencers(page, customer: Customer, result: Result, tmp: Pa
     await link.wait_for(timeout=STEP_TIMEOUT_MS)
     await idle(page)
     started = time.perf_counter()
-    async with page.expect_download(timeout=STEP_TIMEOUT_MS) as info:
-        await link.click()
-    download = await info.value
+    download = await link_download(page, link)
     failure = await download.failure()
     if failure:
         result.download_failures.append(
@@ -347,7 +373,7 @@ async def session(
         await _check_no_traceback(page)
         result.completed += 1
     except Exception as exc:  # counted and reported, never hidden
-        waited = str(exc).split("waiting for", 1)[-1].splitlines()[0][:200]
+        waited = str(exc).split("waiting for", 1)[-1].splitlines()[0][:600]
         result.errors.append(f"{customer.email} on {url}: {type(exc).__name__}: {waited}")
         with contextlib.suppress(Exception):
             await page.screenshot(path=str(tmp / f"error-{customer.account_id}.png"))

@@ -70,6 +70,25 @@ def tracebacks(log: str) -> list[str]:
     return [b[-2000:] for b in blocks if b not in known]
 
 
+def what_the_servers_did(front) -> str:
+    """For a failure's message: the downloads nginx did not answer with a file, its errors and
+    5xx answers, and the servers' tracebacks."""
+    requests = front.requests()
+    downloads = [r for r in requests if r.path.startswith("/download/")]
+    odd = [f"{r.status} ...{r.path[-16:]} from {r.upstream}" for r in downloads if r.status != 200]
+    failed = [f"{r.status} {r.method} {r.path[:60]}" for r in requests if r.status >= 500]
+    logs = [tb for log in front.server_logs() for tb in tracebacks(log.read_text())]
+    return "\n".join(
+        [
+            f"downloads through nginx: {len(downloads)}, not a file: {odd or 'none'}",
+            f"5xx answers: {failed[:10] or 'none'}",
+            f"nginx errors: {front.errors()[:10] or 'none'}",
+            f"server tracebacks: {len(logs)}",
+            *logs[:3],
+        ]
+    )
+
+
 def assert_one_confirmation(result: load.Result, tabs: int) -> None:
     """Every tab that pressed confirm at the same moment shows the done window or the
     scheduled cancellation, never an error, and all show one confirmation number."""
@@ -120,7 +139,7 @@ def test_forty_sessions_through_nginx_on_two_servers_sharing_one_postgresql(tmp_
         result = load.run_behind_nginx(front, customers, tmp_path, racer=racer)
     spread = load.proxy_lines(front)
     record("postgresql-nginx", result, [f"nginx {front.url} before {front.upstreams}", *spread])
-    assert result.errors == [] and result.download_failures == []
+    assert result.errors == [] and result.download_failures == [], what_the_servers_did(front)
     assert result.completed == len(result.times["download"]) == SESSIONS_BEHIND_NGINX
     assert_one_confirmation(result, tabs=4)  # two tabs on each server
     # a cancellation made through one server is what the other shows, both ways

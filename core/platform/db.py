@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.platform.errors import DatabaseUnavailable
@@ -29,6 +30,28 @@ def normalise_url(url: str) -> str:
 
 
 BUSY_TIMEOUT_S = 30  # SQLite: how long a writer waits for the write lock
+# PostgreSQL. A new connection is made by psycopg in Python, so in a server whose twenty
+# sessions' threads hold the GIL it waits for its turn at every step: under the nginx load test
+# one took over 5 s (the earlier limit) and a sign-in said the database could not be reached.
+# The limit is for a server that does not answer at all; a refused connection fails at once.
+CONNECT_TIMEOUT_S = 15
+# Connections kept open between uses (the rest, up to POOL_SIZE + POOL_OVERFLOW at once, are
+# closed when given back): enough for a server's sessions at a busy moment, so that a burst
+# does not open new ones. Per engine; a server has two (its pages, its download routes).
+POOL_SIZE, POOL_OVERFLOW = 10, 5
+
+log = logging.getLogger(__name__)
+
+
+def _unavailable(exc: Exception) -> DatabaseUnavailable:
+    """The error the pages show, with the reason in the server's log: the driver's first line
+    (a host, a port, a timeout, never a password), or only the error's name (a malformed URL's
+    message would repeat the URL)."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else None
+    lines = str(orig).strip().splitlines() if orig is not None else []
+    reason = f"{type(orig).__name__}: {lines[0]}" if lines else type(exc).__name__
+    log.warning("the database is unavailable: %s", reason)
+    return DatabaseUnavailable()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -75,7 +98,7 @@ class Database:
             with factory.begin() as session:
                 yield session
         except OperationalError as exc:
-            raise DatabaseUnavailable() from exc
+            raise _unavailable(exc) from exc
 
 
 def connect(url: str) -> Database:
@@ -90,11 +113,17 @@ def connect(url: str) -> Database:
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
         else:
-            engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+            engine = create_engine(
+                url,
+                pool_pre_ping=True,
+                pool_size=POOL_SIZE,
+                max_overflow=POOL_OVERFLOW,
+                connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
+            )
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except (ArgumentError, SQLAlchemyError, ValueError, ImportError, OSError) as exc:
-        raise DatabaseUnavailable() from exc
+        raise _unavailable(exc) from exc
     return Database(
         engine,
         sessionmaker(engine, expire_on_commit=False),

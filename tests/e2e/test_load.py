@@ -72,17 +72,21 @@ def tracebacks(log: str) -> list[str]:
 
 def what_the_servers_did(front) -> str:
     """For a failure's message: the downloads nginx did not answer with a file, its errors and
-    5xx answers, and the servers' tracebacks."""
+    5xx answers, the servers' warnings that the database was unavailable (with the driver's
+    reason) and their tracebacks."""
     requests = front.requests()
     downloads = [r for r in requests if r.path.startswith("/download/")]
     odd = [f"{r.status} ...{r.path[-16:]} from {r.upstream}" for r in downloads if r.status != 200]
     failed = [f"{r.status} {r.method} {r.path[:60]}" for r in requests if r.status >= 500]
-    logs = [tb for log in front.server_logs() for tb in tracebacks(log.read_text())]
+    texts = [log.read_text() for log in front.server_logs()]
+    logs = [tb for text in texts for tb in tracebacks(text)]
+    unavailable = [line for text in texts for line in text.splitlines() if "unavailable" in line]
     return "\n".join(
         [
             f"downloads through nginx: {len(downloads)}, not a file: {odd or 'none'}",
             f"5xx answers: {failed[:10] or 'none'}",
             f"nginx errors: {front.errors()[:10] or 'none'}",
+            f"the servers' database warnings: {unavailable[:5] or 'none'}",
             f"server tracebacks: {len(logs)}",
             *logs[:3],
         ]

@@ -120,6 +120,28 @@ def tick(page, key: str) -> None:
     page.locator(f".st-key-{key} label").check()
 
 
+def press_until(page, button, answer, unchanged: Callable[[], bool], tries: int = 3) -> None:
+    """Press a form's button until its `answer` shows, as a person presses again when nothing
+    happened: on a busy machine a rerun still repainting the page may swallow the press, and
+    the form stays as typed (`unchanged`). A form that was sent (saved and emptied) is not
+    sent again; a refused one is (the reason stays under it), and the last wait's error then
+    says what the page shows."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(tries):
+        button.click()
+        if attempt == tries - 1:
+            break
+        try:
+            answer.wait_for(timeout=20_000)
+            return
+        except PlaywrightTimeout:
+            settle(page)
+            if answer.count() or not unchanged():
+                break
+    answer.wait_for()
+
+
 def nav_link(page, url_path: str):
     """The navigation's link to a page, wherever the navigation is shown."""
     return page.locator(
@@ -164,6 +186,27 @@ def steady(page) -> None:
         if now == last:
             return
         last = now
+
+
+def what_the_page_says(page) -> str:
+    """For a step that failed: the page's address, whether a script run was still going, and
+    the messages it shows (alerts, errors, an open dialog's text), so that a failure in CI,
+    where nobody sees the screen, says what the app answered."""
+    shown = page.evaluate(
+        """() => {
+            const text = (el) => el.innerText.replace(/\\s+/g, ' ').trim().slice(0, 300);
+            const all = (sel) => [...document.querySelectorAll(sel)].map(text).filter(Boolean);
+            return {
+                running: Boolean(document.querySelector('[data-testid="stStatusWidget"]')),
+                messages: all('[data-testid="stAlert"], [data-testid="stException"]'),
+                dialogs: all('[role="dialog"]'),
+            };
+        }"""
+    )
+    lines = [f"the page: {page.url}" + (" (a script run still going)" if shown["running"] else "")]
+    lines += [f"  it says: {m!r}" for m in shown["messages"]]
+    lines += [f"  a dialog: {d!r}" for d in shown["dialogs"]]
+    return "\n" + "\n".join(lines)
 
 
 def full_screenshot(page, path: Path, width: int) -> None:
@@ -276,7 +319,10 @@ def walk(
         try:
             steps()
         except Exception as exc:  # reported, then the next part runs
-            failures.append(f"{name} ({lang}): {type(exc).__name__}: {str(exc)[:500]}")
+            said = ""
+            with contextlib.suppress(Exception):
+                said = what_the_page_says(page)
+            failures.append(f"{name} ({lang}): {type(exc).__name__}: {str(exc)[:500]}{said}")
             with contextlib.suppress(Exception):
                 capture(page, f"{name}-failed")
 
@@ -408,10 +454,15 @@ def walk(
             settle(admin)
             capture(admin, "support-outgoing-email")
             admin.locator(".st-key-webhook_add summary").click()
-            by_key(admin, "webhook_form_new_url", "textbox").fill("http://127.0.0.1:9/hooks")
+            url = by_key(admin, "webhook_form_new_url", "textbox")
+            url.fill("http://127.0.0.1:9/hooks")
             by_key(admin, "webhook_form_new_description", "textbox").fill("CRM")
-            by_key(admin, "webhook_form_new_save").click()
-            admin.locator(".st-key-webhook_secret").wait_for()
+            press_until(
+                admin,
+                by_key(admin, "webhook_form_new_save"),
+                admin.locator(".st-key-webhook_secret"),
+                unchanged=lambda: url.input_value() == "http://127.0.0.1:9/hooks",
+            )
             settle(admin)
             capture(admin, "support-outgoing-secret")
             by_key(admin, "webhook_secret_done").click()
